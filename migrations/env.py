@@ -1,0 +1,40 @@
+"""Alembic environment: runs migrations against the URL set by moderation.db.alembic_config."""
+
+from alembic import context
+from sqlalchemy import pool
+
+from moderation import models  # noqa: F401  (registers every table on Base.metadata)
+from moderation.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_offline() -> None:
+    """Emit SQL without a database connection (alembic upgrade --sql)."""
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    """Apply migrations on a live connection."""
+    engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

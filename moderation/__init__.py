@@ -1,0 +1,1 @@
+"""The moderation domain: models, scoring, relevance, policy and services. No Flask, no Celery."""

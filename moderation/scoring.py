@@ -1,0 +1,108 @@
+"""What every scorer receives and returns, and the loop that runs them all."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """A comment with the context a scorer may compare it against."""
+
+    comment_id: str
+    text: str
+    article_title: str
+    article_body: str
+    article_section: str | None = None
+    parent_text: str | None = None
+
+
+class SignalState(enum.StrEnum):
+    """Whether a scorer produced its scores."""
+
+    OK = "ok"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class SignalResult:
+    """One scorer's verdict on one comment."""
+
+    scorer: str
+    version: str
+    state: SignalState
+    scores: dict[str, float] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the scores can be trusted."""
+        return self.state is SignalState.OK
+
+
+@dataclass(frozen=True)
+class ScorerHealth:
+    """What a scorer can say about itself: `ok`, `unavailable` or `not_loaded`, and why."""
+
+    state: str
+    version: str = ""
+    detail: str = ""
+
+
+class Scorer(Protocol):
+    """Scores a batch of comments; never raises for one bad comment if it can avoid it."""
+
+    name: str
+
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        """One result per input, in order."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load whatever the scorer needs now rather than at its first comment; never raises."""
+        ...
+
+    def health(self) -> ScorerHealth:
+        """The scorer's current state, for /readyz and the review UI."""
+        ...
+
+
+def failed(
+    scorer: str,
+    error: str,
+    version: str = "",
+    state: SignalState = SignalState.FAILED,
+    **details: Any,
+) -> SignalResult:
+    """A result saying the check did not run, and why."""
+    return SignalResult(scorer, version, state, error=error, details=details)
+
+
+def run_scorers(
+    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput]
+) -> list[dict[str, SignalResult]]:
+    """Run every scorer on every input (no early exit); a crash becomes a failed signal."""
+    results: list[dict[str, SignalResult]] = [{} for _ in inputs]
+    for scorer in scorers:
+        started = time.perf_counter()
+        try:
+            batch = scorer.score_batch(inputs)
+        except Exception as exc:  # one broken scorer must not stop the others
+            log.exception("scorer %s failed", scorer.name)
+            batch = [failed(scorer.name, f"{type(exc).__name__}: {exc}") for _ in inputs]
+        elapsed = (time.perf_counter() - started) * 1000 / max(len(inputs), 1)
+        for slot, result in zip(results, batch, strict=True):
+            timed = result.duration_ms or round(elapsed, 3)
+            slot[scorer.name] = dataclasses.replace(result, duration_ms=timed)
+    return results

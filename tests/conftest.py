@@ -1,0 +1,199 @@
+"""Shared fixtures: settings, app and client on SQLite; real PostgreSQL and Redis; the tiny
+Detoxify checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+# Nothing in the suite may reach for the Hugging Face hub: this machine has no route to it,
+# and a test that needs it would be testing the network.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from moderation import accounts
+from moderation.config import Settings, load_settings
+from moderation.db import make_engine, make_session_factory, upgrade
+from moderation.models import Moderator
+from tests import detoxify_checkpoint
+from web import create_app
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MODQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("MODQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+MODERATOR_PASSWORD = "correct horse battery"
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings isolated in tmp_path, with nothing read from the developer's environment."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'modq.db'}",
+        "redis_url": REDIS_TEST_URL,
+        "secret_key": "test-secret",
+        "var_dir": tmp_path / "var",
+        **overrides,
+    }
+    return load_settings({}, **values)
+
+
+# ---- SQLite (fast unit and app tests) -------------------------------------------------------
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh, migrated SQLite file."""
+    value = make_settings(tmp_path)
+    upgrade(value.database_url)
+    return value
+
+
+@pytest.fixture
+def session_factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the test's SQLite database."""
+    engine = make_engine(settings.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One session on the test's SQLite database."""
+    with session_factory() as value:
+        yield value
+
+
+class Enqueued(list[str]):
+    """The comment ids the app tried to queue (a real broker is used in integration tests)."""
+
+
+@pytest.fixture
+def app(settings: Settings) -> Flask:
+    """The app on SQLite, recording what it would queue instead of publishing to Redis."""
+    application = create_app(settings, {"TESTING": True})
+    enqueued = Enqueued()
+    runtime = application.extensions["modq"]
+    application.extensions["modq"] = dataclasses.replace(runtime, enqueue=enqueued.append)
+    application.extensions["enqueued"] = enqueued
+    return application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def moderator(app: Flask) -> Moderator:
+    """A moderator account named alice."""
+    with app.extensions["modq"].session_factory() as session:
+        return accounts.create_moderator(session, "alice", MODERATOR_PASSWORD)
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token from a form page."""
+    html = client.get(path).get_data(as_text=True)
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def log_in(client: FlaskClient, username: str = "alice", password: str = MODERATOR_PASSWORD) -> Any:
+    """Log in through the form, CSRF token included."""
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, moderator: Moderator) -> FlaskClient:
+    """A client with alice logged in."""
+    assert log_in(client).status_code == 302
+    return client
+
+
+# ---- PostgreSQL and Redis (integration) -----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    name = f"modq_test_{os.getpid()}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name)
+    rendered = url.render_as_string(hide_password=False)
+    upgrade(rendered)
+    yield rendered
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    """One engine for the session's PostgreSQL database."""
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_session_factory(postgres_engine: sa.Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions inside one transaction that is rolled back after the test; the code under
+    test may commit (each commit becomes a savepoint)."""
+    with postgres_engine.connect() as connection:
+        outer = connection.begin()
+        yield sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        outer.rollback()
+
+
+@pytest.fixture
+def pg_session(pg_session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One rolled-back-after-the-test session on PostgreSQL."""
+    with pg_session_factory() as value:
+        yield value
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_session(request: pytest.FixtureRequest) -> Session:
+    """The same test on SQLite and on PostgreSQL."""
+    name = "session" if request.param == "sqlite" else "pg_session"
+    value: Session = request.getfixturevalue(name)
+    return value
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    """The test Redis database, emptied before and after."""
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+# ---- Detoxify -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_detoxify(tmp_path_factory: pytest.TempPathFactory) -> detoxify_checkpoint.TinyDetoxify:
+    """A Detoxify-format checkpoint and HF folder built (and trained) for this session."""
+    return detoxify_checkpoint.build(tmp_path_factory.mktemp("detoxify"))

@@ -1,0 +1,36 @@
+"""Test data made through the same services the API uses."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from moderation.intake import submit_comment, upsert_article
+from moderation.models import Article, Comment
+from moderation.validation import ArticleData, CommentSubmission
+
+ARTICLE = ArticleData(
+    title="Foreign minister visits Athens to discuss energy and trade",
+    url="https://news.example.org/a/1",
+    body="The foreign minister will discuss energy cooperation, shipping and trade in Athens.",
+    section="World",
+)
+
+
+def article(session: Session, external_id: str = "a1", data: ArticleData = ARTICLE) -> Article:
+    """An article stored through the intake service."""
+    return upsert_article(session, external_id, data)[0]
+
+
+def comment(
+    session: Session,
+    body: str = "Energy cooperation with Athens makes sense.",
+    article_id: str = "a1",
+    parent_id: str | None = None,
+    author_id: str = "u1",
+    key: str | None = None,
+    queued: list[str] | None = None,
+) -> Comment:
+    """A comment submitted through the intake service."""
+    submission = CommentSubmission(article_id, parent_id, author_id, f"Reader {author_id}", body)
+    sink = queued if queued is not None else []
+    return submit_comment(session, submission, sink.append, key)[0]

@@ -1,0 +1,131 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.audit import history
+from moderation.db import utcnow
+from moderation.intake import IdempotencyConflict, requeue_stale, submit_comment
+from moderation.models import AuditEntry, AuditLogIsAppendOnly, Comment, CommentStatus
+from moderation.validation import ArticleData, CommentSubmission, ValidationError
+from tests import factories
+
+
+def test_a_comment_is_committed_before_it_is_queued(
+    session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    factories.article(session)
+    seen_by_another_connection: list[bool] = []
+
+    def enqueue(comment_id: str) -> None:
+        # A worker reads with its own connection: the row must be committed before publishing.
+        with session_factory() as worker_session:
+            seen_by_another_connection.append(worker_session.get(Comment, comment_id) is not None)
+
+    submission = CommentSubmission("a1", None, "u1", "Reader", "Good talks.")
+    comment, created = submit_comment(session, submission, enqueue)
+    assert created and comment.status == CommentStatus.PENDING
+    assert seen_by_another_connection == [True]
+    assert [e.action for e in history(session, "comment", comment.id)] == ["comment.created"]
+
+
+def test_a_failed_publish_keeps_the_comment_pending(any_session: Session) -> None:
+    factories.article(any_session)
+
+    def broker_down(_: str) -> None:
+        raise ConnectionError("Redis is down")
+
+    submission = CommentSubmission("a1", None, "u1", "Reader", "Kept safe in the database.")
+    comment, created = submit_comment(any_session, submission, broker_down)
+    assert created
+    assert any_session.get(Comment, comment.id).status == CommentStatus.PENDING
+
+
+def test_the_same_idempotency_key_returns_the_same_comment(any_session: Session) -> None:
+    factories.article(any_session)
+    queued: list[str] = []
+    first = factories.comment(any_session, key="k-1", queued=queued)
+    again = factories.comment(any_session, key="k-1", queued=queued)
+    assert again.id == first.id
+    assert queued == [first.id], "a retry queues nothing new"
+    assert len(any_session.scalars(select(Comment)).all()) == 1
+
+
+def test_an_idempotency_key_reused_for_another_comment_is_refused(any_session: Session) -> None:
+    factories.article(any_session)
+    factories.comment(any_session, body="First text.", key="k-2")
+    with pytest.raises(IdempotencyConflict):
+        factories.comment(any_session, body="Different text.", key="k-2")
+
+
+def test_unknown_article_and_foreign_parent_are_validation_errors(any_session: Session) -> None:
+    factories.article(any_session, "a1")
+    factories.article(any_session, "a2")
+    other = factories.comment(any_session, article_id="a2")
+    with pytest.raises(ValidationError) as unknown:
+        factories.comment(any_session, article_id="missing")
+    assert "no article with this id" in unknown.value.fields["article_id"]
+    with pytest.raises(ValidationError) as foreign:
+        factories.comment(any_session, article_id="a1", parent_id=other.id)
+    assert foreign.value.fields == {"parent_id": "the parent comment belongs to another article"}
+    with pytest.raises(ValidationError) as missing:
+        factories.comment(any_session, parent_id="0" * 32)
+    assert missing.value.fields == {"parent_id": "no comment with this id"}
+
+
+def test_upserting_an_article_updates_it_and_audits_the_changed_fields(
+    any_session: Session,
+) -> None:
+    factories.article(any_session)
+    changed = ArticleData(factories.ARTICLE.title, factories.ARTICLE.url, "New body.", "Europe")
+    article = factories.article(any_session, data=changed)
+    assert (article.body, article.section) == ("New body.", "Europe")
+    entries = history(any_session, "article", "a1")
+    assert [e.action for e in entries] == ["article.created", "article.updated"]
+    assert entries[-1].data["fields"] == ["body", "section"]
+
+
+def test_requeue_sweeps_only_stale_pending_comments_once(any_session: Session) -> None:
+    factories.article(any_session)
+    stale = factories.comment(any_session, body="Lost in a Redis restart.")
+    fresh = factories.comment(any_session, body="Just queued.")
+    decided = factories.comment(any_session, body="Already decided.")
+    old = utcnow() - timedelta(minutes=10)
+    any_session.execute(
+        update(Comment).where(Comment.id.in_([stale.id, decided.id])).values(queued_at=old)
+    )
+    any_session.execute(
+        update(Comment).where(Comment.id == decided.id).values(status=CommentStatus.PUBLISHED)
+    )
+    any_session.commit()
+    queued: list[str] = []
+    assert requeue_stale(any_session, timedelta(minutes=2), queued.append) == 1
+    assert queued == [stale.id]
+    assert requeue_stale(any_session, timedelta(minutes=2), queued.append) == 0, "claimed once"
+    assert fresh.id not in queued
+
+
+def test_audit_entries_cannot_be_changed_or_deleted(any_session: Session) -> None:
+    factories.article(any_session)
+    entry = any_session.scalars(select(AuditEntry)).first()
+    assert entry is not None
+    entry.actor = "someone else"
+    with pytest.raises(AuditLogIsAppendOnly):
+        any_session.flush()
+    any_session.rollback()
+    any_session.delete(any_session.scalars(select(AuditEntry)).first())
+    with pytest.raises(AuditLogIsAppendOnly):
+        any_session.flush()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
+def test_postgres_refuses_audit_changes_even_in_raw_sql(
+    pg_session: Session, statement: str
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    factories.article(pg_session)
+    with pytest.raises(DBAPIError, match="append-only"):
+        pg_session.execute(text(statement))

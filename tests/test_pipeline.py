@@ -1,0 +1,115 @@
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation.abuse import DetoxifyOptions, DetoxifyScorer
+from moderation.audit import history
+from moderation.models import Action, Comment, Decision, Signal
+from moderation.pipeline import record_decision, score_and_decide, scorer_health
+from moderation.policy import Thresholds, Verdict
+from moderation.relevance import LexicalRelevanceScorer
+from moderation.scoring import Scorer, ScorerHealth, ScoringInput, SignalResult
+from tests import factories
+from tests.detoxify_checkpoint import TinyDetoxify
+
+THRESHOLDS = Thresholds(abuse_publish_below=0.3, abuse_reject_above=0.9, on_topic_min=0.05)
+
+
+@pytest.fixture
+def scorers(tiny_detoxify: TinyDetoxify) -> list[Scorer]:
+    options = DetoxifyOptions("unbiased", tiny_detoxify.hub_layout, tiny_detoxify.hf_config)
+    return [DetoxifyScorer(options), LexicalRelevanceScorer()]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "first_reason"),
+    [
+        ("Energy cooperation and shipping trade with Athens make sense.", "published", {"clean"}),
+        (
+            "The foreign minister is a stupid idiot and a pathetic fool.",
+            "rejected",
+            {"abusive", "insult"},
+        ),
+        ("Does anyone have a recipe for banana bread with walnuts?", "review", {"off_topic"}),
+    ],
+)
+def test_each_comment_gets_signals_a_decision_and_an_audit_entry(
+    any_session: Session, scorers: list[Scorer], body: str, status: str, first_reason: set[str]
+) -> None:
+    factories.article(any_session)
+    comment = factories.comment(any_session, body=body)
+    [outcome] = score_and_decide(any_session, [comment.id], scorers, THRESHOLDS)
+    any_session.expire_all()
+    stored = any_session.get(Comment, comment.id)
+    assert stored.status == status
+    assert outcome.action == {"published": "publish", "rejected": "reject"}.get(status, status)
+    assert {s.scorer for s in stored.signals} == {"detoxify", "relevance"}
+    detoxify = next(s for s in stored.signals if s.scorer == "detoxify")
+    assert len(detoxify.scores) == 7 and detoxify.version.startswith("detoxify-0.5.4/")
+    [decision] = stored.decisions
+    assert decision.decided_by == "policy"
+    assert decision.reasons[0]["code"] in first_reason
+    assert [e.action for e in history(any_session, "comment", comment.id)][-1] == "comment.decided"
+
+
+def test_a_second_delivery_changes_nothing(any_session: Session, scorers: list[Scorer]) -> None:
+    factories.article(any_session)
+    comment = factories.comment(any_session)
+    score_and_decide(any_session, [comment.id], scorers, THRESHOLDS)
+    [again] = score_and_decide(any_session, [comment.id], scorers, THRESHOLDS)
+    assert again.action is None
+    assert len(any_session.scalars(select(Decision)).all()) == 1
+    assert len(any_session.scalars(select(Signal)).all()) == 2
+
+
+def test_a_race_between_two_deliveries_records_one_decision(any_session: Session) -> None:
+    factories.article(any_session)
+    comment = factories.comment(any_session)
+    verdict = Verdict(action=Action.PUBLISH, reasons=())
+    first = record_decision(any_session, comment.id, {}, verdict)
+    second = record_decision(any_session, comment.id, {}, verdict)
+    assert (first.action, second.action) == ("publish", None)
+    assert len(any_session.scalars(select(Decision)).all()) == 1
+
+
+class Exploding:
+    name = "detoxify"
+
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        raise RuntimeError("CUDA out of memory")
+
+    def warm_up(self) -> None:
+        pass
+
+    def health(self) -> ScorerHealth:
+        return ScorerHealth("ok", "boom-1")
+
+
+def test_a_crashing_scorer_fails_closed_and_the_others_still_run(any_session: Session) -> None:
+    factories.article(any_session)
+    comment = factories.comment(any_session)
+    score_and_decide(any_session, [comment.id], [Exploding(), LexicalRelevanceScorer()], THRESHOLDS)
+    any_session.expire_all()
+    stored = any_session.get(Comment, comment.id)
+    assert stored.status == "review"
+    states = {s.scorer: (s.state, s.error) for s in stored.signals}
+    assert states["detoxify"] == ("failed", "RuntimeError: CUDA out of memory")
+    assert states["relevance"][0] == "ok"
+    assert stored.decisions[0].reasons[0]["code"] == "check_failed"
+
+
+def test_missing_weights_send_comments_to_review_and_are_reported(
+    any_session: Session, tmp_path: object
+) -> None:
+    factories.article(any_session)
+    comment = factories.comment(any_session)
+    offline = [DetoxifyScorer(DetoxifyOptions("unbiased")), LexicalRelevanceScorer()]
+    score_and_decide(any_session, [comment.id], offline, THRESHOLDS)
+    any_session.expire_all()
+    assert any_session.get(Comment, comment.id).status == "review"
+    health = scorer_health(any_session)
+    assert health["detoxify"].state == "unavailable"
+    assert "MODQ_DETOXIFY_CHECKPOINT" in health["detoxify"].detail
+    assert health["relevance"].state == "ok"

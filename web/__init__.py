@@ -1,0 +1,69 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from moderation.config import Settings, dev_secret_key, load_settings
+from moderation.db import make_engine, make_session_factory
+from moderation.logs import configure_logging
+from web.runtime import Runtime, celery_enqueue
+
+csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    test_config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build the app from settings (default: the environment), then Flask test overrides."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config.update(flask_config(settings))
+    app.config.update(test_config or {})
+    engine = make_engine(settings.database_url)
+    app.extensions["modq"] = Runtime(
+        settings, engine, make_session_factory(engine), celery_enqueue(settings)
+    )
+    csrf.init_app(app)
+    _register_blueprints(app)
+    from web import errors, hooks
+
+    errors.register(app)
+    hooks.register(app)
+    return app
+
+
+def flask_config(settings: Settings) -> dict[str, Any]:
+    """Flask's own settings derived from ours."""
+    secret = settings.secret_key
+    if not secret:
+        log.warning(
+            "MODQ_SECRET_KEY is not set; using a generated development key in %s", settings.var_dir
+        )
+        secret = dev_secret_key(settings.var_dir)
+    return {
+        "SECRET_KEY": secret,
+        "MAX_CONTENT_LENGTH": settings.max_request_bytes,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web import api, auth, health, review
+
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # machine-to-machine JSON, no cookies: CSRF does not apply
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(review.bp)

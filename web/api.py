@@ -1,0 +1,190 @@
+"""The intake API, version 1: articles in, comments in, statuses and published threads out."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
+
+from moderation.intake import IdempotencyConflict, find_article, submit_comment, upsert_article
+from moderation.models import Article, Comment
+from moderation.threads import ThreadNode, published_threads
+from moderation.validation import (
+    MAX_IDEMPOTENCY_KEY_CHARS,
+    ValidationError,
+    parse_article,
+    parse_comment,
+    parse_identifier,
+    text_problem,
+)
+from web.errors import json_error
+from web.runtime import db, runtime
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 100
+
+
+def json_body() -> Any:
+    """The request's JSON document, or a 4xx saying why it cannot be read."""
+    if not request.is_json:
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not valid UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise BadRequest("the body is not valid JSON: nested too deeply") from None
+
+
+def require_api_key() -> None:
+    """When MODQ_API_KEY is set, writes need `Authorization: Bearer <key>`."""
+    expected = runtime().settings.api_key
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("this call needs the site's API key: Authorization: Bearer <key>")
+
+
+@bp.put("/articles/<article_id>")
+def put_article(article_id: str) -> tuple[Response, int]:
+    """Create or update an article."""
+    require_api_key()
+    external_id = parse_identifier(article_id, "article_id")
+    article, created = upsert_article(db(), external_id, parse_article(json_body()))
+    return jsonify(article_json(article)), 201 if created else 200
+
+
+@bp.get("/articles/<article_id>")
+def get_article(article_id: str) -> Response:
+    """One article as stored."""
+    return jsonify(article_json(_article_or_404(article_id)))
+
+
+@bp.post("/comments")
+def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int]:
+    """Accept a comment for moderation: stored now, scored in the background."""
+    submission = parse_comment(json_body(), runtime().settings.max_comment_chars)
+    key = _idempotency_key()
+    try:
+        comment, created = submit_comment(db(), submission, runtime().enqueue, key)
+    except IdempotencyConflict as exc:
+        return json_error(409, "idempotency_conflict", str(exc))
+    location = url_for("api.get_comment", comment_id=comment.id, _external=True)
+    body = {"id": comment.id, "status": comment.status, "status_url": location}
+    headers = {"Location": location, **({} if created else {"Idempotent-Replayed": "true"})}
+    return jsonify(body), 202, headers
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if problem := text_problem(key, MAX_IDEMPOTENCY_KEY_CHARS):
+        raise ValidationError({"Idempotency-Key": problem})
+    return key.strip()
+
+
+@bp.get("/comments/<comment_id>")
+def get_comment(comment_id: str) -> Response:
+    """A comment's status and the reasons for it."""
+    comment = db().get(Comment, comment_id)
+    if comment is None:
+        abort(404, description="no comment with this id")
+    return jsonify(comment_status_json(comment))
+
+
+@bp.get("/articles/<article_id>/comments")
+def list_published(article_id: str) -> Response:
+    """Published comments of an article, threaded, a page of top-level threads at a time."""
+    article = _article_or_404(article_id)
+    page = _positive_int("page", 1, None)
+    per_page = _positive_int("per_page", 20, MAX_PER_PAGE)
+    threads = published_threads(db(), article, page, per_page)
+    next_url = (
+        url_for(
+            "api.list_published",
+            article_id=article.external_id,
+            page=page + 1,
+            per_page=per_page,
+            _external=True,
+        )
+        if threads.has_next
+        else None
+    )
+    return jsonify(
+        {
+            "article_id": article.external_id,
+            "page": page,
+            "per_page": per_page,
+            "total_threads": threads.total_threads,
+            "next": next_url,
+            "comments": [thread_json(node) for node in threads.threads],
+        }
+    )
+
+
+def _article_or_404(article_id: str) -> Article:
+    article = find_article(db(), article_id)
+    if article is None:
+        abort(404, description="no article with this id")
+    return article
+
+
+def _positive_int(name: str, default: int, maximum: int | None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+        upper = f" and at most {maximum}" if maximum else ""
+        raise ValidationError({name: f"must be a whole number of at least 1{upper}"})
+    return int(raw)
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """The public form of an article."""
+    return {
+        "id": article.external_id,
+        "title": article.title,
+        "url": article.url,
+        "section": article.section,
+        "updated_at": article.updated_at.isoformat(),
+    }
+
+
+def comment_status_json(comment: Comment) -> dict[str, Any]:
+    """A comment with its status and the latest decision's reasons."""
+    last = comment.decisions[-1] if comment.decisions else None
+    return {
+        "id": comment.id,
+        "status": comment.status,
+        "reasons": last.reasons if last else [],
+        "decided_by": ("moderator" if last.moderator_id else "policy") if last else None,
+        "article_id": comment.article.external_id,
+        "parent_id": comment.parent_id,
+        "author": {"id": comment.author_id, "name": comment.author_name},
+        "body": comment.body,
+        "created_at": comment.created_at.isoformat(),
+        "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
+    }
+
+
+def thread_json(node: ThreadNode) -> dict[str, Any]:
+    """A published comment and its replies; a hidden parent shows only its id."""
+    replies = [thread_json(reply) for reply in node.replies]
+    if node.comment is None:
+        return {"id": node.id, "removed": True, "replies": replies}
+    c = node.comment
+    return {
+        "id": c.id,
+        "author": {"id": c.author_id, "name": c.author_name},
+        "body": c.body,
+        "created_at": c.created_at.isoformat(),
+        "replies": replies,
+    }

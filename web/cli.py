@@ -1,0 +1,128 @@
+"""`modq`: every command-line task, on Flask's CLI (`modq run`, `modq shell`, ... work too)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from moderation import accounts
+from moderation import db as database
+from moderation.config import ConfigError, documented_variables
+from moderation.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
+from web.runtime import Runtime
+
+
+def _create_app() -> Flask:
+    from web import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"modq: {exc}", err=True)
+        sys.exit(2)
+
+
+def _runtime() -> Runtime:
+    value: Runtime = current_app.extensions["modq"]
+    return value
+
+
+db_cli = AppGroup("db", help="Database schema.")
+moderator_cli = AppGroup("moderator", help="Moderator accounts.")
+demo_cli = AppGroup("demo", help="Demo content.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply database migrations."""
+    database.upgrade(_runtime().settings.database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@moderator_cli.command("create")
+@click.argument("username")
+@click.password_option(help="Prompted for when not given.")
+def moderator_create(username: str, password: str) -> None:
+    """Create a moderator account."""
+    with _runtime().session_factory() as session:
+        try:
+            accounts.create_moderator(session, username, password, actor="cli")
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"created moderator {username}")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Post the demo article and comments through the intake API."""
+    client = current_app.test_client()
+    headers = _api_headers()
+    response = client.put(f"/api/v1/articles/{DEMO_ARTICLE_ID}", json=DEMO_ARTICLE, headers=headers)
+    _check(response, "article")
+    ids: dict[str, str] = {}
+    for demo in DEMO_COMMENTS:
+        payload: dict[str, Any] = {
+            "article_id": DEMO_ARTICLE_ID,
+            "body": demo.body,
+            "author": {"id": demo.author_id, "name": demo.author_name},
+        }
+        if demo.reply_to:
+            payload["parent_id"] = ids[demo.reply_to]
+        response = client.post(
+            "/api/v1/comments",
+            json=payload,
+            headers={**headers, "Idempotency-Key": f"demo-{demo.key}"},
+        )
+        _check(response, demo.key)
+        ids[demo.key] = response.get_json()["id"]
+        click.echo(f"{demo.key:16} {response.get_json()['status_url']}")
+    click.echo(
+        "Scoring happens in the worker; decisions appear at /review/ and in each status URL."
+    )
+
+
+def _api_headers() -> dict[str, str]:
+    key = _runtime().settings.api_key
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def _check(response: Any, what: str) -> None:
+    if response.status_code >= 300:
+        raise click.ClickException(
+            f"{what}: {response.status_code} {response.get_data(as_text=True)}"
+        )
+
+
+@click.command("config")
+def show_config() -> None:
+    """List every MODQ_ variable with its default and meaning."""
+    for name, default, doc in documented_variables():
+        click.echo(f"{name} (default {default})\n    {doc}")
+
+
+@click.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def up(host: str, port: int) -> None:
+    """Run everything locally: Redis if needed, migrations, web, worker and beat."""
+    from web.devserver import run_all
+
+    sys.exit(run_all(_runtime().settings, host, port))
+
+
+def main() -> None:
+    """Entry point of the `modq` console script."""
+    cli = FlaskGroup(
+        create_app=_create_app,
+        add_version_option=False,
+        load_dotenv=False,
+        help="modq: the comment-moderation queue.",
+    )
+    for command in (db_cli, moderator_cli, demo_cli, show_config, up):
+        cli.add_command(command)
+    cli.main()

@@ -1,0 +1,233 @@
+"""`modq up`: run the whole service on one machine, and stop all of it on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import click
+import redis
+
+from moderation import accounts
+from moderation import db as database
+from moderation.config import Settings, dev_secret_key
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+INSTALL_REDIS = (
+    "Install it with `sudo apt-get install redis-server` (Debian/Ubuntu), "
+    "`sudo dnf install redis` (Fedora) or `brew install redis` (macOS), "
+    "or point MODQ_REDIS_URL at a running Redis."
+)
+
+
+@dataclass
+class Children:
+    """The processes `modq up` started, stopped in reverse order."""
+
+    running: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        """Start a process in its own session, so Ctrl-C reaches only us and we stop it."""
+        self.running.append((name, subprocess.Popen(argv, env=env, start_new_session=True)))
+
+    def first_exited(self) -> str | None:
+        """The name of a child that has stopped, if any."""
+        return next((name for name, proc in self.running if proc.poll() is not None), None)
+
+    def stop_all(self, grace: float = 15.0) -> None:
+        """SIGTERM everything (workers finish their task), then SIGKILL what is left."""
+        for _, proc in reversed(self.running):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for _, proc in reversed(self.running):
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def run_all(settings: Settings, host: str, port: int) -> int:
+    """Start Redis (if needed), migrate, create a first moderator, run web, worker and beat."""
+    children = Children()
+    try:
+        if not ensure_redis(settings, children):
+            return 1
+        database.upgrade(settings.database_url)
+        login_hint = first_moderator(settings)
+        env = child_env(settings)
+        _start_services(children, env, host, port)
+        if not wait_for_http(f"http://{host}:{port}/healthz", children):
+            click.echo("modq: the web server did not start; see the messages above.", err=True)
+            return 1
+        _banner(host, port, login_hint)
+        return _wait(children)
+    finally:
+        children.stop_all()
+
+
+def _start_services(children: Children, env: dict[str, str], host: str, port: int) -> None:
+    python = sys.executable
+    children.start(
+        "web",
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"{host}:{port}",
+            "--access-logfile",
+            "-",
+            "web.wsgi:app",
+        ],
+        env,
+    )
+    children.start(
+        "worker",
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+        ],
+        env,
+    )
+    children.start(
+        "beat", [python, "-m", "celery", "-A", "workers.app", "beat", "--loglevel", "INFO"], env
+    )
+
+
+def ensure_redis(settings: Settings, children: Children) -> bool:
+    """Use the configured Redis, or start a local redis-server when none answers."""
+    if redis_answers(settings.redis_url):
+        return True
+    parts = urlsplit(settings.redis_url)
+    if parts.hostname not in LOCAL_HOSTS:
+        click.echo(f"modq: Redis at {settings.redis_url} does not answer.", err=True)
+        return False
+    server = shutil.which("redis-server")
+    if server is None:
+        click.echo(
+            f"modq: no Redis answers at {settings.redis_url} and redis-server is not "
+            f"installed. {INSTALL_REDIS}",
+            err=True,
+        )
+        return False
+    click.echo(f"modq: starting redis-server on port {parts.port or 6379}")
+    children.start(
+        "redis",
+        [
+            server,
+            "--port",
+            str(parts.port or 6379),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        dict(os.environ),
+    )
+    return _poll(lambda: redis_answers(settings.redis_url), children, timeout=10)
+
+
+def redis_answers(url: str) -> bool:
+    """True when a Redis server answers PING at `url`."""
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def first_moderator(settings: Settings) -> str:
+    """Create the first moderator if needed; return how to log in."""
+    engine = database.make_engine(settings.database_url)
+    with database.make_session_factory(engine)() as session:
+        username, one_time = accounts.ensure_first_moderator(
+            session, settings.admin_username, settings.admin_password
+        )
+    engine.dispose()
+    if one_time:
+        return (
+            f"Log in as '{username}' with the one-time password {one_time} "
+            "(you will choose your own at first login)."
+        )
+    if username:
+        return f"Log in as '{username}' with MODQ_ADMIN_PASSWORD."
+    return "Log in with your moderator account (add one: modq moderator create NAME)."
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment of the children: ours, plus a development secret if none is set."""
+    env = dict(os.environ)
+    env.setdefault("MODQ_SECRET_KEY", settings.secret_key or dev_secret_key(settings.var_dir))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def wait_for_http(url: str, children: Children, timeout: float = 30) -> bool:
+    """Poll `url` until it answers 200, a child dies, or `timeout` passes."""
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    return _poll(answers, children, timeout)
+
+
+def _poll(check: Callable[[], bool], children: Children, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and children.first_exited() is None:
+        if check():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def _banner(host: str, port: int, login_hint: str) -> None:
+    click.echo(
+        "\n".join(
+            [
+                "",
+                f"modq is running: http://{host}:{port}",
+                f"  review queue  http://{host}:{port}/review/",
+                f"  intake API    http://{host}:{port}/api/v1/comments",
+                f"  readiness     http://{host}:{port}/readyz",
+                f"  {login_hint}",
+                "  Load demo comments from another terminal: .venv/bin/modq demo load",
+                "  Press Ctrl-C to stop everything.",
+                "",
+            ]
+        )
+    )
+
+
+def _wait(children: Children) -> int:
+    try:
+        while (stopped := children.first_exited()) is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo("\nmodq: stopping…")
+        return 0
+    click.echo(f"modq: {stopped} stopped unexpectedly; stopping the rest.", err=True)
+    return 1

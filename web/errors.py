@@ -1,0 +1,55 @@
+"""Errors as JSON for the API (and for any client that asks for JSON); never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from moderation.validation import ValidationError
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    """API paths always get JSON; other pages only when the client prefers it."""
+    if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def json_error(status: int, error: str, message: str, **extra: object) -> tuple[Response, int]:
+    """A JSON error body: a machine code, a sentence, and any details."""
+    return jsonify({"error": error, "message": message, **extra}), status
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+    app.register_error_handler(ValidationError, _validation_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _validation_error(exc: ValidationError) -> tuple[Response, int]:
+    return json_error(422, "invalid_request", "Some fields are not valid.", fields=exc.fields)
+
+
+def _http_error(exc: HTTPException) -> object:
+    code = exc.code or 500
+    if not wants_json():
+        return exc
+    name = (exc.name or "error").lower().replace(" ", "_")
+    response, status = json_error(code, name, exc.description or exc.name or "error")
+    for header, value in exc.get_headers():
+        if header in ("Allow", "Retry-After"):
+            response.headers[header] = value
+    return response, status
+
+
+def _unexpected_error(exc: Exception) -> object:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if wants_json():
+        return json_error(500, "internal_error", "Something went wrong on our side; it was logged.")
+    return render_template("error.html", error=InternalServerError()), 500

@@ -1,0 +1,56 @@
+"""What request handlers share: settings, a session per request, the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, g
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.config import Settings
+from moderation.intake import Enqueue
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Process-wide objects of the web app."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    enqueue: Enqueue
+
+
+def runtime() -> Runtime:
+    """The current app's runtime."""
+    value: Runtime = current_app.extensions["modq"]
+    return value
+
+
+def db() -> Session:
+    """This request's database session, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = runtime().session_factory()
+    session: Session = g.db
+    return session
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    """Close the request's session, if one was opened."""
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def celery_enqueue(settings: Settings) -> Callable[[str], None]:
+    """Publish the scoring task by name; the web process never imports the task code."""
+    from workers.celery_app import SCORE_TASK, create_celery
+
+    celery = create_celery(settings)
+
+    def enqueue(comment_id: str) -> None:
+        celery.send_task(SCORE_TASK, args=[comment_id])
+
+    return enqueue

@@ -1,0 +1,1 @@
+"""Celery app and thin tasks: they receive ids and call the domain."""

@@ -1,0 +1,93 @@
+"""The Celery app, built from the same settings as the web app."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from celery import Celery
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.config import Settings
+from moderation.db import make_engine, make_session_factory
+from moderation.pipeline import default_scorers, thresholds_from
+from moderation.policy import Thresholds
+from moderation.scoring import Scorer
+
+SCORE_TASK = "modq.score_comment"
+REQUEUE_TASK = "modq.requeue_stale"
+WARM_UP_TASK = "modq.warm_up"
+# Messages a worker took but never acknowledged come back after this long; it must exceed
+# any retry countdown, or a task waiting to retry would be delivered twice.
+VISIBILITY_TIMEOUT_SECONDS = 3600
+
+
+class WorkerContext:
+    """What tasks need, created lazily so each forked worker process gets its own."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Sessions on this process's own engine."""
+        return make_session_factory(make_engine(self.settings.database_url))
+
+    @cached_property
+    def scorers(self) -> list[Scorer]:
+        """The scorers, built once per process; models load on first use."""
+        return default_scorers(self.settings)
+
+    @cached_property
+    def thresholds(self) -> Thresholds:
+        """The policy's thresholds."""
+        return thresholds_from(self.settings)
+
+
+class ModqCelery(Celery):
+    """A Celery app that carries the worker context."""
+
+    context: WorkerContext
+
+
+def create_celery(settings: Settings) -> ModqCelery:
+    """The Celery app with the reliability options set explicitly."""
+    app = ModqCelery(
+        "modq", broker=settings.redis_url, include=["workers.tasks"], set_as_current=False
+    )
+    app.conf.update(celery_options(settings))
+    app.context = WorkerContext(settings)
+    return app
+
+
+def celery_options(settings: Settings) -> dict[str, Any]:
+    """Celery settings: late acks, requeue on worker loss, JSON only, no results kept."""
+    return {
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
+            "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 10,
+        },
+        # Intake answers fast even when Redis is down: the sweep requeues what failed.
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        "beat_schedule": {
+            "requeue-stale-pending": {
+                "task": REQUEUE_TASK,
+                "schedule": float(settings.requeue_interval_seconds),
+            },
+        },
+        "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
+    }
