@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +80,15 @@ class Enqueued(list[str]):
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
+def app(settings: Settings) -> Iterator[Flask]:
     """The app on SQLite, recording what it would queue instead of publishing to Redis."""
     application = create_app(settings, {"TESTING": True})
     enqueued = Enqueued()
     runtime = application.extensions["modq"]
     application.extensions["modq"] = dataclasses.replace(runtime, enqueue=enqueued.append)
     application.extensions["enqueued"] = enqueued
-    return application
+    yield application
+    runtime.engine.dispose()
 
 
 @pytest.fixture
@@ -128,21 +130,30 @@ def logged_in(client: FlaskClient, moderator: Moderator) -> FlaskClient:
 # ---- PostgreSQL and Redis (integration) -----------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test session."""
-    name = f"modq_test_{os.getpid()}"
+@contextmanager
+def fresh_postgres_database(name: str) -> Iterator[str]:
+    """Create database `name`, migrate it, yield its URL, drop it."""
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    drop = sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(drop)
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name)
     rendered = url.render_as_string(hide_password=False)
     upgrade(rendered)
-    yield rendered
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield rendered
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    with fresh_postgres_database(f"modq_test_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

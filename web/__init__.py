@@ -34,10 +34,11 @@ def create_app(
     )
     csrf.init_app(app)
     _register_blueprints(app)
-    from web import errors, hooks
+    from web import cli, errors, hooks
 
     errors.register(app)
     hooks.register(app)
+    cli.register(app)
     return app
 
 

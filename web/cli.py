@@ -13,7 +13,7 @@ from moderation import accounts
 from moderation import db as database
 from moderation.config import ConfigError, documented_variables
 from moderation.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
-from web.runtime import Runtime
+from web.runtime import runtime
 
 
 def _create_app() -> Flask:
@@ -26,11 +26,6 @@ def _create_app() -> Flask:
         sys.exit(2)
 
 
-def _runtime() -> Runtime:
-    value: Runtime = current_app.extensions["modq"]
-    return value
-
-
 db_cli = AppGroup("db", help="Database schema.")
 moderator_cli = AppGroup("moderator", help="Moderator accounts.")
 demo_cli = AppGroup("demo", help="Demo content.")
@@ -40,7 +35,7 @@ demo_cli = AppGroup("demo", help="Demo content.")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply database migrations."""
-    database.upgrade(_runtime().settings.database_url, revision)
+    database.upgrade(runtime().settings.database_url, revision)
     click.echo(f"database at {revision}")
 
 
@@ -49,7 +44,7 @@ def db_upgrade(revision: str) -> None:
 @click.password_option(help="Prompted for when not given.")
 def moderator_create(username: str, password: str) -> None:
     """Create a moderator account."""
-    with _runtime().session_factory() as session:
+    with runtime().session_factory() as session:
         try:
             accounts.create_moderator(session, username, password, actor="cli")
         except accounts.AccountError as exc:
@@ -87,7 +82,7 @@ def demo_load() -> None:
 
 
 def _api_headers() -> dict[str, str]:
-    key = _runtime().settings.api_key
+    key = runtime().settings.api_key
     return {"Authorization": f"Bearer {key}"} if key else {}
 
 
@@ -112,17 +107,20 @@ def up(host: str, port: int) -> None:
     """Run everything locally: Redis if needed, migrations, web, worker and beat."""
     from web.devserver import run_all
 
-    sys.exit(run_all(_runtime().settings, host, port))
+    sys.exit(run_all(runtime().settings, host, port))
+
+
+def register(app: Flask) -> None:
+    """Add the commands to the app's CLI (the app factory calls this)."""
+    for command in (db_cli, moderator_cli, demo_cli, show_config, up):
+        app.cli.add_command(command)
 
 
 def main() -> None:
     """Entry point of the `modq` console script."""
-    cli = FlaskGroup(
+    FlaskGroup(
         create_app=_create_app,
         add_version_option=False,
         load_dotenv=False,
         help="modq: the comment-moderation queue.",
-    )
-    for command in (db_cli, moderator_cli, demo_cli, show_config, up):
-        cli.add_command(command)
-    cli.main()
+    ).main()

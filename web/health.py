@@ -6,8 +6,8 @@ from typing import Any
 
 import redis
 from flask import Blueprint, Response, jsonify
-from sqlalchemy import text
 
+from moderation.db import migration_heads, schema_revisions
 from moderation.pipeline import scorer_health
 from web.runtime import db, runtime
 
@@ -35,12 +35,18 @@ def readyz() -> tuple[Response, int]:
 
 
 def database_check() -> dict[str, str]:
-    """Can we run a query?"""
+    """Can we query, and is the schema at the newest migration?"""
     try:
-        db().execute(text("SELECT 1"))
+        current = schema_revisions(db().connection())
     except Exception as exc:
         db().rollback()
         return {"state": "failed", "detail": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+    if current != migration_heads():
+        return {
+            "state": "failed",
+            "detail": f"the schema is at {sorted(current) or 'nothing'}, "
+            f"not {sorted(migration_heads())}: run `modq db upgrade`",
+        }
     return {"state": "ok"}
 
 
@@ -62,9 +68,9 @@ def scorer_checks() -> dict[str, dict[str, Any]]:
     """What workers last reported about each scorer."""
     try:
         reported = scorer_health(db())
-    except Exception:
+    except Exception as exc:
         db().rollback()
-        return {}
+        return {"scorers": {"state": "unknown", "detail": f"cannot read their state: {exc}"}}
     if not reported:
         return {
             "scorers": {

@@ -1,0 +1,84 @@
+"""Real worker and beat processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from moderation.config import Settings, env_name
+
+T = TypeVar("T")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process load exactly these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+    for name, value in vars(settings).items():
+        if value is not None:
+            env[env_name(name)] = str(value)
+    return env | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def wait_for(check: Callable[[], T | None], timeout: float = 60, every: float = 0.2) -> T:
+    """Poll `check` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(every)
+    raise TimeoutError(f"nothing after {timeout}s: {check}")
+
+
+@contextmanager
+def celery_process(
+    kind: str, env: Mapping[str, str], log: Path, *extra: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`celery -A workers.app worker|beat`, stopped (warmly, then hard) at the end."""
+    argv = [sys.executable, "-m", "celery", "-A", "workers.app", kind, "--loglevel", "INFO", *extra]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            argv,
+            env=dict(env),
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
+    """SIGTERM the process group, then SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def children_of(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found

@@ -1,0 +1,58 @@
+"""`modq` commands, run through Flask's CLI runner."""
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from moderation import accounts
+from moderation.demo import DEMO_COMMENTS
+from moderation.models import Comment, Moderator
+from tests.conftest import make_settings
+from web import create_app
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert app.test_client().get("/readyz").get_json()["checks"]["database"]["state"] == "ok"
+
+
+def test_moderator_create_stores_a_hashed_password(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["moderator", "create", "carol"], input="a good long password\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    with app.extensions["modq"].session_factory() as session:
+        carol = session.scalar(select(Moderator).where(Moderator.username == "carol"))
+        assert carol is not None and "a good long password" not in carol.password_hash
+        assert accounts.authenticate(session, "carol", "a good long password") is not None
+
+
+def test_moderator_create_refuses_a_short_password_and_a_duplicate(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["moderator", "create", "dan", "--password", "short"])
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    runner.invoke(args=["moderator", "create", "dan", "--password", "long enough pw"])
+    again = runner.invoke(args=["moderator", "create", "dan", "--password", "long enough pw"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_demo_load_goes_through_the_api_and_is_idempotent(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0, second.output
+    with app.extensions["modq"].session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Comment)) == len(DEMO_COMMENTS)
+        reply = session.scalar(select(Comment).where(Comment.parent_id.is_not(None)))
+        assert reply is not None and reply.author_name == "Aegean Voice"
+    assert len(app.extensions["enqueued"]) == len(DEMO_COMMENTS)
+
+
+def test_config_lists_every_variable(app: Flask) -> None:
+    output = app.test_cli_runner().invoke(args=["config"]).output
+    assert "MODQ_DATABASE_URL (default sqlite:///var/modq.db)" in output
+    assert "MODQ_DETOXIFY_HF_CONFIG" in output

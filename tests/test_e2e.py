@@ -1,0 +1,210 @@
+"""From HTTP submission to a stored decision through real Redis, PostgreSQL and Celery
+worker and beat processes, including a worker killed mid-task and lost messages."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from moderation.config import Settings
+from moderation.db import make_engine
+from tests.conftest import fresh_postgres_database, make_settings
+from tests.detoxify_checkpoint import TinyDetoxify
+from tests.processes import celery_process, children_of, settings_env, wait_for
+from web import create_app
+
+pytestmark = pytest.mark.e2e
+E2E_REDIS = "redis://127.0.0.1:6379/13"
+ARTICLE = {
+    "title": "Ministers meet in Athens on energy and shipping",
+    "url": "https://news.example.org/athens",
+    "section": "World",
+    "body": "The foreign ministers discussed energy cooperation, shipping and trade.",
+}
+CLEAN = "Energy cooperation and shipping trade with Athens make sense."
+ABUSIVE = "The foreign minister is a stupid idiot and a pathetic fool."
+OFF_TOPIC = "Does anyone have a recipe for banana bread with walnuts?"
+
+
+@pytest.fixture(scope="module")
+def e2e_database() -> Iterator[str]:
+    with fresh_postgres_database(f"modq_e2e_{os.getpid()}") as url:
+        yield url
+
+
+@pytest.fixture
+def e2e_settings(tmp_path: Path, e2e_database: str, tiny_detoxify: TinyDetoxify) -> Settings:
+    engine = make_engine(e2e_database)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "TRUNCATE signals, decisions, comments, articles, audit_log, scorer_status, "
+                "moderators CASCADE"
+            )
+        )
+    engine.dispose()
+    redis.Redis.from_url(E2E_REDIS).flushdb()
+    return make_settings(
+        tmp_path,
+        database_url=e2e_database,
+        redis_url=E2E_REDIS,
+        detoxify_checkpoint=tiny_detoxify.hub_layout,
+        detoxify_hf_config=tiny_detoxify.hf_config,
+        requeue_after_seconds=5,
+        requeue_interval_seconds=1,
+        scorer_retry_seconds=0,
+    )
+
+
+@pytest.fixture
+def apps() -> Iterator[list[Flask]]:
+    """Apps made by the test; their connection pools are closed at the end."""
+    made: list[Flask] = []
+    yield made
+    for app in made:
+        app.extensions["modq"].engine.dispose()
+
+
+def client_for(apps: list[Flask], settings: Settings, article: bool = True) -> FlaskClient:
+    app = create_app(settings, {"TESTING": True})
+    apps.append(app)
+    client = app.test_client()
+    if article:
+        assert client.put("/api/v1/articles/a1", json=ARTICLE).status_code == 201
+    return client
+
+
+def submit(client: FlaskClient, body: str) -> str:
+    response = client.post(
+        "/api/v1/comments",
+        json={"article_id": "a1", "author": {"id": "u1", "name": "Reader"}, "body": body},
+    )
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return str(response.get_json()["status_url"])
+
+
+def decided(client: FlaskClient, status_url: str, timeout: float = 60) -> dict[str, Any]:
+    def status() -> dict[str, Any] | None:
+        body: dict[str, Any] = client.get(status_url).get_json()
+        return body if body["status"] != "pending" else None
+
+    return wait_for(status, timeout)
+
+
+def worker_ready(settings: Settings) -> None:
+    """Wait until the worker has loaded its models (its warm-up task reports them)."""
+    engine = make_engine(settings.database_url)
+    query = sa.text("SELECT state FROM scorer_status WHERE scorer = 'detoxify'")
+    try:
+        with engine.connect() as connection:
+            wait_for(
+                lambda: connection.execute(query).scalar() == "ok" or connection.rollback(),
+                timeout=90,
+            )
+    finally:
+        engine.dispose()
+
+
+def test_http_submission_reaches_a_stored_decision(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    client = client_for(apps, e2e_settings)
+    with celery_process(
+        "worker", settings_env(e2e_settings), tmp_path / "worker.log", "--concurrency", "1"
+    ):
+        urls = {body: submit(client, body) for body in (CLEAN, ABUSIVE, OFF_TOPIC)}
+        results = {body: decided(client, url) for body, url in urls.items()}
+    assert results[CLEAN]["status"] == "published"
+    assert results[ABUSIVE]["status"] == "rejected"
+    assert results[ABUSIVE]["reasons"][0]["code"] in ("abusive", "insult")
+    assert results[OFF_TOPIC]["status"] == "review"
+    assert [r["code"] for r in results[OFF_TOPIC]["reasons"]] == ["off_topic"]
+    engine = make_engine(e2e_settings.database_url)
+    with engine.connect() as connection:
+        signals = connection.execute(sa.text("SELECT scorer, version FROM signals")).all()
+        decisions = connection.execute(sa.text("SELECT count(*) FROM decisions")).scalar()
+    engine.dispose()
+    assert len(signals) == 6 and decisions == 3
+    assert {s.scorer for s in signals} == {"detoxify", "relevance"}
+
+
+def test_a_worker_killed_mid_task_does_not_lose_the_comment(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    # No beat here: only acks_late + task_reject_on_worker_lost can bring the message back.
+    client = client_for(apps, e2e_settings)
+    env = settings_env(e2e_settings)
+    engine = make_engine(e2e_settings.database_url)
+    with celery_process("worker", env, tmp_path / "worker.log", "--concurrency", "1") as worker:
+        worker_ready(e2e_settings)
+        with engine.connect() as blocker:
+            # Hold the comment's row so the task blocks inside its decision transaction.
+            status_url = submit(client, CLEAN)
+            comment_id = status_url.rsplit("/", 1)[1]
+            blocker.execute(
+                sa.text("SELECT id FROM comments WHERE id = :id FOR UPDATE"), {"id": comment_id}
+            )
+            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            [child] = children_of(worker.pid)
+            os.kill(child, signal.SIGKILL)
+            wait_for(lambda: children_of(worker.pid) and children_of(worker.pid) != [child])
+            blocker.rollback()  # release the row: the redelivered task can finish
+        result = decided(client, status_url)
+    with engine.connect() as connection:
+        decisions = connection.execute(sa.text("SELECT count(*) FROM decisions")).scalar()
+    engine.dispose()
+    assert result["status"] == "published"
+    assert decisions == 1
+
+
+def _task_waits_on_lock(engine: sa.Engine) -> bool:
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'UPDATE comments%'"
+            )
+        ).scalar()
+    return bool(waiting)
+
+
+def test_messages_lost_in_a_redis_restart_are_requeued(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    client = client_for(apps, e2e_settings)
+    status_url = submit(client, CLEAN)  # no worker yet: the message waits in Redis...
+    redis.Redis.from_url(E2E_REDIS).flushdb()  # ...and is lost, as in a restart without AOF
+    env = settings_env(e2e_settings)
+    with (
+        celery_process("worker", env, tmp_path / "worker.log", "--concurrency", "1"),
+        celery_process("beat", env, tmp_path / "beat.log"),
+    ):
+        result = decided(client, status_url, timeout=90)
+    assert result["status"] == "published"
+
+
+def test_intake_with_redis_down_answers_202_and_the_comment_is_scored_later(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    down = make_settings(
+        tmp_path / "down", database_url=e2e_settings.database_url, redis_url="redis://127.0.0.1:1/0"
+    )
+    status_url = submit(client_for(apps, down), CLEAN)
+    env = settings_env(e2e_settings)
+    reader = client_for(apps, e2e_settings, article=False)
+    assert reader.get(status_url).get_json()["status"] == "pending"
+    with (
+        celery_process("worker", env, tmp_path / "worker.log", "--concurrency", "1"),
+        celery_process("beat", env, tmp_path / "beat.log"),
+    ):
+        result = decided(reader, status_url, timeout=90)
+    assert result["status"] == "published"

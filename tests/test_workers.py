@@ -1,0 +1,40 @@
+"""The Celery app's reliability options are set explicitly, and the tasks carry them."""
+
+from pathlib import Path
+
+from tests.conftest import make_settings
+from workers.celery_app import (
+    REQUEUE_TASK,
+    SCORE_TASK,
+    VISIBILITY_TIMEOUT_SECONDS,
+    create_celery,
+)
+
+
+def test_reliability_options_are_explicit(tmp_path: Path) -> None:
+    app = create_celery(make_settings(tmp_path))
+    conf = app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.task_ignore_result is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.accept_content == ["json"] and conf.task_serializer == "json"
+    assert conf.broker_transport_options["visibility_timeout"] == VISIBILITY_TIMEOUT_SECONDS
+
+
+def test_the_scoring_task_acks_late_and_retries_within_the_visibility_timeout(
+    tmp_path: Path,
+) -> None:
+    app = create_celery(make_settings(tmp_path))
+    app.loader.import_default_modules()
+    task = app.tasks[SCORE_TASK]
+    assert task.acks_late is True and task.reject_on_worker_lost is True
+    assert task.max_retries and task.retry_backoff_max < VISIBILITY_TIMEOUT_SECONDS
+    assert REQUEUE_TASK in app.tasks
+
+
+def test_beat_runs_the_requeue_sweep_on_the_configured_interval(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, requeue_interval_seconds=7)
+    schedule = create_celery(settings).conf.beat_schedule
+    assert [(e["task"], e["schedule"]) for e in schedule.values()] == [(REQUEUE_TASK, 7.0)]
+    assert create_celery(settings).conf.beat_schedule_filename.startswith(str(tmp_path))
