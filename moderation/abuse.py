@@ -62,7 +62,7 @@ def load_detoxify(options: DetoxifyOptions) -> LoadedDetoxify:
     """Load the configured model, or raise ModelUnavailable explaining what is missing."""
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # a bar per load clutters worker logs
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # log noise
     try:
         if options.checkpoint is not None and options.hf_config is not None:
             return _load_local(options.checkpoint, options.hf_config, options.device)
