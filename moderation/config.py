@@ -27,9 +27,10 @@ class Settings:
     """Every setting of the service; field `x` is read from `MODQ_X`."""
 
     database_url: str = field(
-        default="sqlite:///var/modq.db",
+        default="",
         metadata=_meta(
-            "SQLAlchemy URL of the database (SQLite file by default; PostgreSQL in production)."
+            "SQLAlchemy URL of the database; unset means the SQLite file modq.db in "
+            "MODQ_VAR_DIR. Use PostgreSQL in production."
         ),
     )
     redis_url: str = field(
@@ -208,7 +209,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     unknown = set(overrides) - {f.name for f in dataclasses.fields(Settings)}
     if unknown:
         raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
-    return Settings(**{**values, **overrides}).validated()
+    merged = {**values, **overrides}
+    if not merged.get("database_url"):
+        var_dir = Path(merged.get("var_dir", Settings.var_dir))
+        merged["database_url"] = f"sqlite:///{var_dir / 'modq.db'}"
+    return Settings(**merged).validated()
 
 
 def documented_variables() -> list[tuple[str, str, str]]:

@@ -54,5 +54,6 @@ def test_demo_load_goes_through_the_api_and_is_idempotent(app: Flask) -> None:
 
 def test_config_lists_every_variable(app: Flask) -> None:
     output = app.test_cli_runner().invoke(args=["config"]).output
-    assert "MODQ_DATABASE_URL (default sqlite:///var/modq.db)" in output
+    assert "MODQ_DATABASE_URL (default (unset))" in output
+    assert "MODQ_VAR_DIR (default var)" in output
     assert "MODQ_DETOXIFY_HF_CONFIG" in output

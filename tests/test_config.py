@@ -8,6 +8,9 @@ from moderation.config import ConfigError, Settings, documented_variables, load_
 def test_defaults_are_the_embedded_ones() -> None:
     settings = load_settings({})
     assert settings.database_url == "sqlite:///var/modq.db"
+    assert (
+        load_settings({"MODQ_VAR_DIR": "/srv/modq"}).database_url == "sqlite:////srv/modq/modq.db"
+    )
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
     assert settings.detoxify_model == "unbiased"
     assert settings.max_comment_chars == 5000

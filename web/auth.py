@@ -25,7 +25,7 @@ def login_required(view: View) -> View:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.moderator is None:
-            return redirect(url_for("auth.login", next=request.full_path))
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if g.moderator.must_change_password:
             return redirect(url_for("auth.password"))
         return view(*args, **kwargs)

@@ -1,0 +1,131 @@
+"""The review UI in a real browser (headless Chromium): login, keyboard decisions, escaping."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import update
+from werkzeug.serving import make_server
+
+from moderation.models import Comment
+from tests.conftest import MODERATOR_PASSWORD
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def base_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def in_review(app: Flask, body: str, author: str) -> str:
+    client = app.test_client()
+    client.put(
+        "/api/v1/articles/a1",
+        json={
+            "title": "Energy talks",
+            "body": "Energy and trade.",
+            "url": "https://news.example.org/a",
+        },
+    )
+    comment_id = str(
+        client.post(
+            "/api/v1/comments",
+            json={
+                "article_id": "a1",
+                "author": {"id": author, "name": author},
+                "body": body,
+            },
+        ).get_json()["id"]
+    )
+    with app.extensions["modq"].session_factory() as session:
+        session.execute(update(Comment).where(Comment.id == comment_id).values(status="review"))
+        session.commit()
+    return comment_id
+
+
+def status(app: Flask, comment_id: str) -> str:
+    with app.extensions["modq"].session_factory() as session:
+        return session.get(Comment, comment_id).status  # type: ignore[union-attr]
+
+
+def test_a_moderator_clears_the_queue_with_the_keyboard(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    first = in_review(app, "<script>alert('pwned')</script> first comment", "Mallory")
+    second = in_review(app, "Second comment about energy.", "Reader")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(f"{base_url}/review/")
+    expect(page).to_have_url(f"{base_url}/login?next=/review/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#queue-count")).to_have_text("2")
+    expect(page.locator(".card.selected")).to_have_attribute("data-comment-id", first)
+    expect(page.locator(f"#c-{first} .body")).to_contain_text("<script>alert('pwned')</script>")
+
+    page.keyboard.press("j")
+    expect(page.locator(".card.selected")).to_have_attribute("data-comment-id", second)
+    page.keyboard.press("p")
+    expect(page.locator(".flash")).to_contain_text("Published the comment by Reader")
+    expect(page.locator("#queue-count")).to_have_text("1")
+
+    page.keyboard.press("n")
+    page.keyboard.type("script injection attempt")
+    page.keyboard.press("Escape")
+    page.keyboard.press("r")
+    expect(page.locator(".flash")).to_contain_text("Rejected the comment by Mallory")
+    expect(page.locator(".empty")).to_have_text("Nothing waits for a decision.")
+
+    assert (status(app, first), status(app, second)) == ("rejected", "published")
+    assert dialogs == [], "comment text must never run as script"
+
+
+def test_help_opens_with_the_question_mark(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    in_review(app, "Any comment.", "Reader")
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator(".card.selected")).to_be_visible()  # the keyboard script has run
+    page.keyboard.press("?")
+    expect(page.locator("#help")).to_be_visible()

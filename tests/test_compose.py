@@ -1,0 +1,58 @@
+"""docker-compose.yml cannot run here (no Docker engine), so it is checked by reading it."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+
+
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    return loaded
+
+
+def test_every_service_the_readme_names_exists() -> None:
+    readme = (REPO / "README.md").read_text()
+    sentence = re.search(r"`docker compose up[^`]*` starts ([^.]+)\.", readme)
+    assert sentence, "the README says which services docker compose starts"
+    named = re.findall(r"`([a-z]+)`", sentence.group(1))
+    assert {"web", "worker", "beat", "postgres", "redis"} <= set(named)
+    assert set(named) <= set(compose()["services"])
+
+
+def test_web_worker_and_beat_share_database_and_broker() -> None:
+    services = compose()["services"]
+    environments = [services[name]["environment"] for name in APP_SERVICES]
+    for key in ("MODQ_DATABASE_URL", "MODQ_REDIS_URL", "MODQ_SECRET_KEY"):
+        assert len({env[key] for env in environments}) == 1, key
+    assert "@postgres:5432/" in environments[0]["MODQ_DATABASE_URL"]
+    assert environments[0]["MODQ_REDIS_URL"].startswith("redis://redis:6379/")
+
+
+def test_services_have_healthchecks_and_postgres_a_named_volume() -> None:
+    document = compose()
+    services = document["services"]
+    for name in ("postgres", "redis", "web", "worker", "beat"):
+        assert services[name]["healthcheck"]["test"], name
+    volume = services["postgres"]["volumes"][0].split(":")[0]
+    assert volume in document["volumes"]
+
+
+def test_app_services_wait_for_healthy_dependencies_and_migrations() -> None:
+    services = compose()["services"]
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["command"] == ["modq", "db", "upgrade"]
+    assert services["web"]["command"][0] == "gunicorn"
+
+
+def test_the_secret_comes_from_the_environment() -> None:
+    secret = compose()["services"]["web"]["environment"]["MODQ_SECRET_KEY"]
+    assert secret.startswith("${MODQ_SECRET_KEY:?")

@@ -1,0 +1,126 @@
+"""`modq up`, as `make run` starts it: its own Redis, migrations, web, worker and beat, a
+first moderator, and everything stopped on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.detoxify_checkpoint import TinyDetoxify
+from tests.processes import REPO, children_of, wait_for
+
+pytestmark = pytest.mark.e2e
+MODQ = str(Path(sys.executable).parent / "modq")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def call(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        result: dict[str, Any] = json.load(response)
+        return result
+
+
+def modq_env(tmp_path: Path, redis_port: int, tiny: TinyDetoxify) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+    return env | {
+        "MODQ_VAR_DIR": str(tmp_path / "var"),
+        "MODQ_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'modq.db'}",
+        "MODQ_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "MODQ_DETOXIFY_CHECKPOINT": str(tiny.hub_layout),
+        "MODQ_DETOXIFY_HF_CONFIG": str(tiny.hf_config),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
+    tmp_path: Path, tiny_detoxify: TinyDetoxify
+) -> None:
+    port, redis_port = free_port(), free_port()
+    log = tmp_path / "modq-up.log"
+    with log.open("wb") as output:
+        up = subprocess.Popen(
+            [MODQ, "up", "--port", str(port)],
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=modq_env(tmp_path, redis_port, tiny_detoxify),
+        )
+    try:
+        wait_for(lambda: "modq is running" in log.read_text(), timeout=120)
+        printed = log.read_text()
+        assert f"starting redis-server on port {redis_port}" in printed
+        assert "Log in as 'admin' with the one-time password" in printed
+        children = children_of(up.pid)
+        assert len(children) == 4, printed  # redis, web, worker, beat
+
+        base = f"http://127.0.0.1:{port}"
+        call(
+            f"{base}/api/v1/articles/a1",
+            "PUT",
+            {
+                "title": "Energy talks in Athens",
+                "url": "https://news.example.org/a",
+                "body": "Ministers discussed energy cooperation and shipping trade.",
+            },
+        )
+        accepted = call(
+            f"{base}/api/v1/comments",
+            "POST",
+            {
+                "article_id": "a1",
+                "author": {"id": "u1", "name": "Reader"},
+                "body": "Energy cooperation and shipping trade with Athens make sense.",
+            },
+        )
+        result = wait_for(
+            lambda: (s := call(accepted["status_url"]))["status"] != "pending" and s, timeout=90
+        )
+        assert result["status"] == "published"
+        assert call(f"{base}/readyz")["status"] == "ok"
+
+        up.send_signal(signal.SIGINT)
+        assert up.wait(60) == 0
+        time.sleep(0.5)
+        assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+
+
+def test_modq_up_names_the_install_command_when_redis_is_missing(
+    tmp_path: Path, tiny_detoxify: TinyDetoxify
+) -> None:
+    env = modq_env(tmp_path, free_port(), tiny_detoxify)
+    env["PATH"] = str(Path(sys.executable).parent)  # no redis-server on this PATH
+    result = subprocess.run(
+        [MODQ, "up", "--port", str(free_port())],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "redis-server is not installed" in result.stderr
+    assert "sudo apt-get install redis-server" in result.stderr
