@@ -34,7 +34,11 @@ HOW_TO_PROVIDE = (
 
 
 class ModelUnavailable(RuntimeError):
-    """The model could not be loaded; the message says what is missing and how to provide it."""
+    """The model could not be loaded: `what` is missing, and how to provide it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} {HOW_TO_PROVIDE}")
+        self.what = what
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def load_detoxify(options: DetoxifyOptions) -> LoadedDetoxify:
         source = options.checkpoint or f"the '{options.variant}' release"
         raise ModelUnavailable(
             f"Detoxify weights from {source} could not be loaded "
-            f"({type(exc).__name__}: {_first_line(exc)}). {HOW_TO_PROVIDE}"
+            f"({type(exc).__name__}: {_first_line(exc)})."
         ) from exc
 
 
@@ -110,9 +114,7 @@ def _load_local(checkpoint: Path, hf_config: Path, device: str) -> LoadedDetoxif
 
     _require_file(checkpoint)
     if not (hf_config / "config.json").is_file():
-        raise ModelUnavailable(
-            f"MODQ_DETOXIFY_HF_CONFIG={hf_config} has no config.json. {HOW_TO_PROVIDE}"
-        )
+        raise ModelUnavailable(f"MODQ_DETOXIFY_HF_CONFIG={hf_config} has no config.json.")
     loaded = torch.load(checkpoint, map_location=device, weights_only=False)
     arch = {**loaded["config"]["arch"]["args"], "model_type": str(hf_config)}
     model, tokenizer = get_model_and_tokenizer(**arch, state_dict=loaded["state_dict"])
@@ -123,7 +125,7 @@ def _load_local(checkpoint: Path, hf_config: Path, device: str) -> LoadedDetoxif
 
 def _require_file(path: Path) -> None:
     if not path.is_file():
-        raise ModelUnavailable(f"MODQ_DETOXIFY_CHECKPOINT={path} is not a file. {HOW_TO_PROVIDE}")
+        raise ModelUnavailable(f"MODQ_DETOXIFY_CHECKPOINT={path} is not a file.")
 
 
 def _version(source: str) -> str:
@@ -174,14 +176,15 @@ class DetoxifyScorer:
     ) -> None:
         self.options, self.retry_seconds, self.clock = options, retry_seconds, clock
         self._loaded: LoadedDetoxify | None = None
-        self._failure: str | None = None
+        self._failure: ModelUnavailable | None = None
         self._failed_at = 0.0
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """Detoxify's labels for each comment, or a failed signal saying why there are none."""
         loaded = self.ensure_loaded()
         if loaded is None:
-            return [failed(self.name, self._failure or "not loaded") for _ in inputs]
+            what = self._failure.what if self._failure else "not loaded"
+            return [failed(self.name, f"model unavailable: {what}") for _ in inputs]
         rows = predict(loaded, [item.text for item in inputs])
         return [
             SignalResult(
@@ -203,7 +206,7 @@ class DetoxifyScorer:
                 self._failure = None
                 log.info("loaded %s in %.1fs", self._loaded.version, time.perf_counter() - started)
             except ModelUnavailable as exc:
-                self._failure, self._failed_at = str(exc), self.clock()
+                self._failure, self._failed_at = exc, self.clock()
                 log.error("%s", exc)
         return self._loaded
 
@@ -219,5 +222,5 @@ class DetoxifyScorer:
         if self._loaded is not None:
             return ScorerHealth("ok", self._loaded.version, ", ".join(self._loaded.labels))
         if self._failure is not None:
-            return ScorerHealth("unavailable", "", self._failure)
+            return ScorerHealth("unavailable", "", str(self._failure))
         return ScorerHealth("not_loaded", "", "the model loads when the first comment is scored")

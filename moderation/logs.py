@@ -13,3 +13,4 @@ def configure_logging(level: str) -> None:
     if not root.handlers:
         logging.basicConfig(level=level, format=FORMAT)
     root.setLevel(level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -95,8 +95,11 @@ def test_no_weights_offline_means_failed_signals_and_a_retry_later(tmp_path: Pat
     scorer = DetoxifyScorer(DetoxifyOptions("unbiased"), retry_seconds=60, clock=lambda: clock[0])
     [result] = scorer.score_batch([item(CIVIL)])
     assert result.state is SignalState.FAILED
-    assert "MODQ_DETOXIFY_CHECKPOINT" in (result.error or "")
+    assert (result.error or "").startswith(
+        "model unavailable: Detoxify weights from the 'unbiased' release could not be loaded"
+    )
     assert scorer.health().state == "unavailable"
+    assert "MODQ_DETOXIFY_CHECKPOINT" in scorer.health().detail
     first_failure = scorer._failed_at
     clock[0] = 30.0
     scorer.score_batch([item(CIVIL)])

@@ -28,6 +28,7 @@ def create_app(
     app = Flask(__name__)
     app.config.update(flask_config(settings))
     app.config.update(test_config or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in a readable order
     engine = make_engine(settings.database_url)
     app.extensions["modq"] = Runtime(
         settings, engine, make_session_factory(engine), celery_enqueue(settings)
@@ -46,9 +47,7 @@ def flask_config(settings: Settings) -> dict[str, Any]:
     """Flask's own settings derived from ours."""
     secret = settings.secret_key
     if not secret:
-        log.warning(
-            "MODQ_SECRET_KEY is not set; using a generated development key in %s", settings.var_dir
-        )
+        log.info("MODQ_SECRET_KEY is not set: using the development key in %s", settings.var_dir)
         secret = dev_secret_key(settings.var_dir)
     return {
         "SECRET_KEY": secret,
@@ -56,7 +55,6 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.secure_cookies,
-        "JSON_SORT_KEYS": False,
     }
 
 

@@ -53,11 +53,19 @@ def moderator_create(username: str, password: str) -> None:
 
 
 @demo_cli.command("load")
-def demo_load() -> None:
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where the service answers, for the status URLs printed.",
+)
+def demo_load(base_url: str) -> None:
     """Post the demo article and comments through the intake API."""
     client = current_app.test_client()
     headers = _api_headers()
-    response = client.put(f"/api/v1/articles/{DEMO_ARTICLE_ID}", json=DEMO_ARTICLE, headers=headers)
+    response = client.put(
+        f"/api/v1/articles/{DEMO_ARTICLE_ID}", json=DEMO_ARTICLE, headers=headers, base_url=base_url
+    )
     _check(response, "article")
     ids: dict[str, str] = {}
     for demo in DEMO_COMMENTS:
@@ -71,14 +79,13 @@ def demo_load() -> None:
         response = client.post(
             "/api/v1/comments",
             json=payload,
+            base_url=base_url,
             headers={**headers, "Idempotency-Key": f"demo-{demo.key}"},
         )
         _check(response, demo.key)
         ids[demo.key] = response.get_json()["id"]
         click.echo(f"{demo.key:16} {response.get_json()['status_url']}")
-    click.echo(
-        "Scoring happens in the worker; decisions appear at /review/ and in each status URL."
-    )
+    click.echo(f"The worker scores them now; borderline ones appear at {base_url}/review/")
 
 
 def _api_headers() -> dict[str, str]:

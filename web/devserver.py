@@ -58,6 +58,7 @@ class Children:
 def run_all(settings: Settings, host: str, port: int) -> int:
     """Start Redis (if needed), migrate, create a first moderator, run web, worker and beat."""
     children = Children()
+    _stop_on_signals()
     try:
         if not ensure_redis(settings, children):
             return 1
@@ -220,6 +221,17 @@ def _banner(host: str, port: int, login_hint: str) -> None:
             ]
         )
     )
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop everything, even where SIGINT was inherited as ignored
+    (a shell starts background jobs that way)."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _wait(children: Children) -> int:
