@@ -1,5 +1,7 @@
 """The review UI: login, CSRF, escaping, the queue and decisions."""
 
+from typing import Any
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -122,20 +124,19 @@ def test_a_decision_records_who_and_when(
     assert "Decide me." not in client.get("/review/").get_data(as_text=True)
 
 
+def decide(client: FlaskClient, comment_id: str, action: str, **kwargs: Any) -> Any:
+    """Post a decision from the queue page's form."""
+    data = {"action": action, "csrf_token": csrf_token(client, "/review/")}
+    return client.post(f"/review/comments/{comment_id}/decision", data=data, **kwargs)
+
+
 def test_a_second_decision_on_the_same_comment_is_refused(
     app: Flask, client: FlaskClient, moderator: Moderator
 ) -> None:
     comment_id = queued_comment(app, client, "Two moderators, one comment.")
     log_in(client)
-    token = csrf_token(client, "/review/")
-    client.post(
-        f"/review/comments/{comment_id}/decision", data={"action": "publish", "csrf_token": token}
-    )
-    second = client.post(
-        f"/review/comments/{comment_id}/decision",
-        data={"action": "reject", "csrf_token": token},
-        follow_redirects=True,
-    )
+    decide(client, comment_id, "publish")
+    second = decide(client, comment_id, "reject", follow_redirects=True)
     assert "already published (last decided by alice)" in second.get_data(as_text=True)
     with app.extensions["modq"].session_factory() as session:
         assert session.get(Comment, comment_id).status == "published"
@@ -146,13 +147,7 @@ def test_unknown_action_and_unknown_comment(
 ) -> None:
     comment_id = queued_comment(app, client, "Some comment.")
     log_in(client)
-    token = csrf_token(client, "/review/")
-    bad = client.post(
-        f"/review/comments/{comment_id}/decision", data={"action": "delete", "csrf_token": token}
-    )
-    missing = client.post(
-        "/review/comments/nope/decision", data={"action": "publish", "csrf_token": token}
-    )
+    bad, missing = decide(client, comment_id, "delete"), decide(client, "nope", "publish")
     assert (bad.status_code, missing.status_code) == (400, 404)
 
 
