@@ -50,3 +50,25 @@ def test_readyz_is_503_without_a_database(tmp_path: Path) -> None:
     response = create_app(settings).test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"]["state"] == "failed"
+
+
+def test_the_web_process_never_imports_the_models(tmp_path: Path) -> None:
+    # Models load in workers only; the web app must start fast and small.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from web import create_app; from tests.conftest import make_settings; "
+        "from pathlib import Path; "
+        f"app = create_app(make_settings(Path({str(tmp_path)!r}))); "
+        "app.test_client().get('/healthz'); "
+        "print(sorted(m for m in ('torch', 'transformers', 'detoxify') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
