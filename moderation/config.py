@@ -68,6 +68,26 @@ class Settings:
         default="cpu",
         metadata=_meta("Torch device for Detoxify: `cpu`, `cuda` or `cuda:N`.", pattern="device"),
     )
+    detoxify_quantize: bool = field(
+        default=False,
+        metadata=_meta(
+            "Quantise Detoxify's linear layers to int8 on the CPU (faster; see README)."
+        ),
+    )
+    detoxify_batch_size: int = field(
+        default=8, metadata=_meta("Text windows per Detoxify forward pass.", low=1, high=256)
+    )
+    torch_threads: int = field(
+        default=0, metadata=_meta("Threads torch may use in a worker; 0 lets torch choose.", low=0)
+    )
+    batch_max_comments: int = field(
+        default=32,
+        metadata=_meta("A worker scores up to this many queued comments at once...", low=1),
+    )
+    batch_wait_ms: int = field(
+        default=50,
+        metadata=_meta("...or what has arrived after this many milliseconds.", low=1),
+    )
     max_comment_chars: int = field(
         default=5000, metadata=_meta("Longest accepted comment body, in characters.", low=1)
     )

@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
-from moderation.abuse import DetoxifyOptions, DetoxifyScorer
+from moderation.abuse import DetoxifyScorer
 from moderation.config import Settings
 from moderation.db import utcnow
+from moderation.detoxify_model import DetoxifyOptions
 from moderation.models import STATUS_AFTER, Comment, CommentStatus, Decision, ScorerStatus, Signal
 from moderation.policy import Thresholds, Verdict, decide
 from moderation.relevance import LexicalRelevanceScorer
@@ -138,10 +139,13 @@ def scorer_health(session: Session) -> dict[str, ScorerHealth]:
 def default_scorers(settings: Settings) -> list[Scorer]:
     """The scorers every comment goes through."""
     options = DetoxifyOptions(
-        settings.detoxify_model,
-        settings.detoxify_checkpoint,
-        settings.detoxify_hf_config,
-        settings.detoxify_device,
+        variant=settings.detoxify_model,
+        checkpoint=settings.detoxify_checkpoint,
+        hf_config=settings.detoxify_hf_config,
+        device=settings.detoxify_device,
+        quantize=settings.detoxify_quantize,
+        threads=settings.torch_threads,
+        batch_size=settings.detoxify_batch_size,
     )
     return [
         DetoxifyScorer(options, retry_seconds=settings.scorer_retry_seconds),

@@ -206,5 +206,20 @@ def redis_client() -> Iterator[redis.Redis]:
 
 @pytest.fixture(scope="session")
 def tiny_detoxify(tmp_path_factory: pytest.TempPathFactory) -> detoxify_checkpoint.TinyDetoxify:
-    """A Detoxify-format checkpoint and HF folder built (and trained) for this session."""
+    """A Detoxify-format 'unbiased' checkpoint and HF folder built (and trained) here."""
     return detoxify_checkpoint.build(tmp_path_factory.mktemp("detoxify"))
+
+
+@pytest.fixture(scope="session")
+def untrained_detoxify(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, detoxify_checkpoint.TinyDetoxify]:
+    """An untrained checkpoint of each Detoxify variant, built on first use."""
+
+    class Built(dict[str, detoxify_checkpoint.TinyDetoxify]):
+        def __missing__(self, variant: str) -> detoxify_checkpoint.TinyDetoxify:
+            folder = tmp_path_factory.mktemp(f"detoxify-{variant}")
+            self[variant] = detoxify_checkpoint.build(folder, variant, train=False)
+            return self[variant]
+
+    return Built()

@@ -1,15 +1,17 @@
-"""Builds a tiny Detoxify-format checkpoint, trained here, laid out like the released ones.
+"""Builds tiny Detoxify-format checkpoints, laid out like the released ones.
 
-The released `unbiased` checkpoint is a PyTorch Lightning file holding `config` (with
-`arch.args` naming `RobertaForSequenceClassification`, `RobertaTokenizer`, 16 outputs and the
-hub model `roberta-base`, and `dataset.args.classes` naming the 7 labels) and `state_dict`.
-This one has the same structure with a 2-layer, 32-wide RoBERTa, so Detoxify's own loading and
-inference code runs on it. It is trained for a few seconds on the sentences below, so that it
-really separates insults from civil comments: tests can then tell publish from reject.
+A released checkpoint is a PyTorch Lightning file holding `config` (with `arch.args` naming
+the transformers model and tokenizer classes, the number of outputs and the hub model in
+`model_type`, and `dataset.args.classes` naming the labels) and `state_dict`. These have the
+same structure for each of Detoxify's four architectures, at 2 layers and 32 wide, so
+Detoxify's own loading and inference code runs on them offline. The RoBERTa one (`unbiased`,
+the default) is trained for a few seconds so that it really separates insults from civil
+sentences: tests can then tell publish from reject.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from dataclasses import dataclass
@@ -25,9 +27,12 @@ UNBIASED_LABELS = [
     "threat",
     "sexual_explicit",
 ]
+# The 'original' checkpoints keep Jigsaw's names; Detoxify renames three of them on load.
+ORIGINAL_CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+ORIGINAL_LABELS = ["toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"]
+IDENTITY_OUTPUTS = 9  # 'unbiased' also predicts 9 identity columns that Detoxify ignores
 TRAINED = ("toxicity", "insult")
 STEPS = 300
-IDENTITY_OUTPUTS = 9  # the 'unbiased' model also predicts 9 identity columns Detoxify ignores
 
 INSULTS = [
     "idiot",
@@ -75,6 +80,66 @@ COMMON_WORDS = 3000
 ENDINGS = ["", ".", "!", "?", "...", ";"]
 
 
+@dataclass(frozen=True)
+class Architecture:
+    """What differs between Detoxify's model families."""
+
+    name: str
+    hub_model: str
+    model_class: str
+    tokenizer_class: str
+    classes: list[str]
+    extra_outputs: int
+
+
+ARCHITECTURES = {
+    "unbiased": Architecture(
+        "roberta",
+        "roberta-base",
+        "RobertaForSequenceClassification",
+        "RobertaTokenizer",
+        UNBIASED_LABELS,
+        IDENTITY_OUTPUTS,
+    ),
+    "original": Architecture(
+        "bert",
+        "bert-base-uncased",
+        "BertForSequenceClassification",
+        "BertTokenizer",
+        ORIGINAL_CLASSES,
+        0,
+    ),
+    "multilingual": Architecture(
+        "xlm-roberta",
+        "xlm-roberta-base",
+        "XLMRobertaForSequenceClassification",
+        "XLMRobertaTokenizer",
+        UNBIASED_LABELS,
+        0,
+    ),
+    "original-small": Architecture(
+        "albert",
+        "albert-base-v2",
+        "AlbertForSequenceClassification",
+        "AlbertTokenizer",
+        ORIGINAL_CLASSES,
+        0,
+    ),
+    "unbiased-small": Architecture(
+        "albert",
+        "albert-base-v2",
+        "AlbertForSequenceClassification",
+        "AlbertTokenizer",
+        UNBIASED_LABELS,
+        IDENTITY_OUTPUTS,
+    ),
+}
+VARIANT_LABELS = {
+    variant: ORIGINAL_LABELS if arch.classes == ORIGINAL_CLASSES else UNBIASED_LABELS
+    for variant, arch in ARCHITECTURES.items()
+}
+
+
 def common_words() -> list[str]:
     """The most frequent English words, less the insulting ones."""
     from wordfreq import top_n_list
@@ -100,7 +165,7 @@ def sentences(count: int, insult: bool, seed: int) -> list[str]:
 
 @dataclass(frozen=True)
 class TinyDetoxify:
-    """Paths of a built checkpoint: `hub_layout` stores a hub name as model_type, as released
+    """A built checkpoint: `hub_layout` stores a hub name as model_type, as released
     checkpoints do; `local_layout` stores the local folder."""
 
     hub_layout: Path
@@ -108,43 +173,32 @@ class TinyDetoxify:
     hf_config: Path
 
 
-def build(folder: Path) -> TinyDetoxify:
-    """Write tokenizer, config and two checkpoints into `folder`."""
+def build(folder: Path, variant: str = "unbiased", train: bool = True) -> TinyDetoxify:
+    """Write tokenizer files, config and the two checkpoints of `variant` into `folder`."""
     import torch
     import transformers
 
+    arch = ARCHITECTURES[variant]
     hf_config = folder / "hf"
     hf_config.mkdir(parents=True, exist_ok=True)
-    vocab_size = _write_tokenizer(hf_config)
+    vocab_size = TOKENIZER_WRITERS[arch.name](hf_config)
     torch.manual_seed(0)
-    config = transformers.RobertaConfig(
-        vocab_size=vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=514,
-        type_vocab_size=1,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,  # tiny nets train badly with it
-        num_labels=len(UNBIASED_LABELS) + IDENTITY_OUTPUTS,
-        pad_token_id=1,
-        bos_token_id=0,
-        eos_token_id=2,
-    )
+    config = _config(arch, vocab_size)
     config.save_pretrained(hf_config)
-    model = _train(transformers.RobertaForSequenceClassification(config), hf_config)
+    model = getattr(transformers, arch.model_class)(config)
+    if train:
+        model = _train(model, hf_config, arch)
     checkpoint = {
         "config": {
             "arch": {
                 "args": {
-                    "model_type": "roberta-base",
-                    "model_name": "RobertaForSequenceClassification",
-                    "tokenizer_name": "RobertaTokenizer",
+                    "model_type": arch.hub_model,
+                    "model_name": arch.model_class,
+                    "tokenizer_name": arch.tokenizer_class,
                     "num_classes": config.num_labels,
                 }
             },
-            "dataset": {"args": {"classes": UNBIASED_LABELS}},
+            "dataset": {"args": {"classes": arch.classes}},
         },
         "state_dict": model.state_dict(),
     }
@@ -155,13 +209,54 @@ def build(folder: Path) -> TinyDetoxify:
     return TinyDetoxify(hub_layout, local_layout, hf_config)
 
 
-def _write_tokenizer(folder: Path) -> int:
+def _config(arch: Architecture, vocab_size: int) -> Any:
+    import transformers
+
+    common = {
+        "vocab_size": vocab_size,
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+        "num_labels": len(arch.classes) + arch.extra_outputs,
+        # tiny nets train badly with dropout
+        "hidden_dropout_prob": 0.0,
+        "attention_probs_dropout_prob": 0.0,
+    }
+    if arch.name in ("roberta", "xlm-roberta"):
+        cls = (
+            transformers.RobertaConfig if arch.name == "roberta" else transformers.XLMRobertaConfig
+        )
+        return cls(
+            **common,
+            max_position_embeddings=514,
+            type_vocab_size=1,
+            pad_token_id=1,
+            bos_token_id=0,
+            eos_token_id=2,
+        )
+    if arch.name == "bert":
+        return transformers.BertConfig(**common, max_position_embeddings=512, pad_token_id=0)
+    return transformers.AlbertConfig(
+        **common,
+        embedding_size=16,
+        max_position_embeddings=512,
+        pad_token_id=0,
+        bos_token_id=2,
+        eos_token_id=3,
+    )
+
+
+def _corpus() -> list[str]:
+    return sentences(400, True, seed=1) + sentences(400, False, seed=2)
+
+
+def _write_bpe(folder: Path) -> int:
     from tokenizers import ByteLevelBPETokenizer
 
-    corpus = sentences(400, True, seed=1) + sentences(400, False, seed=2)
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(
-        corpus * 3,
+        _corpus() * 3,
         vocab_size=2000,
         min_frequency=1,
         special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
@@ -171,7 +266,60 @@ def _write_tokenizer(folder: Path) -> int:
     return int(bpe.get_vocab_size())
 
 
-def _train(model: Any, hf_config: Path) -> Any:
+def _write_wordpiece(folder: Path) -> int:
+    from tokenizers import BertWordPieceTokenizer
+
+    wordpiece = BertWordPieceTokenizer(lowercase=True)
+    wordpiece.train_from_iterator(_corpus(), vocab_size=1000)
+    wordpiece.save_model(str(folder))
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps({"model_max_length": 512, "do_lower_case": True})
+    )
+    return int(wordpiece.get_vocab_size())
+
+
+def _write_sentencepiece(file_name: str, model_type: str, **pieces: Any) -> Any:
+    def write(folder: Path) -> int:
+        import sentencepiece
+
+        model = io.BytesIO()
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(_corpus()),
+            model_writer=model,
+            vocab_size=500,
+            model_type=model_type,
+            minloglevel=2,
+            **pieces,
+        )
+        (folder / file_name).write_bytes(model.getvalue())
+        (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 512}))
+        return 502  # 500 pieces and the two the tokenizer adds
+
+    return write
+
+
+TOKENIZER_WRITERS = {
+    "roberta": _write_bpe,
+    "bert": _write_wordpiece,
+    "xlm-roberta": _write_sentencepiece("sentencepiece.bpe.model", "bpe"),
+    # ALBERT's real spiece.model holds <pad>=0, <unk>=1, [CLS]=2, [SEP]=3.
+    "albert": _write_sentencepiece(
+        "spiece.model",
+        "unigram",
+        pad_id=0,
+        unk_id=1,
+        bos_id=2,
+        eos_id=3,
+        pad_piece="<pad>",
+        unk_piece="<unk>",
+        bos_piece="[CLS]",
+        eos_piece="[SEP]",
+        user_defined_symbols=["[MASK]"],
+    ),
+}
+
+
+def _train(model: Any, hf_config: Path, arch: Architecture) -> Any:
     """Fit toxicity and insult; the other outputs are pinned near zero.
 
     Trained on every output at once, a net this small learns the constant answer; trained on
@@ -180,7 +328,7 @@ def _train(model: Any, hf_config: Path) -> Any:
     import torch
     import transformers
 
-    tokenizer = transformers.RobertaTokenizer.from_pretrained(str(hf_config))
+    tokenizer = getattr(transformers, arch.tokenizer_class).from_pretrained(str(hf_config))
     texts = sentences(600, True, seed=3) + sentences(600, False, seed=4)
     targets = torch.zeros(len(texts), len(TRAINED))
     targets[:600] = 1.0
@@ -197,7 +345,7 @@ def _train(model: Any, hf_config: Path) -> Any:
         loss.backward()
         optimiser.step()
     with torch.no_grad():
-        head = model.classifier.out_proj
+        head = getattr(model.classifier, "out_proj", model.classifier)
         others = [i for i in range(head.out_features) if i not in columns]
         head.weight[others] = 0.0
         head.bias[others] = -4.0  # sigmoid(-4) ~ 0.018

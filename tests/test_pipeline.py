@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.abuse import DetoxifyOptions, DetoxifyScorer
+from moderation.abuse import DetoxifyScorer
 from moderation.audit import history
+from moderation.detoxify_model import DetoxifyOptions
 from moderation.models import Action, Comment, Decision, Signal
 from moderation.pipeline import record_decision, score_and_decide, scorer_health
 from moderation.policy import Thresholds, Verdict

@@ -1,0 +1,64 @@
+"""Batched, length-sorted, windowed inference gives Detoxify's answers, and more for long texts."""
+
+import pytest
+from detoxify import Detoxify
+
+from moderation.detoxify_inference import Window, length_sorted_batches, predict, windows_of
+from moderation.detoxify_model import DetoxifyOptions, LoadedDetoxify, load_detoxify
+from tests.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify, sentences
+
+CIVIL = "Good reporting on the trade talks between both governments."
+ABUSIVE = "You are a stupid idiot and a pathetic fool."
+
+
+@pytest.fixture(scope="module")
+def loaded(tiny_detoxify: TinyDetoxify) -> LoadedDetoxify:
+    return load_detoxify(
+        DetoxifyOptions("unbiased", tiny_detoxify.hub_layout, tiny_detoxify.hf_config)
+    )
+
+
+def test_windows_overlap_and_cover_everything() -> None:
+    ids = list(range(1000))
+    cut = windows_of(ids, width=510, overlap=64)
+    assert [len(w) for w in cut] == [510, 510, 108]
+    assert cut[1][0] == 446 and cut[-1][-1] == 999
+    assert windows_of(ids[:10], width=510, overlap=64) == [ids[:10]]
+
+
+def test_batches_are_sorted_by_length() -> None:
+    windows = [Window(i, [0] * n) for i, n in enumerate([50, 3, 400, 7, 9, 300])]
+    batches = length_sorted_batches(windows, batch_size=2)
+    assert [[len(w.ids) for w in b] for b in batches] == [[3, 7], [9, 50], [300, 400]]
+
+
+def test_scores_equal_detoxify_predict(loaded: LoadedDetoxify, tiny_detoxify: TinyDetoxify) -> None:
+    texts = [CIVIL, ABUSIVE, *sentences(10, False, seed=9), *sentences(5, True, seed=10)]
+    reference = Detoxify(
+        checkpoint=str(tiny_detoxify.local_layout),
+        huggingface_config_path=str(tiny_detoxify.hf_config),
+    )
+    expected = reference.predict(texts)
+    ours = predict(loaded, texts, batch_size=4)
+    for label in UNBIASED_LABELS:
+        assert [t.scores[label] for t in ours] == pytest.approx(expected[label], abs=1e-4)
+
+
+def test_a_score_does_not_depend_on_its_batch_neighbours(loaded: LoadedDetoxify) -> None:
+    alone = predict(loaded, [ABUSIVE])[0].scores
+    among = predict(loaded, [CIVIL * 20, ABUSIVE, "ok"], batch_size=3)[1].scores
+    assert among == pytest.approx(alone, abs=1e-4)
+
+
+def test_abuse_at_the_end_of_a_long_comment_is_found(
+    loaded: LoadedDetoxify, tiny_detoxify: TinyDetoxify
+) -> None:
+    long_text = " ".join(sentences(80, False, seed=11)) + " And you are a stupid idiot."
+    [ours] = predict(loaded, [long_text])
+    truncated = Detoxify(
+        checkpoint=str(tiny_detoxify.local_layout),
+        huggingface_config_path=str(tiny_detoxify.hf_config),
+    ).predict(long_text)
+    assert ours.windows > 1
+    assert ours.scores["toxicity"] > 0.9
+    assert truncated["toxicity"] < 0.5, "Detoxify alone cuts at 512 tokens and misses it"

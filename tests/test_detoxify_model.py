@@ -1,0 +1,94 @@
+"""Loading Detoxify's five variants through its own code, offline, from released layouts."""
+
+from pathlib import Path
+
+import pytest
+from detoxify import Detoxify
+
+from moderation.detoxify_inference import predict
+from moderation.detoxify_model import DetoxifyOptions, ModelUnavailable, load_detoxify
+from tests.detoxify_checkpoint import ARCHITECTURES, UNBIASED_LABELS, VARIANT_LABELS, TinyDetoxify
+
+
+def local(tiny: TinyDetoxify, **options: object) -> DetoxifyOptions:
+    return DetoxifyOptions("unbiased", tiny.hub_layout, tiny.hf_config, "cpu", **options)
+
+
+def test_released_layout_does_not_load_offline_through_detoxify_alone(
+    tiny_detoxify: TinyDetoxify,
+) -> None:
+    # detoxify 0.5.4 asks the hub for model_type's config even with huggingface_config_path.
+    # If this starts passing, Detoxify fixed the gap and our work-around can go.
+    with pytest.raises(OSError):
+        Detoxify(
+            checkpoint=str(tiny_detoxify.hub_layout),
+            huggingface_config_path=str(tiny_detoxify.hf_config),
+        )
+
+
+@pytest.mark.parametrize("variant", sorted(ARCHITECTURES))
+def test_every_variant_loads_offline_with_all_its_labels(
+    variant: str, untrained_detoxify: dict[str, TinyDetoxify]
+) -> None:
+    tiny = untrained_detoxify[variant]
+    loaded = load_detoxify(DetoxifyOptions(variant, tiny.hub_layout, tiny.hf_config))
+    assert list(loaded.labels) == VARIANT_LABELS[variant]
+    assert type(loaded.model).__name__ == ARCHITECTURES[variant].model_class
+    [scores] = predict(loaded, ["A comment about the talks."])
+    assert set(scores.scores) == set(VARIANT_LABELS[variant])
+    assert all(0.0 <= p <= 1.0 for p in scores.scores.values())
+
+
+def test_the_version_names_the_file_and_its_digest(tiny_detoxify: TinyDetoxify) -> None:
+    loaded = load_detoxify(local(tiny_detoxify))
+    assert loaded.labels == tuple(UNBIASED_LABELS)
+    assert loaded.version.startswith("detoxify-0.5.4/hub_layout.ckpt@")
+
+
+def test_int8_quantisation_keeps_the_verdicts(tiny_detoxify: TinyDetoxify) -> None:
+    texts = ["Energy cooperation with Athens makes sense.", "You are a stupid idiot."]
+    full = predict(load_detoxify(local(tiny_detoxify)), texts)
+    quantised_model = load_detoxify(local(tiny_detoxify, quantize=True))
+    quantised = predict(quantised_model, texts)
+    assert quantised_model.version.endswith("+int8")
+    assert "DynamicQuantizedLinear" in repr(quantised_model.model) or "QuantizedLinear" in repr(
+        quantised_model.model
+    )
+    for a, b in zip(full, quantised, strict=True):
+        assert a.scores["toxicity"] == pytest.approx(b.scores["toxicity"], abs=0.05)
+
+
+def test_quantisation_is_refused_off_the_cpu(tiny_detoxify: TinyDetoxify) -> None:
+    options = DetoxifyOptions(
+        "unbiased", tiny_detoxify.hub_layout, tiny_detoxify.hf_config, "cuda", quantize=True
+    )
+    with pytest.raises(ModelUnavailable):
+        load_detoxify(options)
+
+
+def test_the_thread_count_is_applied(tiny_detoxify: TinyDetoxify) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        load_detoxify(local(tiny_detoxify, threads=1))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_missing_weights_fail_with_what_is_missing_and_how_to_provide_it(tmp_path: Path) -> None:
+    options = DetoxifyOptions("unbiased", tmp_path / "nope.ckpt", tmp_path, "cpu")
+    with pytest.raises(ModelUnavailable) as raised:
+        load_detoxify(options)
+    message = str(raised.value)
+    assert "MODQ_DETOXIFY_CHECKPOINT=" in message and "is not a file" in message
+    assert "MODQ_DETOXIFY_HF_CONFIG" in message
+
+
+def test_a_config_folder_without_config_json_is_named(
+    tiny_detoxify: TinyDetoxify, tmp_path: Path
+) -> None:
+    options = DetoxifyOptions("unbiased", tiny_detoxify.hub_layout, tmp_path, "cpu")
+    with pytest.raises(ModelUnavailable, match=r"has no config\.json"):
+        load_detoxify(options)
