@@ -208,3 +208,21 @@ def test_intake_with_redis_down_answers_202_and_the_comment_is_scored_later(
     ):
         result = decided(reader, status_url, timeout=90)
     assert result["status"] == "published"
+
+
+def test_a_burst_is_scored_in_batches(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    import dataclasses
+    import re
+
+    settings = dataclasses.replace(e2e_settings, batch_max_comments=4, batch_wait_ms=300)
+    client = client_for(apps, settings)
+    urls = [submit(client, f"{CLEAN} Point {n}.") for n in range(10)]  # queued, no worker yet
+    log = tmp_path / "worker.log"
+    with celery_process("worker", settings_env(settings), log, "--concurrency", "1"):
+        results = [decided(client, url) for url in urls]
+    assert {r["status"] for r in results} == {"published"}
+    sizes = [int(n) for n in re.findall(r"scored (\d+) comments", log.read_text())]
+    assert sum(sizes) == 10
+    assert max(sizes) == 4, "a burst fills batches up to MODQ_BATCH_MAX_COMMENTS"

@@ -3,12 +3,14 @@
 from pathlib import Path
 
 from tests.conftest import make_settings
+from workers.batching import ScoringBatches
 from workers.celery_app import (
     REQUEUE_TASK,
     SCORE_TASK,
     VISIBILITY_TIMEOUT_SECONDS,
     create_celery,
 )
+from workers.tasks import RETRY_BACKOFF_MAX
 
 
 def test_reliability_options_are_explicit(tmp_path: Path) -> None:
@@ -17,19 +19,21 @@ def test_reliability_options_are_explicit(tmp_path: Path) -> None:
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.task_ignore_result is True
-    assert conf.worker_prefetch_multiplier == 1
+    assert conf.worker_prefetch_multiplier == 2 * 32  # room for a batch running, one filling
     assert conf.accept_content == ["json"] and conf.task_serializer == "json"
     assert conf.broker_transport_options["visibility_timeout"] == VISIBILITY_TIMEOUT_SECONDS
 
 
-def test_the_scoring_task_acks_late_and_retries_within_the_visibility_timeout(
+def test_the_scoring_task_batches_acks_late_and_retries_within_the_visibility_timeout(
     tmp_path: Path,
 ) -> None:
-    app = create_celery(make_settings(tmp_path))
+    app = create_celery(make_settings(tmp_path, batch_max_comments=16, batch_wait_ms=250))
     app.loader.import_default_modules()
     task = app.tasks[SCORE_TASK]
+    assert isinstance(task, ScoringBatches)
+    assert (task.flush_every, task.flush_interval) == (16, 0.25)
     assert task.acks_late is True and task.reject_on_worker_lost is True
-    assert task.max_retries and task.retry_backoff_max < VISIBILITY_TIMEOUT_SECONDS
+    assert RETRY_BACKOFF_MAX < VISIBILITY_TIMEOUT_SECONDS
     assert REQUEUE_TASK in app.tasks
 
 

@@ -68,7 +68,9 @@ def celery_options(settings: Settings) -> dict[str, Any]:
         "task_ignore_result": True,
         "task_serializer": "json",
         "accept_content": ["json"],
-        "worker_prefetch_multiplier": 1,
+        # A batch fills from messages the worker has prefetched: room for one batch being
+        # scored and the next one gathering.
+        "worker_prefetch_multiplier": 2 * settings.batch_max_comments,
         "worker_hijack_root_logger": False,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {

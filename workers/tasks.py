@@ -8,13 +8,18 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
+from celery_batches import SimpleRequest
 from sqlalchemy.exc import OperationalError
 
 from moderation.intake import requeue_stale
 from moderation.pipeline import record_health, score_and_decide
+from workers.batching import ScoringBatches
 from workers.celery_app import REQUEUE_TASK, SCORE_TASK, WARM_UP_TASK, ModqCelery, WorkerContext
 
 log = logging.getLogger(__name__)
+# Retry delays for a batch that met a database error: 5 s, 10 s, 20 s, ... at most 5 minutes,
+# well inside the broker's visibility timeout.
+RETRY_BACKOFF, RETRY_BACKOFF_MAX, MAX_RETRIES = 5, 300, 8
 
 
 def _context(task: Task[Any, Any]) -> WorkerContext:
@@ -28,23 +33,38 @@ def _enqueue_with(task: Task[Any, Any]) -> Any:
 
 
 @shared_task(
-    name=SCORE_TASK,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
+    name=SCORE_TASK, base=ScoringBatches, bind=True, acks_late=True, reject_on_worker_lost=True
 )
-def score_comment(self: Task[Any, Any], comment_id: str) -> str | None:
-    """Score one comment and record the policy's decision; a no-op once it is decided."""
+def score_comments(self: Task[Any, Any], requests: list[SimpleRequest]) -> None:
+    """Score a batch of comments and record the policy's decisions; decided ones are skipped."""
     context = _context(self)
-    with context.session_factory() as session:
-        [outcome] = score_and_decide(session, [comment_id], context.scorers, context.thresholds)
-    log.info("comment %s: %s", comment_id, outcome.action or "already decided")
-    return outcome.action
+    attempts = {r.args[0]: int(r.kwargs.get("attempt", 0)) for r in requests}
+    try:
+        with context.session_factory() as session:
+            outcomes = score_and_decide(
+                session, list(attempts), context.scorers, context.thresholds
+            )
+    except OperationalError as exc:  # the database is away: try again later, with backoff
+        log.warning("database error scoring %d comments (%s); retrying", len(attempts), exc)
+        for comment_id, attempt in attempts.items():
+            _retry_later(self, comment_id, attempt)
+        return
+    decided = sum(o.action is not None for o in outcomes)
+    log.info("scored %d comments (%d were already decided)", decided, len(outcomes) - decided)
+
+
+def _retry_later(task: Task[Any, Any], comment_id: str, attempt: int) -> None:
+    if attempt >= MAX_RETRIES:
+        log.error(
+            "comment %s: giving up after %d attempts; the requeue sweep will retry it",
+            comment_id,
+            attempt,
+        )
+        return
+    delay = min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2**attempt)
+    task.app.send_task(
+        SCORE_TASK, args=[comment_id], kwargs={"attempt": attempt + 1}, countdown=delay
+    )
 
 
 @shared_task(name=REQUEUE_TASK, bind=True, acks_late=True)
