@@ -136,9 +136,9 @@ def scorer_health(session: Session) -> dict[str, ScorerHealth]:
     }
 
 
-def default_scorers(settings: Settings) -> list[Scorer]:
-    """The scorers every comment goes through."""
-    options = DetoxifyOptions(
+def detoxify_options(settings: Settings) -> DetoxifyOptions:
+    """The Detoxify model the settings ask for."""
+    return DetoxifyOptions(
         variant=settings.detoxify_model,
         checkpoint=settings.detoxify_checkpoint,
         hf_config=settings.detoxify_hf_config,
@@ -147,8 +147,12 @@ def default_scorers(settings: Settings) -> list[Scorer]:
         threads=settings.torch_threads,
         batch_size=settings.detoxify_batch_size,
     )
+
+
+def default_scorers(settings: Settings) -> list[Scorer]:
+    """The scorers every comment goes through."""
     return [
-        DetoxifyScorer(options, retry_seconds=settings.scorer_retry_seconds),
+        DetoxifyScorer(detoxify_options(settings), retry_seconds=settings.scorer_retry_seconds),
         LexicalRelevanceScorer(),
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +12,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from moderation import accounts
 from moderation import db as database
-from moderation.config import ConfigError, documented_variables
+from moderation.config import DETOXIFY_VARIANTS, ConfigError, documented_variables
 from moderation.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
 from web.runtime import runtime
 
@@ -29,6 +30,7 @@ def _create_app() -> Flask:
 db_cli = AppGroup("db", help="Database schema.")
 moderator_cli = AppGroup("moderator", help="Moderator accounts.")
 demo_cli = AppGroup("demo", help="Demo content.")
+detoxify_cli = AppGroup("detoxify", help="The Detoxify model: offline files, checks.")
 
 
 @db_cli.command("upgrade")
@@ -100,6 +102,52 @@ def _check(response: Any, what: str) -> None:
         )
 
 
+@detoxify_cli.command("prepare")
+@click.option(
+    "--variant", type=click.Choice(DETOXIFY_VARIANTS), default="unbiased", show_default=True
+)
+@click.option(
+    "--dest",
+    type=click.Path(path_type=Path),
+    default=Path("models"),
+    show_default=True,
+    help="Folder to write the files into.",
+)
+@click.option(
+    "--checkpoint-url", help="Where to get the .ckpt (default: Detoxify's release; file:// works)."
+)
+@click.option(
+    "--hf-source",
+    help="Hub model or local folder for config and tokenizer "
+    "(default: the one the checkpoint names).",
+)
+def detoxify_prepare(
+    variant: str, dest: Path, checkpoint_url: str | None, hf_source: str | None
+) -> None:
+    """Download a variant's checkpoint, config and tokenizer for offline workers."""
+    from moderation.detoxify_prepare import prepare
+
+    try:
+        prepared = prepare(variant, dest, checkpoint_url, hf_source)
+    except Exception as exc:
+        raise click.ClickException(f"could not prepare {variant}: {exc}") from None
+    click.echo(f"prepared {prepared.version} ({', '.join(prepared.labels)})")
+    click.echo("Point the workers at it:\n" + prepared.environment())
+
+
+@detoxify_cli.command("check")
+def detoxify_check() -> None:
+    """Load the configured model as a worker would, and say what it is or what is missing."""
+    from moderation.detoxify_model import ModelUnavailable, load_detoxify
+    from moderation.pipeline import detoxify_options
+
+    try:
+        loaded = load_detoxify(detoxify_options(runtime().settings))
+    except ModelUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{loaded.version}: {', '.join(loaded.labels)} on {loaded.device}")
+
+
 @click.command("config")
 def show_config() -> None:
     """List every MODQ_ variable with its default and meaning."""
@@ -119,7 +167,7 @@ def up(host: str, port: int) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
-    for command in (db_cli, moderator_cli, demo_cli, show_config, up):
+    for command in (db_cli, moderator_cli, demo_cli, detoxify_cli, show_config, up):
         app.cli.add_command(command)
 
 
