@@ -13,6 +13,7 @@ from moderation.detoxify_model import (
     ModelUnavailable,
     load_detoxify,
 )
+from moderation.explain import explain_all
 from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,11 @@ class DetoxifyScorer:
         options: DetoxifyOptions,
         retry_seconds: float = 300,
         clock: Callable[[], float] = time.monotonic,
+        explain_above: float = 1.0,
+        explain_budget_ms: int = 2000,
     ) -> None:
         self.options, self.retry_seconds, self.clock = options, retry_seconds, clock
+        self.explain_above, self.explain_budget_ms = explain_above, explain_budget_ms
         self._loaded: LoadedDetoxify | None = None
         self._failure: ModelUnavailable | None = None
         self._failed_at = 0.0
@@ -41,7 +45,9 @@ class DetoxifyScorer:
             what = self._failure.what if self._failure else "not loaded"
             return [failed(self.name, f"model unavailable: {what}") for _ in inputs]
         predictions = predict(loaded, [item.text for item in inputs], self.options.batch_size)
-        return [self._signal(loaded, p) for p in predictions]
+        signals = [self._signal(loaded, p) for p in predictions]
+        self._explain(loaded, inputs, signals)
+        return signals
 
     def _signal(self, loaded: LoadedDetoxify, prediction: TextScores) -> SignalResult:
         scores = prediction.scores
@@ -51,6 +57,31 @@ class DetoxifyScorer:
             "batch_size": self.options.batch_size,
         }
         return SignalResult(self.name, loaded.version, SignalState.OK, scores, details)
+
+    def _explain(
+        self, loaded: LoadedDetoxify, inputs: Sequence[ScoringInput], signals: list[SignalResult]
+    ) -> None:
+        """Add the spans behind every score at or above `explain_above` (within the budget)."""
+        chosen = [
+            i
+            for i, s in enumerate(signals)
+            if s.scores[s.details["top_label"]] >= self.explain_above
+        ]
+        items = [
+            (
+                inputs[i].text,
+                signals[i].details["top_label"],
+                signals[i].scores[signals[i].details["top_label"]],
+            )
+            for i in chosen
+        ]
+        found = explain_all(loaded, items, self.explain_budget_ms / 1000, self.options.batch_size)
+        for i, spans in zip(chosen, found, strict=True):
+            signals[i].details["spans"] = (
+                [s.as_dict(inputs[i].text) for s in spans] if spans is not None else None
+            )
+            if spans is None:
+                signals[i].details["explanation"] = "skipped: the time budget was spent"
 
     def ensure_loaded(self) -> LoadedDetoxify | None:
         """Load the model unless it is loaded, or failed less than `retry_seconds` ago."""

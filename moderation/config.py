@@ -133,6 +133,30 @@ class Settings:
         default=False,
         metadata=_meta("Send session cookies over HTTPS only (turn on behind TLS)."),
     )
+    trusted_proxies: int = field(
+        default=0,
+        metadata=_meta(
+            "How many reverse proxies in front of the web app set X-Forwarded-For "
+            "(0: use the connection's address).",
+            low=0,
+            high=5,
+        ),
+    )
+    link_allow: tuple[str, ...] = field(
+        default=(),
+        metadata=_meta("Comma-separated domains whose links are fine (subdomains included)."),
+    )
+    link_deny: tuple[str, ...] = field(
+        default=(),
+        metadata=_meta("Comma-separated domains whose links send a comment to review."),
+    )
+    explain_budget_ms: int = field(
+        default=2000,
+        metadata=_meta(
+            "Time a worker may spend per batch finding the words behind a high Detoxify score.",
+            low=0,
+        ),
+    )
     api_key: str = field(
         default="",
         metadata=_meta("When set, writing articles needs `Authorization: Bearer <key>`."),
@@ -198,7 +222,12 @@ def _parse_optional_path(raw: str) -> Path | None:
     return Path(raw).expanduser() if raw.strip() else None
 
 
+def _parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 _PARSERS: dict[Any, Callable[[str], Any]] = {
+    tuple[str, ...]: _parse_list,
     str: str,
     bool: _parse_bool,
     int: int,
@@ -245,7 +274,7 @@ def documented_variables() -> list[tuple[str, str, str]]:
 
 
 def _show_default(value: Any) -> str:
-    return "(unset)" if value in (None, "") else str(value)
+    return "(unset)" if value in (None, "", ()) else str(value)
 
 
 def dev_secret_key(var_dir: Path) -> str:

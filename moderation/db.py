@@ -25,6 +25,9 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def __repr__(self) -> str:
+        return "UTCDateTime()"  # how Alembic writes it into migrations
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

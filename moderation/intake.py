@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import json
 import logging
 from collections.abc import Callable
@@ -63,10 +65,12 @@ def submit_comment(
     submission: CommentSubmission,
     enqueue: Enqueue,
     idempotency_key: str | None = None,
+    ip_key: str = "",
 ) -> tuple[Comment, bool]:
     """Store a comment (committed), then queue it; returns (comment, created).
 
-    A retry with the same Idempotency-Key returns the first comment and queues nothing.
+    A retry with the same Idempotency-Key returns the first comment and queues nothing. The
+    reader's address is kept only as a hash keyed with `ip_key`.
     """
     fingerprint = _fingerprint(submission)
     if idempotency_key and (earlier := _by_key(session, idempotency_key, fingerprint)):
@@ -80,6 +84,7 @@ def submit_comment(
         body=submission.body,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
+        client_ip_hash=hash_address(submission.client_ip, ip_key),
         queued_at=utcnow(),
     )
     session.add(comment)
@@ -102,6 +107,14 @@ def submit_comment(
     session.commit()
     publish(comment.id, enqueue)
     return comment, True
+
+
+def hash_address(address: str | None, key: str) -> str | None:
+    """A keyed hash of a network address: equal addresses compare equal, nothing more."""
+    if not address:
+        return None
+    canonical = str(ipaddress.ip_address(address.strip()))
+    return hmac.new(key.encode(), canonical.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _fingerprint(submission: CommentSubmission) -> str:

@@ -79,6 +79,8 @@ class Comment(Base):
     # When scoring was last asked for; the requeue sweep uses it to find lost tasks.
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # A keyed hash of the reader's network address: enough to count, not to locate.
+    client_ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     article: Mapped[Article] = relationship()
@@ -139,6 +141,19 @@ class Moderator(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WordListEntry(Base):
+    """A watched word or phrase and what a match does: reject, review or flag."""
+
+    __tablename__ = "watched_words"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pattern: Mapped[str] = mapped_column(String(200), unique=True)
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

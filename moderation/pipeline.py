@@ -11,14 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
-from moderation.abuse import DetoxifyScorer
-from moderation.config import Settings
 from moderation.db import utcnow
-from moderation.detoxify_model import DetoxifyOptions
+from moderation.history import author_contexts
 from moderation.models import STATUS_AFTER, Comment, CommentStatus, Decision, ScorerStatus, Signal
 from moderation.policy import Thresholds, Verdict, decide
-from moderation.relevance import LexicalRelevanceScorer
-from moderation.scoring import Scorer, ScorerHealth, ScoringInput, SignalResult, run_scorers
+from moderation.scoring import (
+    AuthorContext,
+    Scorer,
+    ScorerHealth,
+    ScoringInput,
+    SignalResult,
+    run_scorers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +37,19 @@ class Outcome:
 
 def pending_inputs(session: Session, comment_ids: Sequence[str]) -> list[ScoringInput]:
     """Scoring inputs for those of `comment_ids` that are still pending."""
-    comments = session.scalars(
-        select(Comment)
-        .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
-        .options(selectinload(Comment.article), selectinload(Comment.parent))
+    comments = list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
+            .options(selectinload(Comment.article), selectinload(Comment.parent))
+        )
     )
-    return [to_input(comment) for comment in comments]
+    contexts = author_contexts(session, comments)
+    return [to_input(comment, contexts[comment.id]) for comment in comments]
 
 
-def to_input(comment: Comment) -> ScoringInput:
-    """The comment with its article and parent text."""
+def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:
+    """The comment with its article, parent text and author context."""
     return ScoringInput(
         comment_id=comment.id,
         text=comment.body,
@@ -50,6 +57,8 @@ def to_input(comment: Comment) -> ScoringInput:
         article_body=comment.article.body,
         article_section=comment.article.section,
         parent_text=comment.parent.body if comment.parent else None,
+        author_id=comment.author_id,
+        author=author or AuthorContext(),
     )
 
 
@@ -134,31 +143,3 @@ def scorer_health(session: Session) -> dict[str, ScorerHealth]:
         row.scorer: ScorerHealth(row.state, row.version, row.detail)
         for row in session.scalars(select(ScorerStatus).order_by(ScorerStatus.scorer))
     }
-
-
-def detoxify_options(settings: Settings) -> DetoxifyOptions:
-    """The Detoxify model the settings ask for."""
-    return DetoxifyOptions(
-        variant=settings.detoxify_model,
-        checkpoint=settings.detoxify_checkpoint,
-        hf_config=settings.detoxify_hf_config,
-        device=settings.detoxify_device,
-        quantize=settings.detoxify_quantize,
-        threads=settings.torch_threads,
-        batch_size=settings.detoxify_batch_size,
-    )
-
-
-def default_scorers(settings: Settings) -> list[Scorer]:
-    """The scorers every comment goes through."""
-    return [
-        DetoxifyScorer(detoxify_options(settings), retry_seconds=settings.scorer_retry_seconds),
-        LexicalRelevanceScorer(),
-    ]
-
-
-def thresholds_from(settings: Settings) -> Thresholds:
-    """The policy thresholds configured in the settings."""
-    return Thresholds(
-        settings.abuse_publish_below, settings.abuse_reject_above, settings.on_topic_min
-    )

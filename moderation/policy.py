@@ -10,6 +10,8 @@ from moderation.scoring import SignalResult
 
 ABUSE_SCORER = "detoxify"
 RELEVANCE_SCORER = "relevance"
+WORDS_SCORER = "words"
+LINKS_SCORER = "links"
 REQUIRED_SCORERS = (ABUSE_SCORER, RELEVANCE_SCORER)
 # Below this confidence a low relevance score is not evidence of being off-topic.
 MIN_OFF_TOPIC_CONFIDENCE = 0.5
@@ -63,6 +65,8 @@ def decide(signals: Mapping[str, SignalResult], thresholds: Thresholds) -> Verdi
         *missing_checks(signals),
         *abuse_reasons(signals.get(ABUSE_SCORER), thresholds),
         *relevance_reasons(signals.get(RELEVANCE_SCORER), thresholds),
+        *word_reasons(signals.get(WORDS_SCORER)),
+        *link_reasons(signals.get(LINKS_SCORER)),
     ]
     if not reasons:
         return Verdict(
@@ -131,5 +135,34 @@ def relevance_reasons(signal: SignalResult | None, thresholds: Thresholds) -> li
             "off_topic",
             f"Not related to {target} (relevance {score:.2f}, below "
             f"{thresholds.on_topic_min:.2f}).",
+        )
+    ]
+
+
+def word_reasons(signal: SignalResult | None) -> list[Reason]:
+    """Banned words reject, suspect words send to review; flagged words only show."""
+    if signal is None or not signal.ok:
+        return []
+    matches = signal.details.get("matches", [])
+    reasons = []
+    for action, code, what in (
+        (Action.REJECT, "banned_word", "a banned"),
+        (Action.REVIEW, "suspect_word", "a suspect"),
+    ):
+        patterns = sorted({m["pattern"] for m in matches if m["action"] == action.value})
+        if patterns:
+            reasons.append(
+                Reason(code, f"Uses {what} word or phrase: {', '.join(patterns)}.", action)
+            )
+    return reasons
+
+
+def link_reasons(signal: SignalResult | None) -> list[Reason]:
+    """Links to a denied domain send the comment to review."""
+    if signal is None or not signal.ok or not signal.details.get("denied"):
+        return []
+    return [
+        Reason(
+            "links", f"Links to {', '.join(signal.details['denied'])}, which is on the deny list."
         )
     ]

@@ -14,6 +14,15 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class AuthorContext:
+    """What the author did before this comment."""
+
+    recent_texts: tuple[str, ...] = ()  # their latest other comments, newest first
+    last_hour: int = 0  # comments by the same author in the hour before this one
+    last_hour_same_ip: int = 0  # comments from the same network address in that hour
+
+
+@dataclass(frozen=True)
 class ScoringInput:
     """A comment with the context a scorer may compare it against."""
 
@@ -23,6 +32,8 @@ class ScoringInput:
     article_body: str
     article_section: str | None = None
     parent_text: str | None = None
+    author_id: str = ""
+    author: AuthorContext = field(default_factory=AuthorContext)
 
 
 class SignalState(enum.StrEnum):

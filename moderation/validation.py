@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ class CommentSubmission:
     author_id: str
     author_name: str
     body: str
+    client_ip: str | None = None  # the reader's address, when a site relays the comment
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,21 @@ def parse_comment(payload: Any, max_body_chars: int) -> CommentSubmission:
     author = fields.object("author")
     author_id = author.identifier("id")
     author_name = author.text("name", MAX_NAME_CHARS)
+    client_ip = fields.text("client_ip", 64, required=False)
+    if client_ip is not None and not is_ip_address(client_ip):
+        fields.errors["client_ip"] = "must be an IPv4 or IPv6 address"
     if fields.errors:
         raise ValidationError(fields.errors)
-    return CommentSubmission(article_id, parent_id, author_id, author_name, body)
+    return CommentSubmission(article_id, parent_id, author_id, author_name, body, client_ip)
+
+
+def is_ip_address(value: str) -> bool:
+    """True for a valid IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def parse_article(payload: Any) -> ArticleData:

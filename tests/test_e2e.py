@@ -130,11 +130,13 @@ def test_http_submission_reaches_a_stored_decision(
     assert [r["code"] for r in results[OFF_TOPIC]["reasons"]] == ["off_topic"]
     engine = make_engine(e2e_settings.database_url)
     with engine.connect() as connection:
-        signals = connection.execute(sa.text("SELECT scorer, version FROM signals")).all()
+        signals = connection.execute(sa.text("SELECT scorer, state FROM signals")).all()
         decisions = connection.execute(sa.text("SELECT count(*) FROM decisions")).scalar()
     engine.dispose()
-    assert len(signals) == 6 and decisions == 3
-    assert {s.scorer for s in signals} == {"detoxify", "relevance"}
+    every_scorer = {"detoxify", "relevance", "lexical", "words", "links", "activity", "brigading"}
+    assert len(signals) == 3 * len(every_scorer) and decisions == 3
+    assert {s.scorer for s in signals} == every_scorer
+    assert {s.state for s in signals} == {"ok"}
 
 
 def test_a_worker_killed_mid_task_does_not_lose_the_comment(

@@ -139,3 +139,43 @@ def test_a_higher_score_never_moves_towards_publish(
     at_low = decide(signals(abuse(**{label: low}), relevance(topic)), THRESHOLDS)
     at_high = decide(signals(abuse(**{label: high}), relevance(topic)), THRESHOLDS)
     assert rank[at_high.action] >= rank[at_low.action]
+
+
+def words(*matches: tuple[str, str]) -> SignalResult:
+    found = [{"pattern": p, "action": a, "start": 0, "end": 1, "text": p} for p, a in matches]
+    return SignalResult("words", "v", SignalState.OK, {}, {"matches": found})
+
+
+@pytest.mark.parametrize(
+    ("matches", "action", "code"),
+    [
+        ([("idiot", "reject")], Action.REJECT, "banned_word"),
+        ([("moron*", "review")], Action.REVIEW, "suspect_word"),
+        ([("darn", "flag")], Action.PUBLISH, "clean"),
+        ([("moron*", "review"), ("idiot", "reject")], Action.REJECT, "banned_word"),
+    ],
+)
+def test_word_list_actions(matches: list[tuple[str, str]], action: Action, code: str) -> None:
+    verdict = decide(signals(abuse(), relevance(0.5), words(*matches)), THRESHOLDS)
+    assert verdict.action is action
+    assert codes(verdict)[0] == code
+
+
+def test_denied_links_send_to_review() -> None:
+    link = SignalResult(
+        "links",
+        "v",
+        SignalState.OK,
+        {"links": 1.0, "denied": 1.0},
+        {"domains": ["spam.example"], "denied": ["spam.example"]},
+    )
+    verdict = decide(signals(abuse(), relevance(0.5), link), THRESHOLDS)
+    assert verdict.action is Action.REVIEW
+    assert "spam.example" in verdict.reasons[0].message
+
+
+@pytest.mark.parametrize("scorer", ["words", "links", "lexical", "activity", "brigading"])
+def test_cheap_signals_that_fail_do_not_block_publishing(scorer: str) -> None:
+    broken = SignalResult(scorer, "v", SignalState.TIMEOUT, error="Redis timed out")
+    verdict = decide(signals(abuse(), relevance(0.5), broken), THRESHOLDS)
+    assert verdict.action is Action.PUBLISH

@@ -212,3 +212,39 @@ def test_the_banner_says_when_no_worker_reported(client: FlaskClient, moderator:
     log_in(client)
     html = client.get("/review/").get_data(as_text=True)
     assert "No worker has reported its scorers yet" in html
+
+
+def test_highlights_are_escaped_too(app: Flask, client: FlaskClient, moderator: Moderator) -> None:
+    from moderation.models import Signal
+
+    body = "<b>you idiot</b> <script>x()</script>"
+    comment_id = queued_comment(app, client, body)
+    with app.extensions["modq"].session_factory() as session:
+        session.add(
+            Signal(
+                comment_id=comment_id,
+                scorer="words",
+                version="v",
+                state="ok",
+                scores={"reject": 1.0},
+                details={
+                    "matches": [
+                        {
+                            "pattern": "idiot",
+                            "action": "reject",
+                            "start": 7,
+                            "end": 12,
+                            "text": "idiot",
+                        }
+                    ]
+                },
+            )
+        )
+        session.commit()
+    log_in(client)
+    html = client.get("/review/").get_data(as_text=True)
+    assert (
+        '&lt;b&gt;you <mark class="word-reject">idiot</mark>&lt;/b&gt; '
+        "&lt;script&gt;x()&lt;/script&gt;"
+    ) in html
+    assert "matched idiot" in html

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.config import Settings, dev_secret_key, load_settings
 from moderation.db import make_engine, make_session_factory
@@ -33,6 +34,13 @@ def create_app(
     app.extensions["modq"] = Runtime(
         settings, engine, make_session_factory(engine), celery_enqueue(settings)
     )
+    if settings.trusted_proxies:
+        # The address of the reader, not of the proxy, as X-Forwarded-For reports it.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+            x_proto=settings.trusted_proxies,
+        )
     csrf.init_app(app)
     _register_blueprints(app)
     from web import cli, errors, hooks

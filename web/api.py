@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
 
 from moderation.intake import IdempotencyConflict, find_article, submit_comment, upsert_article
@@ -71,9 +72,13 @@ def get_article(article_id: str) -> Response:
 def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int]:
     """Accept a comment for moderation: stored now, scored in the background."""
     submission = parse_comment(json_body(), runtime().settings.max_comment_chars)
+    if submission.client_ip is None and request.remote_addr:
+        submission = dataclasses.replace(submission, client_ip=request.remote_addr)
     key = _idempotency_key()
     try:
-        comment, created = submit_comment(db(), submission, runtime().enqueue, key)
+        comment, created = submit_comment(
+            db(), submission, runtime().enqueue, key, ip_key=current_app.secret_key or ""
+        )
     except IdempotencyConflict as exc:
         return json_error(409, "idempotency_conflict", str(exc))
     location = url_for("api.get_comment", comment_id=comment.id, _external=True)

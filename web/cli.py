@@ -139,7 +139,7 @@ def detoxify_prepare(
 def detoxify_check() -> None:
     """Load the configured model as a worker would, and say what it is or what is missing."""
     from moderation.detoxify_model import ModelUnavailable, load_detoxify
-    from moderation.pipeline import detoxify_options
+    from moderation.registry import detoxify_options
 
     try:
         loaded = load_detoxify(detoxify_options(runtime().settings))
@@ -167,7 +167,9 @@ def up(host: str, port: int) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
-    for command in (db_cli, moderator_cli, demo_cli, detoxify_cli, show_config, up):
+    from web.words_cli import words_cli
+
+    for command in (db_cli, moderator_cli, demo_cli, detoxify_cli, words_cli, show_config, up):
         app.cli.add_command(command)
 
 

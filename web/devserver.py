@@ -19,6 +19,7 @@ import redis
 from moderation import accounts
 from moderation import db as database
 from moderation.config import Settings, dev_secret_key
+from moderation.redis_client import fail_fast
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 INSTALL_REDIS = (
@@ -152,7 +153,7 @@ def ensure_redis(settings: Settings, children: Children) -> bool:
 def redis_answers(url: str) -> bool:
     """True when a Redis server answers PING at `url`."""
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+        return bool(fail_fast(url).ping())
     except redis.RedisError:
         return False
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 
 from moderation.db import migration_heads, schema_revisions
 from moderation.pipeline import scorer_health
+from moderation.redis_client import fail_fast
 from web.runtime import db, runtime
 
 bp = Blueprint("health", __name__)
@@ -54,7 +55,7 @@ def broker_check() -> dict[str, str]:
     """Does Redis answer? Without it comments are stored but wait in `pending`."""
     url = runtime().settings.redis_url
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        fail_fast(url).ping()
     except redis.RedisError as exc:
         return {
             "state": "failed",

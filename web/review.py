@@ -13,6 +13,7 @@ from moderation.pipeline import scorer_health
 from moderation.review import AlreadyDecided, decide_as_moderator, queue_size, review_queue
 from moderation.scoring import ScorerHealth
 from web.auth import login_required
+from web.highlight import marked_spans, segments, signal_summary
 from web.runtime import db
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -38,6 +39,7 @@ def card(comment: Comment) -> dict[str, Any]:
     return {
         "comment": comment,
         "reasons": policy.reasons if policy else [],
+        "segments": segments(comment.body, marked_spans(comment.signals)),
         "signals": [
             {
                 "scorer": s.scorer,
@@ -45,7 +47,7 @@ def card(comment: Comment) -> dict[str, Any]:
                 "state": s.state,
                 "error": s.error,
                 "scores": sorted(s.scores.items(), key=lambda kv: -kv[1]),
-                "details": s.details,
+                "summary": signal_summary(s),
             }
             for s in comment.signals
         ],

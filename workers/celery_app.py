@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings
 from moderation.db import make_engine, make_session_factory
-from moderation.pipeline import default_scorers, thresholds_from
 from moderation.policy import Thresholds
+from moderation.redis_client import fail_fast
+from moderation.registry import default_scorers, thresholds_from
 from moderation.scoring import Scorer
 
 SCORE_TASK = "modq.score_comment"
@@ -36,7 +37,13 @@ class WorkerContext:
     @cached_property
     def scorers(self) -> list[Scorer]:
         """The scorers, built once per process; models load on first use."""
-        return default_scorers(self.settings)
+        return default_scorers(self.settings, self.session_factory, self.redis)
+
+    @cached_property
+    def redis(self) -> Any:
+        """A Redis client for the scorers that keep state there: short timeouts, no retries,
+        so a slow Redis makes a signal time out rather than a batch hang."""
+        return fail_fast(self.settings.redis_url, timeout=0.5)
 
     @cached_property
     def thresholds(self) -> Thresholds:

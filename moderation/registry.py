@@ -1,0 +1,59 @@
+"""Which scorers run, built from the settings: the one place that wires them together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.abuse import DetoxifyScorer
+from moderation.activity import ActivityScorer
+from moderation.brigading import BrigadingScorer
+from moderation.config import Settings
+from moderation.detoxify_model import DetoxifyOptions
+from moderation.lexical import LexicalAbuseScorer
+from moderation.links import LinkScorer
+from moderation.policy import Thresholds
+from moderation.relevance import LexicalRelevanceScorer
+from moderation.scoring import Scorer
+from moderation.wordlists import StoredMatcher, WordListScorer
+
+
+def detoxify_options(settings: Settings) -> DetoxifyOptions:
+    """The Detoxify model the settings ask for."""
+    return DetoxifyOptions(
+        variant=settings.detoxify_model,
+        checkpoint=settings.detoxify_checkpoint,
+        hf_config=settings.detoxify_hf_config,
+        device=settings.detoxify_device,
+        quantize=settings.detoxify_quantize,
+        threads=settings.torch_threads,
+        batch_size=settings.detoxify_batch_size,
+    )
+
+
+def default_scorers(
+    settings: Settings, sessions: sessionmaker[Session], redis_client: Any
+) -> list[Scorer]:
+    """Every scorer, each run on every comment."""
+    return [
+        DetoxifyScorer(
+            detoxify_options(settings),
+            retry_seconds=settings.scorer_retry_seconds,
+            explain_above=settings.abuse_publish_below,
+            explain_budget_ms=settings.explain_budget_ms,
+        ),
+        LexicalRelevanceScorer(),
+        LexicalAbuseScorer(),
+        WordListScorer(StoredMatcher(sessions)),
+        LinkScorer(settings.link_allow, settings.link_deny),
+        ActivityScorer(),
+        BrigadingScorer(redis_client),
+    ]
+
+
+def thresholds_from(settings: Settings) -> Thresholds:
+    """The policy thresholds configured in the settings."""
+    return Thresholds(
+        settings.abuse_publish_below, settings.abuse_reject_above, settings.on_topic_min
+    )

@@ -1,0 +1,124 @@
+"""The watched-word list, kept in the database, and the scorer that applies it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation import audit
+from moderation.models import WordListEntry
+from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState
+from moderation.wordmatch import ACTIONS, PatternError, WatchedWord, WordMatcher, needle
+
+RELOAD_SECONDS = 10  # how stale a worker's copy of the list may get
+
+
+def add_word(
+    session: Session, pattern: str, action: str, actor: str, note: str = ""
+) -> WordListEntry:
+    """Add an entry (committed), or raise PatternError saying what is wrong with it."""
+    pattern = pattern.strip()
+    if action not in ACTIONS:
+        raise PatternError(f"action must be one of {', '.join(ACTIONS)}, not {action!r}")
+    needle(pattern)  # refuses patterns that cannot match
+    if session.scalar(select(WordListEntry).where(WordListEntry.pattern == pattern)):
+        raise PatternError(f"{pattern!r} is already on the list")
+    entry = WordListEntry(pattern=pattern, action=action, note=note, created_by=actor)
+    session.add(entry)
+    audit.record(session, actor, "word.added", "word", pattern, action=action, note=note)
+    session.commit()
+    return entry
+
+
+def remove_word(session: Session, pattern: str, actor: str) -> None:
+    """Remove an entry (committed), or raise LookupError."""
+    entry = session.scalar(select(WordListEntry).where(WordListEntry.pattern == pattern.strip()))
+    if entry is None:
+        raise LookupError(f"{pattern!r} is not on the list")
+    session.delete(entry)
+    audit.record(session, actor, "word.removed", "word", entry.pattern, action=entry.action)
+    session.commit()
+
+
+def list_words(session: Session) -> list[WordListEntry]:
+    """Every entry, by pattern."""
+    return list(session.scalars(select(WordListEntry).order_by(WordListEntry.pattern)))
+
+
+def current_matcher(session: Session) -> WordMatcher:
+    """A matcher for the list as it is now."""
+    return WordMatcher(WatchedWord(e.pattern, e.action) for e in list_words(session))
+
+
+def list_version(session: Session) -> tuple[int, int]:
+    """Changes whenever an entry is added or removed: (count, highest id)."""
+    count, highest = session.execute(
+        select(func.count(WordListEntry.id), func.max(WordListEntry.id))
+    ).one()
+    return int(count), int(highest or 0)
+
+
+class StoredMatcher:
+    """The database's list as a matcher, rebuilt when the list changes (checked at most every
+    RELOAD_SECONDS)."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.sessions, self.clock = sessions, clock
+        self._lock = threading.Lock()
+        self._matcher, self._version, self._checked = WordMatcher([]), (-1, -1), -1e9
+
+    def __call__(self) -> WordMatcher:
+        with self._lock:
+            if self.clock() - self._checked >= RELOAD_SECONDS:
+                with self.sessions() as session:
+                    version = list_version(session)
+                    if version != self._version:
+                        self._matcher, self._version = current_matcher(session), version
+                self._checked = self.clock()
+            return self._matcher
+
+
+class WordListScorer:
+    """Matches of the watched-word list, with their actions and where they are."""
+
+    name = "words"
+    version = "wordlist-1"
+
+    def __init__(self, matcher: Callable[[], WordMatcher]) -> None:
+        self.matcher = matcher
+
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        """One signal per comment."""
+        matcher = self.matcher()
+        return [self._signal(matcher, item.text) for item in inputs]
+
+    def _signal(self, matcher: WordMatcher, text: str) -> SignalResult:
+        matches = matcher.find(text)
+        scores = {action: float(sum(m.action == action for m in matches)) for action in ACTIONS}
+        details = {
+            "matches": [
+                {
+                    "pattern": m.pattern,
+                    "action": m.action,
+                    "start": m.start,
+                    "end": m.end,
+                    "text": m.text,
+                }
+                for m in matches
+            ]
+        }
+        return SignalResult(self.name, self.version, SignalState.OK, scores, details)
+
+    def warm_up(self) -> None:
+        """Read the list now."""
+        self.matcher()
+
+    def health(self) -> ScorerHealth:
+        """ok, with the number of entries."""
+        return ScorerHealth("ok", self.version, f"{len(self.matcher().words)} entries")
