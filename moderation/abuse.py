@@ -17,6 +17,7 @@ from moderation.explain import explain_all
 from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
 
 log = logging.getLogger(__name__)
+WARM_UP_LENGTHS = (4, 16, 32, 64, 128, 256, 400, 500)  # words
 
 
 class DetoxifyScorer:
@@ -97,8 +98,14 @@ class DetoxifyScorer:
         return self._loaded
 
     def warm_up(self) -> None:
-        """Load the model now (a failure is remembered, not raised)."""
-        self.ensure_loaded()
+        """Load the model and run it once on a few lengths (a failure is remembered, not
+        raised): the first forward passes of a process are slow, and they should not be a
+        reader's comments."""
+        loaded = self.ensure_loaded()
+        if loaded is not None:
+            predict(
+                loaded, [" ".join(["warm"] * n) for n in WARM_UP_LENGTHS], self.options.batch_size
+            )
 
     def _waiting_after_failure(self) -> bool:
         return self._failure is not None and self.clock() - self._failed_at < self.retry_seconds

@@ -11,11 +11,11 @@ comment costs one tokenisation and a few hundred dictionary lookups. The result 
 from __future__ import annotations
 
 import functools
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
+from typing import Any
 
 from moderation.chartable import CharTable
 from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
@@ -25,26 +25,29 @@ NAME = "lexical"
 
 @dataclass(frozen=True)
 class LinearProfanityModel:
-    """Each vocabulary word's idf and its weight in each calibrated SVM, and the calibrations."""
+    """The vocabulary's indices, idf and weights in each calibrated SVM, and the calibrations."""
 
-    terms: dict[str, tuple[float, tuple[float, ...]]]
-    intercepts: tuple[float, ...]
-    calibrations: tuple[tuple[float, float], ...]  # (a, b) of each sigmoid
+    index: dict[str, int]
+    idf: Any  # numpy, one per vocabulary word
+    weights: Any  # numpy, vocabulary x classifiers
+    intercepts: Any  # numpy, one per classifier
+    calibrations: Any  # numpy, classifiers x (a, b) of each sigmoid
 
     def probability(self, text: str) -> float:
         """The probability that `text` is offensive, as alt-profanity-check computes it."""
-        counts = Counter(_tokens(text))
-        weighted = [
-            (count * self.terms[t][0], self.terms[t][1])
-            for t, count in counts.items()
-            if t in self.terms
+        import numpy as np
+
+        found = [
+            (i, n)
+            for word, n in Counter(_tokens(text)).items()
+            if (i := self.index.get(word)) is not None
         ]
-        norm = math.sqrt(sum(w * w for w, _ in weighted)) or 1.0
-        total = 0.0
-        for i, (a, b) in enumerate(self.calibrations):
-            decision = sum(w * ws[i] for w, ws in weighted) / norm + self.intercepts[i]
-            total += 1.0 / (1.0 + math.exp(a * decision + b))
-        return total / len(self.calibrations)
+        terms = np.array([i for i, _ in found], dtype=np.int64)
+        tfidf = np.array([n for _, n in found], dtype=np.float64) * self.idf[terms]
+        norm = float(np.sqrt(tfidf @ tfidf)) or 1.0
+        decisions = tfidf @ self.weights[terms] / norm + self.intercepts
+        a, b = self.calibrations[:, 0], self.calibrations[:, 1]
+        return float(np.mean(1.0 / (1.0 + np.exp(a * decisions + b))))
 
 
 def _word_char(char: str) -> str:
@@ -60,25 +63,26 @@ def _word_table() -> CharTable:
 
 
 def _tokens(text: str) -> list[str]:
-    """scikit-learn's default tokens: lower-cased runs of 2+ word characters (\\b\\w\\w+\\b)."""
+    """scikit-learn's default tokens: lower-cased runs of word characters (\\b\\w\\w+\\b)."""
     lowered = text.lower()
     spaced = lowered.translate(_ASCII_WORDS) if lowered.isascii() else _word_table().map(lowered)[0]
-    return [w for w in spaced.split() if len(w) > 1]
+    # One-character words are never in the vocabulary, so they need no filtering here.
+    return spaced.split()
 
 
 def load_model() -> LinearProfanityModel:
     """Read alt-profanity-check's fitted vectoriser and classifiers (imports ~1 s of sklearn)."""
+    import numpy as np
     from profanity_check import profanity_check as fitted
 
-    vocabulary, idf = fitted.vectorizer.vocabulary_, fitted.vectorizer.idf_
     classifiers = fitted.model.calibrated_classifiers_
-    weights = [c.estimator.coef_[0] for c in classifiers]
-    terms = {t: (float(idf[i]), tuple(float(w[i]) for w in weights)) for t, i in vocabulary.items()}
-    intercepts = tuple(float(c.estimator.intercept_[0]) for c in classifiers)
-    calibrations = tuple(
-        (float(c.calibrators[0].a_), float(c.calibrators[0].b_)) for c in classifiers
+    return LinearProfanityModel(
+        index=dict(fitted.vectorizer.vocabulary_),
+        idf=np.asarray(fitted.vectorizer.idf_, dtype=np.float64),
+        weights=np.stack([c.estimator.coef_[0] for c in classifiers], axis=1),
+        intercepts=np.array([c.estimator.intercept_[0] for c in classifiers]),
+        calibrations=np.array([(c.calibrators[0].a_, c.calibrators[0].b_) for c in classifiers]),
     )
-    return LinearProfanityModel(terms, intercepts, calibrations)
 
 
 class LexicalAbuseScorer:

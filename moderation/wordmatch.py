@@ -13,13 +13,12 @@ input costs what its length costs.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate, islice
+from itertools import islice
 from typing import Any
 
 from moderation.chartable import CharTable
@@ -32,9 +31,10 @@ _WORD = re.compile(r"[^\W_]+")
 _NOT_SPACE = re.compile(r"\S+")
 # Three or more single letters, at most three separators apart: `i d i o t`, `i.d.i.o.t`;
 # looked for in full only when three one-letter words stand in a row.
-_SPELLED_OUT = re.compile(r"(?<![^\W_])[^\W\d_](?:[\W_]{1,3}[^\W\d_]){2,}(?![^\W_])")
 _THREE_LETTERS = re.compile(r" [a-z] [a-z] [a-z] ")
 _THREE_LETTERS_ANY = re.compile(r"(?: [^\W\d_]){3} ")
+SPELLED_OUT_MIN = 3  # this many one-letter words in a row are read as one word
+SPELLED_OUT_GAP = 3  # ...when at most this many characters separate them
 ANYWHERE_MIN = 4  # inside spelled-out letters, only entries this long are looked for
 MAX_MATCHES = 50  # occurrences reported per text
 FEW_SYMBOLS = 32  # up to this many leet symbols are read one by one, more all at once
@@ -65,41 +65,50 @@ class WordMatch:
 
 @dataclass(frozen=True)
 class Collapsed:
-    """Text with letter runs collapsed; `runs` maps a position to its run length when > 1."""
+    """Text with letter runs collapsed; where runs longer than one were, and how long."""
 
     text: str
-    runs: dict[int, int]
+    positions: Any  # numpy int64, sorted: collapsed positions of runs longer than one
+    lengths: Any  # numpy int64: those runs' lengths
 
     def covers(self, key: Collapsed, at: int) -> bool:
         """True when each doubled letter of `key` meets at least as long a run here."""
-        return all(self.runs.get(at + i, 1) >= n for i, n in key.runs.items())
+        import numpy as np
 
-    def uncollapser(self) -> Callable[[int], int]:
-        """A function from a collapsed position to where it was before collapsing."""
-        positions = sorted(self.runs)
-        removed = list(accumulate(self.runs[p] - 1 for p in positions))
+        wanted = key.positions + at
+        found = np.searchsorted(self.positions, wanted)
+        inside = found < len(self.positions)
+        here = np.zeros(len(wanted), dtype=bool)
+        here[inside] = self.positions[found[inside]] == wanted[inside]
+        return bool(np.all(here) and np.all(self.lengths[found] >= key.lengths))
 
-        def raw(position: int) -> int:
-            before = bisect.bisect_left(positions, position)
-            return position + (removed[before - 1] if before else 0)
+    def uncollapse(self, positions: list[int]) -> Any:
+        """Where collapsed positions were before collapsing (a numpy array)."""
+        import numpy as np
 
-        return raw
+        at = np.array(positions, dtype=np.int64)
+        if not len(self.positions):
+            return at
+        removed = np.cumsum(self.lengths - 1)
+        before = np.searchsorted(self.positions, at, side="left")
+        return at + np.where(before > 0, removed[np.maximum(before - 1, 0)], 0)
+
+    def shifted(self, text: str, by: int) -> Collapsed:
+        """The same runs in a text with `by` characters put in front."""
+        return Collapsed(text, self.positions + by, self.lengths)
 
 
 def collapse(text: str) -> Collapsed:
-    """'stuuupid' -> 'stupid' with runs {2: 3} (vectorised: this runs on every comment)."""
+    """'stuuupid' -> 'stupid' with a run of 3 at 2 (vectorised: this runs on every comment)."""
     import numpy as np
 
-    if len(text) < 2:
-        return Collapsed(text, {})
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if len(codes) < 2:
+        return Collapsed(text, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
     lengths = np.diff(np.append(starts, len(codes)))
     long_runs = np.flatnonzero(lengths > 1)
-    collapsed = codes[starts].tobytes().decode("utf-32-le")
-    return Collapsed(
-        collapsed, dict(zip(long_runs.tolist(), lengths[long_runs].tolist(), strict=True))
-    )
+    return Collapsed(codes[starts].tobytes().decode("utf-32-le"), long_runs, lengths[long_runs])
 
 
 def fold_char(char: str) -> str:
@@ -159,19 +168,20 @@ def _read_few_leet(folded: str) -> str:
             runs[-1].append(position)
         else:
             runs.append([position])
-    chars = list(folded)
+    pieces, done = [], 0
     for run in runs:
-        before = run[0] > 0 and folded[run[0] - 1].isalnum()
-        after = run[-1] + 1 < len(folded) and folded[run[-1] + 1].isalnum()
-        symbols = {folded[i] for i in run}
+        start, end = run[0], run[-1] + 1
+        before = start > 0 and folded[start - 1].isalnum()
+        after = end < len(folded) and folded[end].isalnum()
+        symbols = folded[start:end]
         if (
             (before and after)
-            or (after and len(run) == 1 and symbols <= {"@", "$"})
-            or (before and not after and symbols == {"$"})
+            or (after and symbols in ("@", "$"))
+            or (before and not after and set(symbols) == {"$"})
         ):
-            for i in run:
-                chars[i] = _LEET_SYMBOLS[folded[i]]
-    return "".join(chars)
+            pieces += [folded[done:start], "".join(_LEET_SYMBOLS[c] for c in symbols)]
+            done = end
+    return "".join([*pieces, folded[done:]])
 
 
 def _positions(text: str, symbol: str) -> list[int]:
@@ -245,51 +255,69 @@ class WordMatcher:
         if not self.words:
             return []
         folded, origin = fold(text)
-        plain = _read_leet(folded)
-        spaced = separate(plain)
-        words = spaced.split()
-        stream = collapse(" " + " ".join(words) + " ")
-        spans = _located(_hits(self._bounded, stream), stream, spaced)
-        if (_THREE_LETTERS if stream.text.isascii() else _THREE_LETTERS_ANY).search(stream.text):
-            spans += _spelled_out_hits(self, plain)
+        spaced = separate(_read_leet(folded))
+        stream = collapse(f" {spaced} ")  # runs of spaces collapse too: one between words
+        hits = _hits(self._bounded, stream)
+        letters = _THREE_LETTERS if stream.text.isascii() else _THREE_LETTERS_ANY
+        spelled = letters.search(stream.text)
+        if not hits and not spelled:
+            return []
+        starts, ends = _word_spans(spaced)
+        spans = _located(hits, stream, starts, ends)
+        if spelled:
+            spans += _spelled_out_hits(self, spaced, starts, ends)
         if origin is not None and spans:
             spans = [(w, int(origin[a]), int(origin[b - 1]) + 1) for w, a, b in spans]
         matches = {WordMatch(w.pattern, w.action, a, b, text[a:b]) for w, a, b in spans}
         return sorted(matches, key=lambda m: (m.start, m.end, m.pattern))
 
 
+def _word_spans(spaced: str) -> tuple[Any, Any]:
+    """Start and end of every word of `spaced` (words are runs of non-spaces)."""
+    import numpy as np
+
+    in_word = np.frombuffer(spaced.encode("utf-32-le"), dtype=np.uint32) != ord(" ")
+    edges = np.diff(np.concatenate(([0], in_word.astype(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
 def _located(
-    hits: list[tuple[int, Collapsed, WatchedWord]], stream: Collapsed, spaced: str
+    hits: list[tuple[int, Collapsed, WatchedWord]], stream: Collapsed, starts: Any, ends: Any
 ) -> list[tuple[WatchedWord, int, int]]:
-    """The hits in the word stream as spans of the text the words came from."""
+    """The hits in the stream as spans of whole words of the text (the stream is the text with
+    a space in front, collapsed)."""
     import numpy as np
 
     if not hits:
         return []
-    in_word = np.frombuffer(spaced.encode("utf-32-le"), dtype=np.uint32) != ord(" ")
-    edges = np.diff(np.concatenate(([0], in_word.astype(np.int8), [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    # Where each word starts in the uncollapsed stream " w1 w2 ... ": after a space each.
-    stream_starts = np.cumsum(np.concatenate(([1], ends[:-1] - starts[:-1] + 1)))
-    raw = stream.uncollapser()
-    firsts = [raw(b + (k.text[0] == " ")) for b, k, _ in hits]
-    lasts = [raw(b + len(k.text) - 1 - (k.text[-1] == " ")) for b, k, _ in hits]
-    first_words = np.searchsorted(stream_starts, firsts, side="right") - 1
-    last_words = np.searchsorted(stream_starts, lasts, side="right") - 1
+    last = [b + len(k.text) - 1 - (k.text[-1] == " ") for b, k, _ in hits]
+    raw = stream.uncollapse([b + (k.text[0] == " ") for b, k, _ in hits] + last) - 1
+    words = np.searchsorted(starts, raw, side="right") - 1
     return [
         (word, int(starts[a]), int(ends[b]))
-        for (_, _, word), a, b in zip(hits, first_words, last_words, strict=True)
+        for (_, _, word), a, b in zip(hits, words[: len(hits)], words[len(hits) :], strict=True)
     ]
 
 
-def _spelled_out_hits(matcher: WordMatcher, plain: str) -> list[tuple[WatchedWord, int, int]]:
-    """Matches in letters spelled out one by one, as spans of `plain`."""
+def _spelled_out_hits(
+    matcher: WordMatcher, spaced: str, starts: Any, ends: Any
+) -> list[tuple[WatchedWord, int, int]]:
+    """Matches in letters spelled out one by one (three or more one-letter words, at most
+    SPELLED_OUT_GAP characters apart), as spans of the text."""
+    import numpy as np
+
+    single = (ends - starts) == 1
+    single[single] = [spaced[i].isalpha() for i in starts[single].tolist()]
+    linked = single[:-1] & single[1:] & ((starts[1:] - ends[:-1]) <= SPELLED_OUT_GAP)
+    edges = np.diff(np.concatenate(([0], linked.astype(np.int8), [0])))
     found = []
-    for run in _SPELLED_OUT.finditer(plain):
-        joined = collapse("".join(separate(run.group()).split()))
-        as_word = Collapsed(f" {joined.text} ", {p + 1: n for p, n in joined.runs.items()})
+    for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        if stop - first < SPELLED_OUT_MIN - 1:  # `stop - first` links join one letter more
+            continue
+        joined = collapse("".join(spaced[i] for i in starts[first : stop + 1].tolist()))
+        as_word = joined.shifted(f" {joined.text} ", 1)
         hits = _hits(matcher._bounded, as_word) + _hits(matcher._anywhere, joined)
-        found += [(word, run.start(), run.end()) for _, _, word in hits]
+        found += [(word, int(starts[first]), int(ends[stop])) for _, _, word in hits]
     return found
 
 
@@ -314,6 +342,6 @@ def _hits(automaton: Any, haystack: Collapsed) -> list[tuple[int, Collapsed, Wat
         (end - len(key.text) + 1, key, word)
         for end, entries in automaton.iter(haystack.text)
         for key, word in entries
-        if haystack.covers(key, end - len(key.text) + 1)
+        if not len(key.positions) or haystack.covers(key, end - len(key.text) + 1)
     )
     return list(islice(found, MAX_MATCHES))

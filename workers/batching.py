@@ -1,10 +1,14 @@
 """Scoring in batches: a worker takes up to N queued comments, or what arrived after T ms.
 
 Built on celery-batches, which buffers task messages in the worker and hands them to one task
-run as a list. Two things are added: the batch size and wait come from our settings, and a
-batch lost with its worker process goes back to the queue, as `task_reject_on_worker_lost`
-does for ordinary tasks (celery-batches alone leaves those messages unacknowledged until the
-worker restarts).
+run as a list. Three things are added:
+- the batch size and wait come from our settings;
+- while every pool process is busy, the wait timer does not flush a partial batch (it would
+  only queue in the pool): the buffer keeps filling until a process is free or N are there,
+  so a burst is scored in full batches while a lone comment still waits at most T;
+- a batch lost with its worker process goes back to the queue, as `task_reject_on_worker_lost`
+  does for ordinary tasks (celery-batches alone leaves those messages unacknowledged until the
+  worker restarts).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ log = logging.getLogger(__name__)
 class ScoringBatches(Batches):  # type: ignore[misc]
     """A batch task whose size and wait are settings, and whose batches survive worker loss."""
 
+    in_flight = 0  # batches handed to the pool and not finished, in this worker process
+
     @property
     def flush_every(self) -> int:
         """Most comments per batch (MODQ_BATCH_MAX_COMMENTS)."""
@@ -34,15 +40,29 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         """Longest wait for a batch to fill, in seconds (MODQ_BATCH_WAIT_MS)."""
         return float(self.app.context.settings.batch_wait_ms) / 1000
 
+    def _do_flush(self) -> None:
+        # celery-batches calls this on every timer tick and when N messages are buffered.
+        pool_size = int(getattr(self._pool, "num_processes", 1) or 1)
+        if self.in_flight >= pool_size and self._buffer.qsize() < self.flush_every:
+            return
+        super()._do_flush()
+
     def flush(self, requests: Collection[Request]) -> Any:
-        """Run the batch in the pool; acknowledge it when done, requeue it if the process dies."""
-        batch = list(requests)
+        """Hand the requests to the pool in batches of at most N."""
+        pending, size = list(requests), self.flush_every
+        for start in range(0, len(pending), size):
+            self._run(pending[start : start + size])
+
+    def _run(self, batch: list[Request]) -> None:
+        """Run one batch; acknowledge it when done, requeue it if its process dies."""
 
         def on_done(_result: Any) -> None:
+            self.in_flight -= 1
             for request in batch:
                 request.acknowledge()
 
         def on_error(exc_info: Any) -> None:
+            self.in_flight -= 1
             kind = getattr(exc_info, "type", None)  # billiard's ExceptionInfo wraps the exception
             lost = isinstance(kind, type) and issubclass(kind, WorkerLostError)
             log.error(
@@ -51,7 +71,8 @@ class ScoringBatches(Batches):  # type: ignore[misc]
             for request in batch:
                 request.reject(requeue=True) if lost else request.acknowledge()
 
+        self.in_flight += 1
         simple = ([SimpleRequest.from_request(r) for r in batch],)
-        return self._pool.apply_async(
+        self._pool.apply_async(
             apply_batches_task, (self, simple, 0, None), callback=on_done, error_callback=on_error
         )

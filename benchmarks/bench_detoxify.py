@@ -1,0 +1,263 @@
+"""Detoxify scoring speed and memory, on realistic news-comment lengths.
+
+    python -m benchmarks.bench_detoxify DATA_DIR [--variant original] [--comments 256]
+
+Measures, with a randomly initialised model of Detoxify's exact architecture (speed does not
+depend on the weights):
+1. the raw batched model throughput (the ceiling: length-sorted batches, no queue, no
+   database) against the worker's end-to-end throughput through Redis and a real Celery worker
+   process (target: at least 0.9 of the ceiling);
+2. against a loop calling Detoxify.predict on one comment at a time (target: 2x or more);
+3. int8 against fp32 (target: 2x or more);
+4. the peak RSS of the scoring worker process (target: 1.2 GB or less).
+Comments are gm-threads' published news comments. Results print as a table and, with --json,
+as one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks import datasets
+from benchmarks.random_detoxify import RandomModel, build
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def timed(work: Callable[[], object]) -> float:
+    """Seconds one call of `work` takes."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def rate(count: int, seconds: float) -> float:
+    """Comments per second."""
+    return round(count / seconds, 2)
+
+
+def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[str, float]:
+    """Throughputs measured inside this process, comments per second."""
+    from detoxify import Detoxify
+
+    from moderation.detoxify_inference import predict
+    from moderation.detoxify_model import DetoxifyOptions, load_detoxify
+
+    options = DetoxifyOptions(variant, model.checkpoint, model.hf_config)
+    fp32 = load_detoxify(options)
+    predict(fp32, texts[:16])  # warm up
+    results = {"ceiling_sorted_batches_of_8": rate(len(texts), timed(lambda: predict(fp32, texts)))}
+    results["arrival_order_batches_of_8"] = rate(
+        len(texts),
+        timed(
+            lambda: [predict(fp32, texts[i : i + 8], batch_size=8) for i in range(0, len(texts), 8)]
+        ),
+    )
+    results["ours_one_at_a_time"] = rate(
+        len(texts), timed(lambda: [predict(fp32, [t]) for t in texts])
+    )
+    detoxify = Detoxify(
+        checkpoint=str(model.local_checkpoint), huggingface_config_path=str(model.hf_config)
+    )
+    results["detoxify_predict_loop"] = rate(
+        len(texts), timed(lambda: [detoxify.predict(t) for t in texts])
+    )
+    del detoxify
+    int8 = load_detoxify(DetoxifyOptions(variant, model.checkpoint, model.hf_config, quantize=True))
+    predict(int8, texts[:16])
+    results["int8_sorted_batches_of_8"] = rate(len(texts), timed(lambda: predict(int8, texts)))
+    return results
+
+
+def through_worker(
+    model: RandomModel, variant: str, texts: Sequence[str], redis_url: str, workdir: Path
+) -> dict[str, float]:
+    """End-to-end throughput through Redis and a Celery worker process, and its peak RSS."""
+    from moderation.config import load_settings
+    from moderation.db import make_engine, make_session_factory, upgrade
+    from moderation.intake import submit_comment, upsert_article
+    from moderation.validation import ArticleData, CommentSubmission
+    from workers.celery_app import SCORE_TASK, create_celery
+
+    settings = load_settings(
+        {},
+        database_url=f"sqlite:///{workdir / 'bench.db'}",
+        redis_url=redis_url,
+        var_dir=workdir,
+        detoxify_model=variant,
+        detoxify_checkpoint=model.checkpoint,
+        detoxify_hf_config=model.hf_config,
+        explain_budget_ms=0,
+        secret_key="bench",
+    )
+    upgrade(settings.database_url)
+    sessions = make_session_factory(make_engine(settings.database_url))
+    with sessions() as session:
+        upsert_article(
+            session, "a1", ArticleData("Benchmark", "https://example.org/a", "Body", None)
+        )
+        ids = [
+            submit_comment(
+                session, CommentSubmission("a1", None, f"u{i}", "U", text), lambda _: None
+            )[0].id
+            for i, text in enumerate(texts)
+        ]
+    env = _worker_env(settings)
+    log = (workdir / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until(lambda: _loaded(sessions), timeout=300)
+        celery = create_celery(settings)
+        started = time.perf_counter()
+        for comment_id in ids:
+            celery.send_task(SCORE_TASK, args=[comment_id])
+        _wait_until(lambda: _decided(sessions) >= len(ids), timeout=3600, every=0.05)
+        elapsed = time.perf_counter() - started
+        peak = max(_peak_rss_mb(pid) for pid in _children(worker.pid))
+    finally:
+        worker.terminate()
+        worker.wait(60)
+        log.close()
+        if os.environ.get("BENCH_SHOW_WORKER_LOG"):
+            print((workdir / "worker.log").read_text()[-6000:])
+    return {"worker_end_to_end": rate(len(ids), elapsed), "worker_peak_rss_mb": peak}
+
+
+def _worker_env(settings: Any) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+    for name, value in vars(settings).items():
+        if value is not None:
+            env[f"MODQ_{name.upper()}"] = str(value)
+    return env | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+def _loaded(sessions: Any) -> bool:
+    from moderation.pipeline import scorer_health
+
+    with sessions() as session:
+        health = scorer_health(session).get("detoxify")
+    return health is not None and health.state == "ok"
+
+
+def _decided(sessions: Any) -> int:
+    from sqlalchemy import func, select
+
+    from moderation.models import Comment
+
+    with sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(Comment).where(Comment.status != "pending")
+            )
+            or 0
+        )
+
+
+def _wait_until(check: Callable[[], bool], timeout: float, every: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the worker did not get there in time")
+        time.sleep(every)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def main() -> None:
+    """Run the measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", type=Path, help="folder holding gm-threads/, davidson/, olid/")
+    parser.add_argument("--variant", choices=("original", "unbiased"), default="original")
+    parser.add_argument("--comments", type=int, default=256)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--skip-worker", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    comments = [c.text for c in datasets.news_comments(args.data)]
+    texts = random.Random(0).sample(comments, min(args.comments, len(comments)))
+    corpus = comments + [t for t, _ in datasets.davidson(args.data)]
+    with tempfile.TemporaryDirectory() as tmp:
+        model = build(Path(tmp), args.variant, corpus)
+        results: dict[str, Any] = {
+            "variant": args.variant,
+            "comments": len(texts),
+            "cpu_threads": _threads(),
+        }
+        results |= in_process(model, args.variant, texts)
+        if not args.skip_worker:
+            results |= through_worker(model, args.variant, texts, args.redis_url, Path(tmp))
+    _report(results, args.json)
+
+
+def _threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
+def _report(results: dict[str, Any], path: Path | None) -> None:
+    ceiling = results["ceiling_sorted_batches_of_8"]
+    ratios = {
+        "worker_vs_ceiling (target >= 0.9)": results.get("worker_end_to_end", 0) / ceiling,
+        "ceiling_vs_detoxify_loop (target >= 2)": ceiling / results["detoxify_predict_loop"],
+        "worker_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end", 0)
+        / results["detoxify_predict_loop"],
+        "int8_vs_fp32 (target >= 2)": results["int8_sorted_batches_of_8"] / ceiling,
+    }
+    results["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
+    for key, value in results.items():
+        if key != "ratios":
+            print(f"{key:34} {value}")
+    for key, value in results["ratios"].items():
+        print(f"{key:44} {value}")
+    if path:
+        path.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
