@@ -56,7 +56,7 @@ def hostile_inputs() -> dict[str, str]:
         "ligatures": "ﬁ",
         "cyrillic": "Привет мир, как дела? ",
         "emoji": "😀 ",
-        "math alphabet": "𝐢𝐝𝐢𝐨𝐭 ",
+        "math alphabet": "𝐢𝐝𝐢𝐨𝐭 ",  # noqa: RUF001  (the evasion being measured)
         "stretched": "stuuuuuupid ",
         "many matches": "idiot ",
         "one long word": "x" * 97 + " ",

@@ -72,7 +72,6 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
     results["detoxify_predict_loop"] = rate(
         len(texts), timed(lambda: [detoxify.predict(t) for t in texts])
     )
-    del detoxify
     int8 = load_detoxify(DetoxifyOptions(variant, model.checkpoint, model.hf_config, quantize=True))
     predict(int8, texts[:16])
     results["int8_sorted_batches_of_8"] = rate(len(texts), timed(lambda: predict(int8, texts)))
