@@ -79,7 +79,12 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
 
 
 def through_worker(
-    model: RandomModel, variant: str, texts: Sequence[str], redis_url: str, workdir: Path
+    model: RandomModel,
+    variant: str,
+    texts: Sequence[str],
+    redis_url: str,
+    workdir: Path,
+    quantize: bool = False,
 ) -> dict[str, float]:
     """End-to-end throughput through Redis and a Celery worker process, and its peak RSS."""
     from moderation.config import load_settings
@@ -90,13 +95,14 @@ def through_worker(
 
     settings = load_settings(
         {},
-        database_url=f"sqlite:///{workdir / 'bench.db'}",
+        database_url=f"sqlite:///{workdir / f'bench-{quantize}.db'}",
         redis_url=redis_url,
         var_dir=workdir,
         detoxify_model=variant,
         detoxify_checkpoint=model.checkpoint,
         detoxify_hf_config=model.hf_config,
         explain_budget_ms=0,
+        detoxify_quantize=quantize,
         secret_key="bench",
     )
     upgrade(settings.database_url)
@@ -230,6 +236,10 @@ def main() -> None:
         results |= in_process(model, args.variant, texts)
         if not args.skip_worker:
             results |= through_worker(model, args.variant, texts, args.redis_url, Path(tmp))
+            int8 = through_worker(
+                model, args.variant, texts, args.redis_url, Path(tmp), quantize=True
+            )
+            results |= {f"{key}_int8": value for key, value in int8.items()}
     _report(results, args.json)
 
 
@@ -247,6 +257,8 @@ def _report(results: dict[str, Any], path: Path | None) -> None:
         "worker_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end", 0)
         / results["detoxify_predict_loop"],
         "int8_vs_fp32 (target >= 2)": results["int8_sorted_batches_of_8"] / ceiling,
+        "worker_int8_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end_int8", 0)
+        / results["detoxify_predict_loop"],
     }
     results["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
     for key, value in results.items():

@@ -81,7 +81,7 @@ class Settings:
         default=0, metadata=_meta("Threads torch may use in a worker; 0 lets torch choose.", low=0)
     )
     batch_max_comments: int = field(
-        default=32,
+        default=128,
         metadata=_meta("A worker scores up to this many queued comments at once...", low=1),
     )
     batch_wait_ms: int = field(

@@ -17,6 +17,7 @@ from moderation.detoxify_model import LoadedDetoxify
 
 MAX_TOKENS = 512
 BATCH_SIZE = 8
+MAX_BATCH_TOKENS = 2048  # padded tokens per forward pass: 8 windows of 256, 4 of 512
 OVERLAP_TOKENS = 64
 
 
@@ -70,10 +71,20 @@ def text_windows(tokenizer: Any, texts: Sequence[str], overlap: int) -> list[Win
     ]
 
 
-def length_sorted_batches(windows: list[Window], batch_size: int) -> list[list[Window]]:
-    """Windows grouped `batch_size` at a time, shortest first, so padding stays small."""
-    ordered = sorted(windows, key=lambda w: len(w.ids))
-    return [ordered[start : start + batch_size] for start in range(0, len(ordered), batch_size)]
+def length_sorted_batches(windows: list[Window], batch_size: int,
+                          max_tokens: int = MAX_BATCH_TOKENS) -> list[list[Window]]:
+    """Windows shortest first, `batch_size` at a time but at most `max_tokens` per batch (so
+    eight short comments go together while long windows go fewer at a time, which bounds the
+    memory a forward pass takes)."""
+    batches: list[list[Window]] = []
+    for window in sorted(windows, key=lambda w: len(w.ids)):
+        longest = len(window.ids) + 2  # sorted: the newest window is the batch's longest
+        if batches and len(batches[-1]) < batch_size \
+                and (len(batches[-1]) + 1) * longest <= max_tokens:
+            batches[-1].append(window)
+        else:
+            batches.append([window])
+    return batches
 
 
 def forward(loaded: LoadedDetoxify, batch: list[Window]) -> Any:

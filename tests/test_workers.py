@@ -19,7 +19,7 @@ def test_reliability_options_are_explicit(tmp_path: Path) -> None:
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.task_ignore_result is True
-    assert conf.worker_prefetch_multiplier == 2 * 32  # room for a batch running, one filling
+    assert conf.worker_prefetch_multiplier == 2 * 128  # a batch running, the next one filling
     assert conf.accept_content == ["json"] and conf.task_serializer == "json"
     assert conf.broker_transport_options["visibility_timeout"] == VISIBILITY_TIMEOUT_SECONDS
 
