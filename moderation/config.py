@@ -114,6 +114,28 @@ class Settings:
             high=1.0,
         ),
     )
+    on_topic_min_lexical: float = field(
+        default=0.05,
+        metadata=_meta(
+            "The same, when the embedding model is unavailable and relevance is lexical only.",
+            low=0.0,
+            high=1.0,
+        ),
+    )
+    embedding_model: str = field(
+        default="",
+        metadata=_meta(
+            "A local sentence-transformers folder for the on-topic check; unset "
+            "uses the bundled all-MiniLM-L6-v2 (English)."
+        ),
+    )
+    relevance_languages: tuple[str, ...] = field(
+        default=("en",),
+        metadata=_meta(
+            "Languages the embedding model reads (comma-separated codes, or * for "
+            "any); comments in others go to review."
+        ),
+    )
     requeue_after_seconds: int = field(
         default=120,
         metadata=_meta(

@@ -71,16 +71,20 @@ def text_windows(tokenizer: Any, texts: Sequence[str], overlap: int) -> list[Win
     ]
 
 
-def length_sorted_batches(windows: list[Window], batch_size: int,
-                          max_tokens: int = MAX_BATCH_TOKENS) -> list[list[Window]]:
+def length_sorted_batches(
+    windows: list[Window], batch_size: int, max_tokens: int = MAX_BATCH_TOKENS
+) -> list[list[Window]]:
     """Windows shortest first, `batch_size` at a time but at most `max_tokens` per batch (so
     eight short comments go together while long windows go fewer at a time, which bounds the
     memory a forward pass takes)."""
     batches: list[list[Window]] = []
     for window in sorted(windows, key=lambda w: len(w.ids)):
         longest = len(window.ids) + 2  # sorted: the newest window is the batch's longest
-        if batches and len(batches[-1]) < batch_size \
-                and (len(batches[-1]) + 1) * longest <= max_tokens:
+        if (
+            batches
+            and len(batches[-1]) < batch_size
+            and (len(batches[-1]) + 1) * longest <= max_tokens
+        ):
             batches[-1].append(window)
         else:
             batches.append([window])

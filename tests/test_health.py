@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from moderation.db import upgrade
 from moderation.pipeline import record_health
-from moderation.relevance import LexicalRelevanceScorer
+from moderation.relevance import RelevanceScorer
 from tests.conftest import make_settings
 from web import create_app
 
@@ -18,7 +18,7 @@ def test_healthz_only_says_the_process_is_alive(client: FlaskClient) -> None:
 def test_readyz_is_ok_with_database_broker_and_scorers(
     client: FlaskClient, session: Session, redis_client: redis.Redis
 ) -> None:
-    record_health(session, [LexicalRelevanceScorer()])
+    record_health(session, [RelevanceScorer(None, None)])
     response = client.get("/readyz")
     body = response.get_json()
     assert response.status_code == 200

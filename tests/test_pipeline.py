@@ -10,7 +10,7 @@ from moderation.detoxify_model import DetoxifyOptions
 from moderation.models import Action, Comment, Decision, Signal
 from moderation.pipeline import record_decision, score_and_decide, scorer_health
 from moderation.policy import Thresholds, Verdict
-from moderation.relevance import LexicalRelevanceScorer
+from moderation.relevance import RelevanceScorer
 from moderation.scoring import Scorer, ScorerHealth, ScoringInput, SignalResult
 from tests import factories
 from tests.detoxify_checkpoint import TinyDetoxify
@@ -21,7 +21,7 @@ THRESHOLDS = Thresholds(abuse_publish_below=0.3, abuse_reject_above=0.9, on_topi
 @pytest.fixture
 def scorers(tiny_detoxify: TinyDetoxify) -> list[Scorer]:
     options = DetoxifyOptions("unbiased", tiny_detoxify.hub_layout, tiny_detoxify.hf_config)
-    return [DetoxifyScorer(options), LexicalRelevanceScorer()]
+    return [DetoxifyScorer(options), RelevanceScorer(None, None)]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,9 @@ class Exploding:
 def test_a_crashing_scorer_fails_closed_and_the_others_still_run(any_session: Session) -> None:
     factories.article(any_session)
     comment = factories.comment(any_session)
-    score_and_decide(any_session, [comment.id], [Exploding(), LexicalRelevanceScorer()], THRESHOLDS)
+    score_and_decide(
+        any_session, [comment.id], [Exploding(), RelevanceScorer(None, None)], THRESHOLDS
+    )
     any_session.expire_all()
     stored = any_session.get(Comment, comment.id)
     assert stored.status == "review"
@@ -106,7 +108,7 @@ def test_missing_weights_send_comments_to_review_and_are_reported(
 ) -> None:
     factories.article(any_session)
     comment = factories.comment(any_session)
-    offline = [DetoxifyScorer(DetoxifyOptions("unbiased")), LexicalRelevanceScorer()]
+    offline = [DetoxifyScorer(DetoxifyOptions("unbiased")), RelevanceScorer(None, None)]
     score_and_decide(any_session, [comment.id], offline, THRESHOLDS)
     any_session.expire_all()
     assert any_session.get(Comment, comment.id).status == "review"

