@@ -156,11 +156,10 @@ def through_worker(
 
 
 def _worker_env(settings: Any) -> dict[str, str]:
+    from moderation.config import to_environment
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
-    for name, value in vars(settings).items():
-        if value is not None:
-            env[f"MODQ_{name.upper()}"] = str(value)
-    return env | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return env | to_environment(settings) | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
 def _loaded(sessions: Any) -> bool:

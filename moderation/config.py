@@ -107,7 +107,7 @@ class Settings:
         ),
     )
     on_topic_min: float = field(
-        default=0.05,
+        default=0.25,
         metadata=_meta(
             "Relevance below this (with enough evidence) sends a comment to review.",
             low=0.0,
@@ -307,3 +307,18 @@ def dev_secret_key(var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def to_environment(settings: Settings) -> dict[str, str]:
+    """The MODQ_ variables that make another process load exactly these settings."""
+    found = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        found[env_name(f.name)] = str(value)
+    return found

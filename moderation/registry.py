@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.abuse import DetoxifyScorer
 from moderation.activity import ActivityScorer
-from moderation.article_vectors import DatabaseStore
+from moderation.article_vectors import DatabaseStore, MemoryStore, VectorStore
 from moderation.brigading import BrigadingScorer
 from moderation.config import Settings
 from moderation.detoxify_model import DetoxifyOptions
@@ -46,17 +46,30 @@ def default_scorers(
             explain_above=settings.abuse_publish_below,
             explain_budget_ms=settings.explain_budget_ms,
         ),
-        RelevanceScorer(
-            functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device),
-            DatabaseStore(sessions),
-            settings.relevance_languages,
-        ),
+        relevance_scorer(settings, DatabaseStore(sessions)),
         LexicalAbuseScorer(),
         WordListScorer(StoredMatcher(sessions)),
         LinkScorer(settings.link_allow, settings.link_deny),
         ActivityScorer(),
         BrigadingScorer(redis_client),
     ]
+
+
+def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> list[Any]:
+    """The scorers that need no site history and write nothing (for `modq eval`)."""
+    return [
+        DetoxifyScorer(detoxify_options(settings), retry_seconds=settings.scorer_retry_seconds),
+        relevance_scorer(settings, MemoryStore()),
+        LexicalAbuseScorer(),
+        WordListScorer(StoredMatcher(sessions)),
+        LinkScorer(settings.link_allow, settings.link_deny),
+    ]
+
+
+def relevance_scorer(settings: Settings, store: VectorStore) -> RelevanceScorer:
+    """The on-topic scorer with the configured embedding model."""
+    load = functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device)
+    return RelevanceScorer(load, store, settings.relevance_languages)
 
 
 def thresholds_from(settings: Settings) -> Thresholds:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from moderation.config import Settings, env_name
+from moderation.config import Settings, to_environment
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
@@ -21,10 +21,11 @@ REPO = Path(__file__).resolve().parent.parent
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a child process load exactly these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
-    for name, value in vars(settings).items():
-        if value is not None:
-            env[env_name(name)] = str(value)
-    return env | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    return (
+        env
+        | to_environment(settings)
+        | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    )
 
 
 def wait_for(check: Callable[[], T | None], timeout: float = 60, every: float = 0.2) -> T:

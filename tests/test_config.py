@@ -80,3 +80,16 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     assert len(variables) == len(Settings.__dataclass_fields__)
     missing = [name for name, _, _ in variables if f"`{name}`" not in readme]
     assert missing == []
+
+
+def test_settings_survive_the_trip_through_the_environment(tmp_path: Path) -> None:
+    from moderation.config import to_environment
+
+    settings = load_settings(
+        {},
+        relevance_languages=("en", "fr"),
+        secure_cookies=True,
+        detoxify_checkpoint=tmp_path / "m.ckpt",
+        var_dir=tmp_path,
+    )
+    assert load_settings(to_environment(settings)) == settings

@@ -123,7 +123,7 @@ def test_http_submission_reaches_a_stored_decision(
     ):
         urls = {body: submit(client, body) for body in (CLEAN, ABUSIVE, OFF_TOPIC)}
         results = {body: decided(client, url) for body, url in urls.items()}
-    assert results[CLEAN]["status"] == "published"
+    assert results[CLEAN]["status"] == "published", results[CLEAN]
     assert results[ABUSIVE]["status"] == "rejected"
     assert results[ABUSIVE]["reasons"][0]["code"] in ("abusive", "insult")
     assert results[OFF_TOPIC]["status"] == "review"

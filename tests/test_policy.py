@@ -182,17 +182,24 @@ def test_cheap_signals_that_fail_do_not_block_publishing(scorer: str) -> None:
 
 
 def test_an_unread_language_goes_to_review() -> None:
-    topic = SignalResult("relevance", "v", SignalState.OK, {"on_topic": 0.9},
-                         {"confidence": 0.0, "unsupported_language": "es"})
+    topic = SignalResult(
+        "relevance",
+        "v",
+        SignalState.OK,
+        {"on_topic": 0.9},
+        {"confidence": 0.0, "unsupported_language": "es"},
+    )
     verdict = decide(signals(abuse(), topic), THRESHOLDS)
     assert verdict.action is Action.REVIEW
     assert codes(verdict) == ["language"]
 
 
-@pytest.mark.parametrize(("method", "action"), [("semantic", Action.REVIEW),
-                                                ("lexical", Action.PUBLISH)])
+@pytest.mark.parametrize(
+    ("method", "action"), [("semantic", Action.REVIEW), ("lexical", Action.PUBLISH)]
+)
 def test_the_lexical_fallback_has_its_own_threshold(method: str, action: Action) -> None:
     thresholds = Thresholds(0.3, 0.9, on_topic_min=0.2, on_topic_min_lexical=0.05)
-    topic = SignalResult("relevance", "v", SignalState.OK, {"on_topic": 0.1},
-                         {"confidence": 1.0, "method": method})
+    topic = SignalResult(
+        "relevance", "v", SignalState.OK, {"on_topic": 0.1}, {"confidence": 1.0, "method": method}
+    )
     assert decide(signals(abuse(), topic), thresholds).action is action

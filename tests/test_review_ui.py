@@ -248,3 +248,26 @@ def test_highlights_are_escaped_too(app: Flask, client: FlaskClient, moderator: 
         "&lt;script&gt;x()&lt;/script&gt;"
     ) in html
     assert "matched idiot" in html
+
+
+def test_the_card_shows_the_closest_article_passage(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    from moderation.models import Signal
+
+    comment_id = queued_comment(app, client, "A comment.")
+    with app.extensions["modq"].session_factory() as session:
+        session.add(
+            Signal(
+                comment_id=comment_id,
+                scorer="relevance",
+                version="v",
+                state="ok",
+                scores={"on_topic": 0.1},
+                details={"best_passage": "Energy <talks> resumed."},
+            )
+        )
+        session.commit()
+    log_in(client)
+    html = client.get("/review/").get_data(as_text=True)
+    assert "Closest passage of the article:</span> Energy &lt;talks&gt; resumed." in html

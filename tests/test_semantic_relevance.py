@@ -31,8 +31,12 @@ OTHER_ARTICLES = [
 ]
 
 
-def item(text: str, parent: str | None = None, title: str = DEMO_ARTICLE["title"],
-         body: str = DEMO_ARTICLE["body"]) -> ScoringInput:
+def item(
+    text: str,
+    parent: str | None = None,
+    title: str = DEMO_ARTICLE["title"],
+    body: str = DEMO_ARTICLE["body"],
+) -> ScoringInput:
     return ScoringInput("c", text, title, body, None, parent)
 
 
@@ -83,8 +87,12 @@ def test_article_vectors_are_computed_once_per_version(
 def test_passages_are_the_title_then_pieces_of_paragraphs() -> None:
     body = "First paragraph.\n\n" + " ".join(["word"] * 170)
     assert passages_of("T", "World", body) == [
-        "T (World)", "First paragraph.", " ".join(["word"] * 80), " ".join(["word"] * 80),
-        " ".join(["word"] * 10)]
+        "T (World)",
+        "First paragraph.",
+        " ".join(["word"] * 80),
+        " ".join(["word"] * 80),
+        " ".join(["word"] * 10),
+    ]
 
 
 def test_without_the_model_the_scorer_falls_back_to_words() -> None:
@@ -118,7 +126,8 @@ def test_language_is_recognised(text: str, expected: str) -> None:
 
 
 def test_comments_in_other_languages_are_marked(scorer: RelevanceScorer) -> None:
-    [signal] = scorer.score_batch([item(
-        "Los ministros hablaron de energía y comercio en Atenas esta semana, por fin.")])
+    [signal] = scorer.score_batch(
+        [item("Los ministros hablaron de energía y comercio en Atenas esta semana, por fin.")]
+    )
     assert signal.details["unsupported_language"] == "es"
     assert signal.details["confidence"] == 0.0

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from moderation import accounts
 from moderation import db as database
@@ -156,6 +156,7 @@ def show_config() -> None:
 
 
 @click.command("up")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def up(host: str, port: int) -> None:
@@ -167,9 +168,11 @@ def up(host: str, port: int) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
+    from web.eval_cli import evaluate
     from web.words_cli import words_cli
 
-    for command in (db_cli, moderator_cli, demo_cli, detoxify_cli, words_cli, show_config, up):
+    commands = (db_cli, moderator_cli, demo_cli, detoxify_cli, words_cli, evaluate, show_config, up)
+    for command in commands:
         app.cli.add_command(command)
 
 

@@ -40,6 +40,10 @@ def card(comment: Comment) -> dict[str, Any]:
         "comment": comment,
         "reasons": policy.reasons if policy else [],
         "segments": segments(comment.body, marked_spans(comment.signals)),
+        "passage": next(
+            (s.details.get("best_passage") for s in comment.signals if s.scorer == "relevance"),
+            None,
+        ),
         "signals": [
             {
                 "scorer": s.scorer,

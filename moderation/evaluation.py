@@ -1,0 +1,186 @@
+"""`modq eval`: run the scorers and the policy over labelled examples and measure them.
+
+An example is one JSON line:
+    {"text": ..., "article": {"title": ..., "body": ...} or null, "parent": text or null,
+     "labels": {"abusive": 0|1, "on_topic": 0|1, "decision": "publish"|"reject"|"review"}}
+with any label optional. Nothing is written to the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moderation.models import Action
+from moderation.policy import Thresholds, Verdict, decide
+from moderation.scoring import Scorer, ScoringInput, SignalResult, run_scorers
+
+BATCH = 64
+# Which score of which signal is compared with which label; higher means "more of the label".
+COMPARISONS: dict[str, list[tuple[str, Callable[[SignalResult], float]]]] = {
+    "abusive": [
+        ("detoxify", lambda s: max(s.scores.values(), default=0.0)),
+        ("lexical", lambda s: s.scores.get("profanity", 0.0)),
+        ("words", lambda s: s.scores.get("reject", 0.0) + s.scores.get("review", 0.0)),
+    ],
+    "on_topic": [("relevance", lambda s: s.scores.get("on_topic", 0.0))],
+}
+
+
+class ExampleError(ValueError):
+    """A line of the examples file is not a valid example; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled comment."""
+
+    text: str
+    article_title: str = ""
+    article_body: str = ""
+    parent: str | None = None
+    labels: dict[str, Any] = field(default_factory=dict)
+
+    def as_input(self, index: int) -> ScoringInput:
+        """What the scorers see."""
+        return ScoringInput(
+            f"example-{index}", self.text, self.article_title, self.article_body, None, self.parent
+        )
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Every example of a JSON-lines file, or ExampleError naming the first bad line."""
+    found = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                found.append(_example(line, number))
+    return found
+
+
+def _example(line: str, number: int) -> Example:
+    try:
+        raw = json.loads(line)
+        article = raw.get("article") or {}
+        labels = raw.get("labels") or {}
+        if not isinstance(raw.get("text"), str) or not raw["text"].strip():
+            raise ValueError("'text' must be a non-empty string")
+        if not isinstance(article, dict) or not isinstance(labels, dict):
+            raise ValueError("'article' and 'labels' must be objects")
+        return Example(
+            raw["text"],
+            str(article.get("title") or ""),
+            str(article.get("body") or ""),
+            raw.get("parent"),
+            labels,
+        )
+    except (ValueError, AttributeError) as exc:
+        raise ExampleError(f"line {number}: {exc}") from None
+
+
+def score_examples(
+    examples: Sequence[Example],
+    scorers: Sequence[Scorer],
+    progress: Callable[[int], None] = lambda _: None,
+) -> list[dict[str, SignalResult]]:
+    """Every scorer's signal for every example, BATCH at a time."""
+    results: list[dict[str, SignalResult]] = []
+    for start in range(0, len(examples), BATCH):
+        chunk = [e.as_input(start + i) for i, e in enumerate(examples[start : start + BATCH])]
+        results += run_scorers(scorers, chunk)
+        progress(len(chunk))
+    return results
+
+
+def report(
+    examples: Sequence[Example], signals: Sequence[dict[str, SignalResult]], thresholds: Thresholds
+) -> dict[str, Any]:
+    """The figures of `modq eval`, as one JSON-ready dictionary."""
+    verdicts = [decide(s, thresholds) for s in signals]
+    automatic = [v.action is not Action.REVIEW for v in verdicts]
+    return {
+        "examples": len(examples),
+        "auc": _aucs(examples, signals),
+        "decided_automatically": _share(automatic),
+        "actions": {a.value: sum(v.action is a for v in verdicts) for a in Action},
+        "agreement": _agreement(examples, verdicts),
+        "off_topic": _off_topic(examples, verdicts),
+    }
+
+
+def _aucs(
+    examples: Sequence[Example],
+    signals: Sequence[dict[str, SignalResult]],
+) -> dict[str, dict[str, float | None]]:
+    aucs: dict[str, dict[str, float | None]] = {}
+    for label, comparisons in COMPARISONS.items():
+        for scorer, score in comparisons:
+            pairs = [
+                (int(e.labels[label]), score(s[scorer]))
+                for e, s in zip(examples, signals, strict=True)
+                if label in e.labels and scorer in s and s[scorer].ok
+            ]
+            if pairs:
+                aucs.setdefault(label, {})[scorer] = roc_auc(
+                    [y for y, _ in pairs], [x for _, x in pairs]
+                )
+    return aucs
+
+
+def _agreement(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """For each automatic action: how often the labels agree with it."""
+    found: dict[str, Any] = {}
+    for action, abusive in ((Action.PUBLISH, 0), (Action.REJECT, 1)):
+        taken = [e for e, v in zip(examples, verdicts, strict=True) if v.action is action]
+        with_decision = [e for e in taken if "decision" in e.labels]
+        with_abuse = [e for e in taken if "abusive" in e.labels]
+        found[action.value] = {
+            "count": len(taken),
+            "matches_decision_label": _share(
+                e.labels["decision"] == action.value for e in with_decision
+            ),
+            "matches_abusive_label": _share(
+                int(e.labels["abusive"]) == abusive for e in with_abuse
+            ),
+        }
+    return found
+
+
+def _off_topic(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Share of on-topic examples flagged off-topic, and of off-topic ones caught."""
+    flagged = [any(r.code == "off_topic" for r in v.reasons) for v in verdicts]
+    on = [f for e, f in zip(examples, flagged, strict=True) if e.labels.get("on_topic") == 1]
+    off = [f for e, f in zip(examples, flagged, strict=True) if e.labels.get("on_topic") == 0]
+    return {
+        "on_topic_flagged": _share(on),
+        "off_topic_caught": _share(off),
+        "on_topic_examples": len(on),
+        "off_topic_examples": len(off),
+    }
+
+
+def _share(values: Iterable[bool]) -> float | None:
+    found = list(values)
+    return round(sum(found) / len(found), 4) if found else None
+
+
+def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float | None:
+    """Area under the ROC curve (ties counted half), or None without both classes."""
+    positives = [s for y, s in zip(labels, scores, strict=True) if y]
+    negatives = [s for y, s in zip(labels, scores, strict=True) if not y]
+    if not positives or not negatives:
+        return None
+    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives])
+    rank_sum, position = 0.0, 0
+    while position < len(ranked):  # average ranks over ties
+        end = position
+        while end < len(ranked) and ranked[end][0] == ranked[position][0]:
+            end += 1
+        mean_rank = (position + end + 1) / 2
+        rank_sum += mean_rank * sum(label for _, label in ranked[position:end])
+        position = end
+    n_pos, n_neg = len(positives), len(negatives)
+    return round((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), 4)

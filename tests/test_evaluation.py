@@ -1,0 +1,99 @@
+"""`modq eval`: reading examples, the figures, and the command."""
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from moderation.evaluation import Example, ExampleError, read_examples, report, roc_auc
+from moderation.models import Action
+from moderation.policy import Thresholds
+from moderation.scoring import SignalResult, SignalState
+
+THRESHOLDS = Thresholds(0.3, 0.9, 0.25)
+
+
+def test_roc_auc_counts_ties_as_half() -> None:
+    assert roc_auc([1, 0], [0.9, 0.1]) == 1.0
+    assert roc_auc([1, 0], [0.1, 0.9]) == 0.0
+    assert roc_auc([1, 0, 1, 0], [0.5, 0.5, 0.5, 0.5]) == 0.5
+    assert roc_auc([1, 1], [0.3, 0.4]) is None
+
+
+def test_bad_lines_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"text": "fine"}\n\n{"text": ""}\n')
+    with pytest.raises(ExampleError, match="line 3: 'text' must be a non-empty string"):
+        read_examples(path)
+    path.write_text('{"text": "fine"}\nnot json\n')
+    with pytest.raises(ExampleError, match="line 2"):
+        read_examples(path)
+
+
+def signals(toxicity: float, on_topic: float) -> dict[str, SignalResult]:
+    return {
+        "detoxify": SignalResult("detoxify", "v", SignalState.OK, {"toxicity": toxicity}),
+        "relevance": SignalResult(
+            "relevance", "v", SignalState.OK, {"on_topic": on_topic}, {"confidence": 1.0}
+        ),
+    }
+
+
+def test_the_report_compares_signals_with_labels() -> None:
+    examples = [
+        Example("a", labels={"abusive": 1, "on_topic": 1, "decision": "reject"}),
+        Example("b", labels={"abusive": 0, "on_topic": 1, "decision": "publish"}),
+        Example("c", labels={"abusive": 0, "on_topic": 0}),
+        Example("d", labels={"abusive": 1, "on_topic": 1, "decision": "reject"}),
+    ]
+    figures = report(
+        examples,
+        [signals(0.95, 0.9), signals(0.01, 0.8), signals(0.02, 0.1), signals(0.5, 0.9)],
+        THRESHOLDS,
+    )
+    assert figures["auc"] == {"abusive": {"detoxify": 1.0}, "on_topic": {"relevance": 1.0}}
+    assert figures["actions"] == {Action.PUBLISH: 1, Action.REJECT: 1, Action.REVIEW: 2}
+    assert figures["decided_automatically"] == 0.5
+    assert figures["agreement"]["reject"] == {
+        "count": 1,
+        "matches_decision_label": 1.0,
+        "matches_abusive_label": 1.0,
+    }
+    assert figures["off_topic"] == {
+        "on_topic_flagged": 0.0,
+        "off_topic_caught": 1.0,
+        "on_topic_examples": 3,
+        "off_topic_examples": 1,
+    }
+
+
+def test_the_command_prints_json_and_writes_nothing(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "examples.jsonl"
+    rows = [
+        {
+            "text": "Energy cooperation with Athens makes sense for both ministers.",
+            "article": {
+                "title": "Ministers talk energy in Athens",
+                "body": "The ministers discussed energy cooperation and trade.",
+            },
+            "labels": {"on_topic": 1},
+        },
+        {
+            "text": "Does anyone have a good recipe for banana bread with walnuts?",
+            "article": {
+                "title": "Ministers talk energy in Athens",
+                "body": "The ministers discussed energy cooperation and trade.",
+            },
+            "labels": {"on_topic": 0},
+        },
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = app.test_cli_runner().invoke(args=["eval", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output[result.output.index("{") :])
+    assert figures["examples"] == 2
+    assert figures["auc"]["on_topic"]["relevance"] == 1.0
+    assert figures["off_topic"]["off_topic_caught"] == 1.0
+    assert figures["scorers"]["relevance"] == "ok"
+    assert figures["scorers"]["detoxify"] == "unavailable"
