@@ -30,11 +30,13 @@ class DetoxifyScorer:
         options: DetoxifyOptions,
         retry_seconds: float = 300,
         clock: Callable[[], float] = time.monotonic,
-        explain_above: float = 1.0,
+        explain_above: float | Callable[[], float] = 1.0,
         explain_budget_ms: int = 2000,
     ) -> None:
         self.options, self.retry_seconds, self.clock = options, retry_seconds, clock
-        self.explain_above, self.explain_budget_ms = explain_above, explain_budget_ms
+        # A callable follows the active policy's lowest publish line as it changes.
+        self._explain_above = explain_above if callable(explain_above) else lambda: explain_above
+        self.explain_budget_ms = explain_budget_ms
         self._loaded: LoadedDetoxify | None = None
         self._failure: ModelUnavailable | None = None
         self._failed_at = 0.0
@@ -63,11 +65,8 @@ class DetoxifyScorer:
         self, loaded: LoadedDetoxify, inputs: Sequence[ScoringInput], signals: list[SignalResult]
     ) -> None:
         """Add the spans behind every score at or above `explain_above` (within the budget)."""
-        chosen = [
-            i
-            for i, s in enumerate(signals)
-            if s.scores[s.details["top_label"]] >= self.explain_above
-        ]
+        line = self._explain_above()
+        chosen = [i for i, s in enumerate(signals) if s.scores[s.details["top_label"]] >= line]
         items = [
             (
                 inputs[i].text,
@@ -83,6 +82,13 @@ class DetoxifyScorer:
             )
             if spans is None:
                 signals[i].details["explanation"] = "skipped: the time budget was spent"
+
+    def score_texts(self, texts: Sequence[str]) -> list[dict[str, float]] | None:
+        """Labels for bare texts (the identity guard's variants), or None without a model."""
+        loaded = self.ensure_loaded()
+        if loaded is None:
+            return None
+        return [p.scores for p in predict(loaded, texts, self.options.batch_size)]
 
     def ensure_loaded(self) -> LoadedDetoxify | None:
         """Load the model unless it is loaded, or failed less than `retry_seconds` ago."""

@@ -48,6 +48,13 @@ class Settings:
         default=Path("var"),
         metadata=_meta("Folder for local state: SQLite file, beat schedule, generated secret."),
     )
+    policy_file: Path | None = field(
+        default=None,
+        metadata=_meta(
+            "A policy document (YAML) used until one is activated with "
+            "`modq policy activate`; unset uses the built-in policy."
+        ),
+    )
     detoxify_model: str = field(
         default="unbiased",
         metadata=_meta("Detoxify variant.", choices=DETOXIFY_VARIANTS),
@@ -94,46 +101,11 @@ class Settings:
     max_request_bytes: int = field(
         default=1_048_576, metadata=_meta("Largest accepted request body, in bytes.", low=1024)
     )
-    abuse_publish_below: float = field(
-        default=0.30,
-        metadata=_meta(
-            "Publish only when every Detoxify label scores below this.", low=0.0, high=1.0
-        ),
-    )
-    abuse_reject_above: float = field(
-        default=0.90,
-        metadata=_meta(
-            "Reject when any Detoxify label scores at or above this.", low=0.0, high=1.0
-        ),
-    )
-    on_topic_min: float = field(
-        default=0.25,
-        metadata=_meta(
-            "Relevance below this (with enough evidence) sends a comment to review.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    on_topic_min_lexical: float = field(
-        default=0.05,
-        metadata=_meta(
-            "The same, when the embedding model is unavailable and relevance is lexical only.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
     embedding_model: str = field(
         default="",
         metadata=_meta(
             "A local sentence-transformers folder for the on-topic check; unset "
             "uses the bundled all-MiniLM-L6-v2 (English)."
-        ),
-    )
-    relevance_languages: tuple[str, ...] = field(
-        default=("en",),
-        metadata=_meta(
-            "Languages the embedding model reads (comma-separated codes, or * for "
-            "any); comments in others go to review."
         ),
     )
     requeue_after_seconds: int = field(
@@ -164,14 +136,6 @@ class Settings:
             high=5,
         ),
     )
-    link_allow: tuple[str, ...] = field(
-        default=(),
-        metadata=_meta("Comma-separated domains whose links are fine (subdomains included)."),
-    )
-    link_deny: tuple[str, ...] = field(
-        default=(),
-        metadata=_meta("Comma-separated domains whose links send a comment to review."),
-    )
     explain_budget_ms: int = field(
         default=2000,
         metadata=_meta(
@@ -198,11 +162,6 @@ class Settings:
     def validated(self) -> Settings:
         """Return self, or raise ConfigError naming every bad value."""
         problems = [p for f in dataclasses.fields(self) if (p := _check(f, getattr(self, f.name)))]
-        if self.abuse_publish_below > self.abuse_reject_above:
-            problems.append(
-                f"{PREFIX}ABUSE_PUBLISH_BELOW ({self.abuse_publish_below}) must not exceed "
-                f"{PREFIX}ABUSE_REJECT_ABOVE ({self.abuse_reject_above})"
-            )
         if problems:
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
         return self
@@ -244,12 +203,7 @@ def _parse_optional_path(raw: str) -> Path | None:
     return Path(raw).expanduser() if raw.strip() else None
 
 
-def _parse_list(raw: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in raw.split(",") if item.strip())
-
-
 _PARSERS: dict[Any, Callable[[str], Any]] = {
-    tuple[str, ...]: _parse_list,
     str: str,
     bool: _parse_bool,
     int: int,
@@ -296,7 +250,7 @@ def documented_variables() -> list[tuple[str, str, str]]:
 
 
 def _show_default(value: Any) -> str:
-    return "(unset)" if value in (None, "", ()) else str(value)
+    return "(unset)" if value in (None, "") else str(value)
 
 
 def dev_secret_key(var_dir: Path) -> str:
@@ -316,9 +270,7 @@ def to_environment(settings: Settings) -> dict[str, str]:
         value = getattr(settings, f.name)
         if value is None:
             continue
-        if isinstance(value, tuple):
-            value = ",".join(value)
-        elif isinstance(value, bool):
+        if isinstance(value, bool):
             value = "true" if value else "false"
         found[env_name(f.name)] = str(value)
     return found

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from moderation.models import Action
-from moderation.policy import Thresholds, Verdict, decide
+from moderation.policy import Verdict, decide
+from moderation.policy_document import Policy
 from moderation.scoring import Scorer, ScoringInput, SignalResult, run_scorers
 
 BATCH = 64
@@ -96,10 +97,10 @@ def score_examples(
 
 
 def report(
-    examples: Sequence[Example], signals: Sequence[dict[str, SignalResult]], thresholds: Thresholds
+    examples: Sequence[Example], signals: Sequence[dict[str, SignalResult]], policy: Policy
 ) -> dict[str, Any]:
     """The figures of `modq eval`, as one JSON-ready dictionary."""
-    verdicts = [decide(s, thresholds) for s in signals]
+    verdicts = [decide(s, policy) for s in signals]
     automatic = [v.action is not Action.REVIEW for v in verdicts]
     return {
         "examples": len(examples),
@@ -108,6 +109,7 @@ def report(
         "actions": {a.value: sum(v.action is a for v in verdicts) for a in Action},
         "agreement": _agreement(examples, verdicts),
         "off_topic": _off_topic(examples, verdicts),
+        "policy": policy.version,
     }
 
 

@@ -47,14 +47,10 @@ def listed(domain: str, entries: Iterable[str]) -> bool:
 
 
 class LinkScorer:
-    """Counts links and checks their domains against the allow and deny lists."""
+    """Counts links and names their domains; the policy applies the allow and deny lists."""
 
     name = "links"
-    version = "links-1"
-
-    def __init__(self, allow: Sequence[str] = (), deny: Sequence[str] = ()) -> None:
-        self.allow = [d.lower().removeprefix("www.") for d in allow]
-        self.deny = [d.lower().removeprefix("www.") for d in deny]
+    version = "links-2"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """One signal per comment."""
@@ -63,11 +59,13 @@ class LinkScorer:
     def score_one(self, text: str) -> SignalResult:
         """The links of one comment."""
         found = domains(text)
-        denied = sorted({d for d in found if listed(d, self.deny)})
-        unlisted = sorted({d for d in found if not listed(d, self.allow) and d not in denied})
-        scores = {"links": float(len(found)), "denied": float(len(denied))}
-        details = {"domains": sorted(set(found)), "denied": denied, "unlisted": unlisted}
-        return SignalResult(self.name, self.version, SignalState.OK, scores, details)
+        return SignalResult(
+            self.name,
+            self.version,
+            SignalState.OK,
+            {"links": float(len(found))},
+            {"domains": sorted(set(found))},
+        )
 
     def warm_up(self) -> None:
         """Nothing to load."""

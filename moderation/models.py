@@ -131,6 +131,7 @@ class Decision(Base):
     action: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    policy_version: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     comment: Mapped[Comment] = relationship(back_populates="decisions")
@@ -177,6 +178,64 @@ class ArticleVectorsRow(Base):
     model: Mapped[str] = mapped_column(String(200), index=True)
     passages: Mapped[str] = mapped_column(Text)  # JSON list of the passages' text
     vectors: Mapped[bytes] = mapped_column(LargeBinary)  # float32, passages x dimensions
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PolicyVersion(Base):
+    """A policy document as it was activated; decisions name the version that made them."""
+
+    __tablename__ = "policy_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(120))
+    activated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    @property
+    def label(self) -> str:
+        """How decisions name this version."""
+        return f"v{self.id}-{self.digest}"
+
+
+class Author(Base):
+    """What a commenter's comments came to, and whether a moderator pre-moderates them."""
+
+    __tablename__ = "authors"
+
+    author_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    published: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SpotCheck(Base):
+    """An automatic decision picked for a moderator to confirm or overturn."""
+
+    __tablename__ = "spot_checks"
+
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))  # what the policy did
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    verdict: Mapped[str | None] = mapped_column(String(16))  # confirmed | overturned
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    comment: Mapped[Comment] = relationship()
+
+
+class DriftAlert(Base):
+    """A day whose scores moved far from the month before."""
+
+    __tablename__ = "drift_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(64))
+    psi: Mapped[float] = mapped_column(Float)
+    recent: Mapped[int] = mapped_column(Integer)  # scores in the last day
+    baseline: Mapped[int] = mapped_column(Integer)  # scores in the month before
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 

@@ -8,24 +8,28 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.authors import count_outcome
 from moderation.db import utcnow
-from moderation.history import author_contexts
-from moderation.models import STATUS_AFTER, Comment, CommentStatus, Decision, ScorerStatus, Signal
-from moderation.policy import Thresholds, Verdict, decide
-from moderation.scoring import (
-    AuthorContext,
-    Scorer,
-    ScorerHealth,
-    ScoringInput,
-    SignalResult,
-    run_scorers,
+from moderation.identity import swapped_variants
+from moderation.inputs import Pending, pending
+from moderation.models import (
+    STATUS_AFTER,
+    Action,
+    Comment,
+    CommentStatus,
+    Decision,
+    ScorerStatus,
+    Signal,
 )
+from moderation.policy import ABUSE_CODES, Verdict, decide
+from moderation.policy_document import Policy
+from moderation.scoring import Scorer, ScorerHealth, SignalResult, SignalState, run_scorers
+from moderation.spotchecks import maybe_spot_check
 
 log = logging.getLogger(__name__)
-MAX_THREAD_DEPTH = 50  # a safety bound on walking up a thread
 
 
 @dataclass(frozen=True)
@@ -36,62 +40,68 @@ class Outcome:
     action: str | None  # None: it was already decided (a duplicate delivery)
 
 
-def pending_inputs(session: Session, comment_ids: Sequence[str]) -> list[ScoringInput]:
-    """Scoring inputs for those of `comment_ids` that are still pending."""
-    comments = list(
-        session.scalars(
-            select(Comment)
-            .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
-            .options(selectinload(Comment.article), selectinload(Comment.parent))
-        )
-    )
-    contexts = author_contexts(session, comments)
-    return [to_input(comment, contexts[comment.id]) for comment in comments]
-
-
-def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:
-    """The comment with its article, parent text and author context."""
-    return ScoringInput(
-        comment_id=comment.id,
-        text=comment.body,
-        article_title=comment.article.title,
-        article_body=comment.article.body,
-        article_section=comment.article.section,
-        parent_text=comment.parent.body if comment.parent else None,
-        thread_text=thread_opener(comment),
-        author_id=comment.author_id,
-        author=author or AuthorContext(),
-    )
-
-
-def thread_opener(comment: Comment) -> str | None:
-    """The text of the comment that opened a reply's thread, when it is not the parent."""
-    opener, depth = comment.parent, 0
-    while opener is not None and opener.parent is not None and depth < MAX_THREAD_DEPTH:
-        opener, depth = opener.parent, depth + 1
-    if opener is None or opener is comment.parent:
-        return None
-    return opener.body
-
-
 def score_and_decide(
-    session: Session, comment_ids: Sequence[str], scorers: Sequence[Scorer], thresholds: Thresholds
+    session: Session, comment_ids: Sequence[str], scorers: Sequence[Scorer], policy: Policy
 ) -> list[Outcome]:
     """Score the pending ones among `comment_ids`, decide, and store everything."""
-    inputs = pending_inputs(session, comment_ids)
+    items = pending(session, comment_ids)
     session.rollback()  # do not hold a transaction open while models run
-    results = run_scorers(scorers, inputs) if inputs else []
-    outcomes = [
-        record_decision(session, item.comment_id, signals, decide(signals, thresholds))
-        for item, signals in zip(inputs, results, strict=True)
-    ]
+    results = run_scorers(scorers, [item.input for item in items]) if items else []
+    outcomes = []
+    for item, signals in zip(items, results, strict=True):
+        verdict = decide(signals, policy, item.context)
+        signals, verdict = second_look(item, dict(signals), verdict, scorers, policy)
+        outcomes.append(
+            record_decision(
+                session,
+                item.input.comment_id,
+                item.author_id,
+                signals,
+                verdict,
+                policy.spot_check_share,
+            )
+        )
     record_health(session, scorers)
     decided = {o.comment_id for o in outcomes}
     return outcomes + [Outcome(cid, None) for cid in comment_ids if cid not in decided]
 
 
+def second_look(
+    item: Pending,
+    signals: dict[str, SignalResult],
+    verdict: Verdict,
+    scorers: Sequence[Scorer],
+    policy: Policy,
+) -> tuple[dict[str, SignalResult], Verdict]:
+    """The identity-term guard: before an abuse rejection of a comment that names groups,
+    score it again with the names swapped, and decide again with that signal."""
+    abuse = {r.code for r in verdict.reasons if r.action is Action.REJECT} & ABUSE_CODES
+    rescorer = next((s for s in scorers if hasattr(s, "score_texts")), None)
+    if (
+        verdict.action is not Action.REJECT
+        or not abuse
+        or not policy.identity_guard
+        or rescorer is None
+    ):
+        return signals, verdict
+    variants, names = swapped_variants(item.input.text, policy.identity_terms)
+    scored = rescorer.score_texts(variants) if variants else None
+    if not scored:
+        return signals, verdict
+    lowest = {label: min(s[label] for s in scored) for label in scored[0]}
+    signals["identity"] = SignalResult(
+        "identity", "swap-1", SignalState.OK, lowest, {"names": names, "variants": len(variants)}
+    )
+    return signals, decide(signals, policy, item.context)
+
+
 def record_decision(
-    session: Session, comment_id: str, signals: Mapping[str, SignalResult], verdict: Verdict
+    session: Session,
+    comment_id: str,
+    author_id: str,
+    signals: Mapping[str, SignalResult],
+    verdict: Verdict,
+    spot_check_share: float = 0.0,
 ) -> Outcome:
     """Store signals and the policy's decision, unless another delivery decided first."""
     now = utcnow()
@@ -106,8 +116,16 @@ def record_decision(
     session.add_all(_signal_row(comment_id, s) for s in signals.values())
     reasons = [r.as_dict() for r in verdict.reasons]
     session.add(
-        Decision(comment_id=comment_id, action=verdict.action, reasons=reasons, created_at=now)
+        Decision(
+            comment_id=comment_id,
+            action=verdict.action,
+            reasons=reasons,
+            policy_version=verdict.policy_version,
+            created_at=now,
+        )
     )
+    count_outcome(session, author_id, STATUS_AFTER[verdict.action])
+    spot = maybe_spot_check(session, comment_id, verdict.action, spot_check_share)
     audit.record(
         session,
         audit.POLICY,
@@ -116,6 +134,8 @@ def record_decision(
         comment_id,
         action=verdict.action.value,
         reasons=[r["code"] for r in reasons],
+        policy=verdict.policy_version,
+        spot_check=spot,
     )
     session.commit()
     return Outcome(comment_id, verdict.action.value)

@@ -1,88 +1,130 @@
-"""The policy: signals in, an action and its reasons out. Pure; no I/O."""
+"""The policy: signals and context in, one action and its reasons out. Pure; no I/O.
+
+Every rule adds reasons; the most severe action among them wins (reject over review over
+publish). The rules and their thresholds come from the policy document.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from moderation.links import listed
 from moderation.models import Action
+from moderation.policy_document import Policy
+from moderation.reasons import LABEL_CODES, public_sentence
 from moderation.scoring import SignalResult
 
-ABUSE_SCORER = "detoxify"
-RELEVANCE_SCORER = "relevance"
-WORDS_SCORER = "words"
-LINKS_SCORER = "links"
-REQUIRED_SCORERS = (ABUSE_SCORER, RELEVANCE_SCORER)
-# Below this confidence a low relevance score is not evidence of being off-topic.
-MIN_OFF_TOPIC_CONFIDENCE = 0.5
-
-# Each Detoxify label maps to the reason a site can show a commenter.
-LABEL_REASONS = {
-    "toxicity": "abusive",
-    "severe_toxicity": "abusive",
-    "obscene": "offensive",
-    "insult": "insult",
-    "threat": "threat",
-    "identity_attack": "hate_speech",
-    "sexual_explicit": "sexual_content",
-}
 SEVERITY = {Action.PUBLISH: 0, Action.REVIEW: 1, Action.REJECT: 2}
+ABUSE_CODES = frozenset(LABEL_CODES.values())
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """Where the bands fall: publish below, reject at or above, review between."""
+class AuthorStanding:
+    """What the author's earlier comments came to."""
 
-    abuse_publish_below: float
-    abuse_reject_above: float
-    on_topic_min: float
-    on_topic_min_lexical: float = 0.05  # used when relevance fell back to words alone
+    published: int = 0
+    rejected: int = 0
+    recent_published: int = 0  # in the last 30 days
+    recent_rejected: int = 0
+    premoderated: bool = False  # a moderator asked to see all their comments
+
+    @property
+    def recent_rejection_rate(self) -> float:
+        """Rejected share of the recent decisions (0 without any)."""
+        decided = self.recent_published + self.recent_rejected
+        return self.recent_rejected / decided if decided else 0.0
+
+    def trusted(self, policy: Policy) -> bool:
+        """Enough published comments and few rejections."""
+        rules = policy.trust
+        decided = self.published + self.rejected
+        rate = self.rejected / decided if decided else 1.0
+        return self.published >= rules.published_at_least and rate < rules.rejection_rate_below
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the comment was posted and by whom."""
+
+    article_id: str = ""
+    section: str | None = None
+    author: AuthorStanding = field(default_factory=AuthorStanding)
 
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a decision was made: a code from a fixed vocabulary and a sentence for people."""
+    """Why: a code from the vocabulary, a detail for moderators, the action it calls for."""
 
     code: str
     message: str
     action: Action = Action.REVIEW
 
     def as_dict(self) -> dict[str, str]:
-        """The stored and published form."""
-        return {"code": self.code, "message": self.message}
+        """The stored and published form, with the sentence for the commenter."""
+        return {"code": self.code, "message": self.message, "public": public_sentence(self.code)}
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The policy's decision."""
+    """The policy's decision and the policy version that made it."""
 
     action: Action
     reasons: tuple[Reason, ...]
+    policy_version: str = ""
 
 
-def decide(signals: Mapping[str, SignalResult], thresholds: Thresholds) -> Verdict:
+def decide(
+    signals: Mapping[str, SignalResult], policy: Policy, context: Context | None = None
+) -> Verdict:
     """Publish clean on-topic comments, reject clear abuse, send the rest to review."""
+    context = context or Context()
     reasons = [
-        *missing_checks(signals),
-        *abuse_reasons(signals.get(ABUSE_SCORER), thresholds),
-        *relevance_reasons(signals.get(RELEVANCE_SCORER), thresholds),
-        *word_reasons(signals.get(WORDS_SCORER)),
-        *link_reasons(signals.get(LINKS_SCORER)),
+        *failed_checks(signals, policy),
+        *abuse_reasons(signals.get("detoxify"), signals.get("identity"), policy),
+        *lexical_reasons(signals.get("lexical"), policy),
+        *relevance_reasons(signals.get("relevance"), policy),
+        *word_reasons(signals.get("words"), policy),
+        *link_reasons(signals.get("links"), policy),
+        *activity_reasons(signals.get("activity"), signals.get("brigading"), policy),
+        *premoderation_reasons(context, policy),
     ]
     if not reasons:
         return Verdict(
-            Action.PUBLISH, (Reason("clean", "No check found a problem.", Action.PUBLISH),)
+            Action.PUBLISH,
+            (Reason("clean", "No check found a problem.", Action.PUBLISH),),
+            policy.version,
+        )
+    if _trusted_borderline(reasons, context, policy):
+        return Verdict(
+            Action.PUBLISH,
+            (
+                Reason(
+                    "trusted", "Borderline scores, published for a trusted author.", Action.PUBLISH
+                ),
+                *reasons,
+            ),
+            policy.version,
         )
     action = max((r.action for r in reasons), key=SEVERITY.__getitem__)
-    return Verdict(action, tuple(sorted(reasons, key=lambda r: -SEVERITY[r.action])))
+    ordered = tuple(sorted(reasons, key=lambda r: -SEVERITY[r.action]))
+    return Verdict(action, ordered, policy.version)
 
 
-def missing_checks(signals: Mapping[str, SignalResult]) -> list[Reason]:
-    """A review reason for each required check that did not produce scores (fail-closed)."""
+def _trusted_borderline(reasons: list[Reason], context: Context, policy: Policy) -> bool:
+    return (
+        policy.trust.skip_review
+        and context.author.trusted(policy)
+        and all(r.code in ABUSE_CODES and r.action is Action.REVIEW for r in reasons)
+    )
+
+
+def failed_checks(signals: Mapping[str, SignalResult], policy: Policy) -> list[Reason]:
+    """A review reason for each fail-closed check that did not produce scores."""
     return [
         Reason("check_failed", f"The {name} check did not run: {_why(signals.get(name))}")
-        for name in REQUIRED_SCORERS
-        if name not in signals or not signals[name].ok
+        for name, mode in policy.failure.items()
+        if mode == "closed" and (name not in signals or not signals[name].ok)
     ]
 
 
@@ -92,52 +134,82 @@ def _why(signal: SignalResult | None) -> str:
     return signal.error or signal.state.value
 
 
-def abuse_reasons(signal: SignalResult | None, thresholds: Thresholds) -> list[Reason]:
-    """Reject reasons for labels at or above the reject line, review reasons for the band."""
-    if signal is None or not signal.ok:
+def _ok(signal: SignalResult | None) -> bool:
+    return signal is not None and signal.ok
+
+
+def abuse_reasons(
+    signal: SignalResult | None, swapped: SignalResult | None, policy: Policy
+) -> list[Reason]:
+    """Reject at or above a label's reject line, review in its band; a rejection that the
+    identity guard's swapped texts do not confirm becomes a review."""
+    if not _ok(signal):
         return []
+    assert signal is not None
     reasons = []
     for label, score in sorted(signal.scores.items(), key=lambda kv: -kv[1]):
-        code = LABEL_REASONS.get(label, label)
-        if score >= thresholds.abuse_reject_above:
-            reasons.append(
-                Reason(
-                    code,
-                    f"{label} scored {score:.2f}, at or above the reject "
-                    f"line {thresholds.abuse_reject_above:.2f}.",
-                    Action.REJECT,
+        band, code = policy.band(label), LABEL_CODES.get(label, label)
+        if score >= band.reject_above:
+            after_swap = swapped.scores.get(label) if _ok(swapped) and swapped else None
+            if after_swap is not None and after_swap < band.reject_above:
+                reasons.append(
+                    Reason(
+                        "identity_bias",
+                        f"{label} scored {score:.2f}, but "
+                        f"{after_swap:.2f} with the group names swapped: possible "
+                        "identity-term bias.",
+                    )
                 )
-            )
-        elif score >= thresholds.abuse_publish_below:
+            else:
+                reasons.append(
+                    Reason(
+                        code,
+                        f"{label} scored {score:.2f}, at or above the "
+                        f"reject line {band.reject_above:.2f}.",
+                        Action.REJECT,
+                    )
+                )
+        elif score >= band.publish_below:
             reasons.append(
                 Reason(
                     code,
                     f"{label} scored {score:.2f}, between the publish line "
-                    f"{thresholds.abuse_publish_below:.2f} and the reject line "
-                    f"{thresholds.abuse_reject_above:.2f}.",
+                    f"{band.publish_below:.2f} and the reject line "
+                    f"{band.reject_above:.2f}.",
                 )
             )
     return reasons
 
 
-def relevance_reasons(signal: SignalResult | None, thresholds: Thresholds) -> list[Reason]:
+def lexical_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
+    """Review when the embedded lexical model is very sure (never reject on it alone)."""
+    line = policy.lexical_review_above
+    if not _ok(signal) or signal is None or line is None:
+        return []
+    score = signal.scores.get("profanity", 0.0)
+    if score < line:
+        return []
+    return [Reason("offensive", f"The lexical model gives {score:.2f}, above {line:.2f}.")]
+
+
+def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
     """Review when the comment is confidently unrelated to what it answers, or written in a
     language the check cannot read (low-confidence calls never count as off-topic)."""
-    if signal is None or not signal.ok:
+    if not _ok(signal) or signal is None:
         return []
-    if unread := signal.details.get("unsupported_language"):
+    rules, spoken = policy.on_topic, signal.details.get("language", "unknown")
+    if "*" not in rules.languages and spoken not in (*rules.languages, "unknown"):
         return [
             Reason(
                 "language",
                 f"Written in a language the on-topic check does not read "
-                f"({unread}); a moderator should read it.",
+                f"({spoken}); a moderator should read it.",
             )
         ]
     score = signal.scores.get("on_topic", 0.0)
-    lexical = signal.details.get("method") == "lexical"
-    minimum = thresholds.on_topic_min_lexical if lexical else thresholds.on_topic_min
+    minimum = rules.min_lexical if signal.details.get("method") == "lexical" else rules.min
     confidence = float(signal.details.get("confidence", 1.0))
-    if score >= minimum or confidence < MIN_OFF_TOPIC_CONFIDENCE:
+    if score >= minimum or confidence < rules.min_confidence:
         return []
     target = (
         "the article or the comment it replies to"
@@ -151,30 +223,118 @@ def relevance_reasons(signal: SignalResult | None, thresholds: Thresholds) -> li
     ]
 
 
-def word_reasons(signal: SignalResult | None) -> list[Reason]:
-    """Banned words reject, suspect words send to review; flagged words only show."""
-    if signal is None or not signal.ok:
+def word_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
+    """What the word list's matches call for, as the policy maps their actions."""
+    if not _ok(signal) or signal is None:
         return []
-    matches = signal.details.get("matches", [])
     reasons = []
-    for action, code, what in (
-        (Action.REJECT, "banned_word", "a banned"),
-        (Action.REVIEW, "suspect_word", "a suspect"),
+    for listed_action, code in (
+        ("reject", "banned_word"),
+        ("review", "suspect_word"),
+        ("flag", "suspect_word"),
     ):
-        patterns = sorted({m["pattern"] for m in matches if m["action"] == action.value})
-        if patterns:
+        action = policy.words.get(listed_action, "ignore")
+        patterns = sorted(
+            {
+                m["pattern"]
+                for m in signal.details.get("matches", [])
+                if m["action"] == listed_action
+            }
+        )
+        if patterns and action in ("reject", "review"):
             reasons.append(
-                Reason(code, f"Uses {what} word or phrase: {', '.join(patterns)}.", action)
+                Reason(
+                    code, f"Uses {', '.join(patterns)} (listed: {listed_action}).", Action(action)
+                )
             )
     return reasons
 
 
-def link_reasons(signal: SignalResult | None) -> list[Reason]:
-    """Links to a denied domain send the comment to review."""
-    if signal is None or not signal.ok or not signal.details.get("denied"):
+def link_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
+    """Denied domains, too many links, or link pre-moderation."""
+    if not _ok(signal) or signal is None:
         return []
-    return [
-        Reason(
-            "links", f"Links to {', '.join(signal.details['denied'])}, which is on the deny list."
+    rules = policy.links
+    domains = [d for d in signal.details.get("domains", []) if not listed(d, rules.allow)]
+    denied = sorted(d for d in domains if listed(d, rules.deny))
+    reasons = []
+    if denied and rules.denied != "ignore":
+        reasons.append(
+            Reason(
+                "links", f"Links to {', '.join(denied)}, on the deny list.", Action(rules.denied)
+            )
         )
-    ]
+    if signal.scores.get("links", 0) > rules.max_links:
+        reasons.append(
+            Reason("spam", f"{signal.scores['links']:.0f} links, more than {rules.max_links}.")
+        )
+    if domains and rules.premoderate:
+        reasons.append(Reason("links", "Comments with links are pre-moderated."))
+    return reasons
+
+
+def activity_reasons(
+    activity: SignalResult | None, brigading: SignalResult | None, policy: Policy
+) -> list[Reason]:
+    """Repeats, posting rate and copies by other authors."""
+    rules, reasons = policy.activity, []
+    if _ok(activity) and activity is not None:
+        scores = activity.scores
+        if rules.repeat_above is not None and scores.get("repeat", 0.0) >= rules.repeat_above:
+            reasons.append(
+                Reason(
+                    "repeat",
+                    f"Repeats a recent comment of the author (similarity {scores['repeat']:.2f}).",
+                )
+            )
+        for key, limit, who in (
+            ("per_hour", rules.per_hour_above, "this author"),
+            ("per_hour_same_ip", rules.per_hour_same_ip_above, "this network address"),
+        ):
+            if limit is not None and scores.get(key, 0.0) > limit:
+                reasons.append(
+                    Reason(
+                        "rate_limit",
+                        f"{scores[key]:.0f} comments from {who} in the last hour (limit {limit}).",
+                    )
+                )
+    others, limit = (
+        (brigading.scores.get("other_authors", 0.0) if _ok(brigading) and brigading else 0.0),
+        policy.brigading_other_authors,
+    )
+    if limit is not None and others >= limit:
+        reasons.append(
+            Reason(
+                "spam",
+                f"Nearly the same comment was posted by {others:.0f} "
+                "other authors in the last day.",
+            )
+        )
+    return reasons
+
+
+def premoderation_reasons(context: Context, policy: Policy) -> list[Reason]:
+    """Articles, sections and authors whose comments all go to review."""
+    rules, author = policy.premoderation, context.author
+    found = []
+    if context.article_id in rules.articles:
+        found.append("this article is pre-moderated")
+    if context.section and context.section.lower() in rules.sections:
+        found.append(f"the {context.section} section is pre-moderated")
+    if author.premoderated:
+        found.append("a moderator pre-moderates this author")
+    if author.published < rules.new_authors_until_approved:
+        found.append(
+            f"new authors are pre-moderated until {rules.new_authors_until_approved} "
+            f"comments are published (this one has {author.published})"
+        )
+    recent = author.recent_published + author.recent_rejected
+    if (
+        rules.rejection_rate_above is not None
+        and recent >= rules.rejection_rate_min_decisions
+        and author.recent_rejection_rate > rules.rejection_rate_above
+    ):
+        found.append(
+            f"{author.recent_rejection_rate:.0%} of the author's recent comments were rejected"
+        )
+    return [Reason("pre_moderated", f"Pre-moderated: {why}.") for why in found]

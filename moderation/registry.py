@@ -1,8 +1,10 @@
-"""Which scorers run, built from the settings: the one place that wires them together."""
+"""Which scorers run and which policy decides, built from the settings: the one place that
+wires them together."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +18,8 @@ from moderation.detoxify_model import DetoxifyOptions
 from moderation.embeddings import load_embedder
 from moderation.lexical import LexicalAbuseScorer
 from moderation.links import LinkScorer
-from moderation.policy import Thresholds
+from moderation.policies import StoredPolicy, fallback_text
+from moderation.policy_document import Policy
 from moderation.relevance import RelevanceScorer
 from moderation.scoring import Scorer
 from moderation.wordlists import StoredMatcher, WordListScorer
@@ -35,21 +38,29 @@ def detoxify_options(settings: Settings) -> DetoxifyOptions:
     )
 
 
+def policy_source(settings: Settings, sessions: sessionmaker[Session]) -> Callable[[], Policy]:
+    """The active policy, re-read as it changes."""
+    return StoredPolicy(sessions, fallback_text(settings.policy_file))
+
+
 def default_scorers(
-    settings: Settings, sessions: sessionmaker[Session], redis_client: Any
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    redis_client: Any,
+    policy: Callable[[], Policy],
 ) -> list[Scorer]:
     """Every scorer, each run on every comment."""
     return [
         DetoxifyScorer(
             detoxify_options(settings),
             retry_seconds=settings.scorer_retry_seconds,
-            explain_above=settings.abuse_publish_below,
+            explain_above=lambda: policy().lowest_publish_line,
             explain_budget_ms=settings.explain_budget_ms,
         ),
         relevance_scorer(settings, DatabaseStore(sessions)),
         LexicalAbuseScorer(),
         WordListScorer(StoredMatcher(sessions)),
-        LinkScorer(settings.link_allow, settings.link_deny),
+        LinkScorer(),
         ActivityScorer(),
         BrigadingScorer(redis_client),
     ]
@@ -62,21 +73,11 @@ def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> list
         relevance_scorer(settings, MemoryStore()),
         LexicalAbuseScorer(),
         WordListScorer(StoredMatcher(sessions)),
-        LinkScorer(settings.link_allow, settings.link_deny),
+        LinkScorer(),
     ]
 
 
 def relevance_scorer(settings: Settings, store: VectorStore) -> RelevanceScorer:
     """The on-topic scorer with the configured embedding model."""
     load = functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device)
-    return RelevanceScorer(load, store, settings.relevance_languages)
-
-
-def thresholds_from(settings: Settings) -> Thresholds:
-    """The policy thresholds configured in the settings."""
-    return Thresholds(
-        settings.abuse_publish_below,
-        settings.abuse_reject_above,
-        settings.on_topic_min,
-        settings.on_topic_min_lexical,
-    )
+    return RelevanceScorer(load, store)

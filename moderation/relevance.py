@@ -78,9 +78,8 @@ class RelevanceScorer:
         self,
         embedder: Callable[[], Embedder] | None,
         store: VectorStore | None,
-        languages: Sequence[str] = ("en",),
     ) -> None:
-        self._load, self.store, self.languages = embedder, store, tuple(languages)
+        self._load, self.store = embedder, store
         self._embedder: Embedder | None = None
         self._problem: str | None = None if embedder else "no embedding model configured"
         self._recent: deque[Any] = deque(maxlen=RECENT_COMMENTS)
@@ -166,9 +165,8 @@ class RelevanceScorer:
         candidates = [scores.get(k, scores.get(f"{k}_lexical")) for k in ("article", "parent")]
         scores["on_topic"] = max((c for c in candidates if c is not None), default=0.0)
         spoken, share = language(item.text)
-        details = {**details, **extra, "language": spoken}
-        if self.languages != ("*",) and spoken not in (*self.languages, "unknown") and share >= 0.5:
-            details |= {"unsupported_language": spoken, "confidence": 0.0}
+        # The policy decides which languages the check reads; a weak guess is no guess.
+        details = {**details, **extra, "language": spoken if share >= 0.5 else "unknown"}
         return SignalResult(self.name, self.version, SignalState.OK, scores, details)
 
     def _loaded(self) -> Embedder | None:

@@ -6,8 +6,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
+from moderation.authors import count_outcome
 from moderation.db import utcnow
 from moderation.models import STATUS_AFTER, Action, Comment, CommentStatus, Decision, Moderator
+from moderation.reasons import public_sentence
 
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)
 
@@ -63,7 +65,16 @@ def decide_as_moderator(
         if comment is None:
             raise LookupError(f"no comment {comment_id}")
         raise AlreadyDecided(comment)
-    reasons = [{"code": "moderator", "message": note or f"{action.value} by a moderator"}]
+    reasons = [
+        {
+            "code": "moderator",
+            "message": note or f"{action.value} by a moderator",
+            "public": public_sentence("moderator"),
+        }
+    ]
+    comment = session.get(Comment, comment_id)
+    assert comment is not None
+    count_outcome(session, comment.author_id, STATUS_AFTER[action])
     decision = Decision(
         comment_id=comment_id,
         action=action,

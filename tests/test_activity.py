@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session
 
 from moderation.activity import ActivityScorer, similarity
 from moderation.db import utcnow
+from moderation.inputs import pending
 from moderation.models import Comment
-from moderation.pipeline import pending_inputs
 from tests import factories
 
 SPAM = "Buy cheap watches today at the best prices anywhere online with free shipping"
@@ -29,7 +29,7 @@ def test_repeats_and_rate_come_from_the_authors_history(any_session: Session) ->
     )
     any_session.commit()
     new = factories.comment(any_session, body=SPAM + "!", author_id="spammer")
-    [item] = pending_inputs(any_session, [new.id])
+    [item] = [p.input for p in pending(any_session, [new.id])]
     signal = ActivityScorer().score_one(item)
     assert signal.scores["repeat"] == 1.0, "the three-hour-old copy is found"
     assert signal.scores["per_hour"] == 3.0, "the old one is outside the hour"
@@ -45,7 +45,7 @@ def test_the_same_network_address_is_counted_across_authors(any_session: Session
     for n in range(4):
         submission = CommentSubmission("a1", None, f"sock-{n}", "Sock", f"Text {n}.", "203.0.113.9")
         ids.append(submit_comment(any_session, submission, lambda _: None, ip_key="k")[0].id)
-    [item] = pending_inputs(any_session, [ids[-1]])
+    [item] = [p.input for p in pending(any_session, [ids[-1]])]
     signal = ActivityScorer().score_one(item)
     assert signal.scores["per_hour_same_ip"] == 3.0
     assert signal.scores["per_hour"] == 0.0

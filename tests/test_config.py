@@ -20,14 +20,14 @@ def test_values_are_read_from_prefixed_variables_and_typed() -> None:
     settings = load_settings(
         {
             "MODQ_MAX_COMMENT_CHARS": "800",
-            "MODQ_ABUSE_REJECT_ABOVE": "0.95",
+            "MODQ_EXPLAIN_BUDGET_MS": "500",
             "MODQ_DETOXIFY_CHECKPOINT": "/models/toxic.ckpt",
             "MODQ_SECURE_COOKIES": "yes",
             "MAX_COMMENT_CHARS": "1",  # no prefix: not ours
         }
     )
     assert settings.max_comment_chars == 800
-    assert settings.abuse_reject_above == 0.95
+    assert settings.explain_budget_ms == 500
     assert settings.detoxify_checkpoint == Path("/models/toxic.ckpt")
     assert settings.secure_cookies is True
 
@@ -39,8 +39,8 @@ def test_values_are_read_from_prefixed_variables_and_typed() -> None:
             {"MODQ_MAX_COMMENT_CHARS": "lots"},
             "MODQ_MAX_COMMENT_CHARS: expected a whole number, got 'lots'",
         ),
-        ({"MODQ_ABUSE_REJECT_ABOVE": "high"}, "MODQ_ABUSE_REJECT_ABOVE: expected a number"),
-        ({"MODQ_ABUSE_REJECT_ABOVE": "1.5"}, "MODQ_ABUSE_REJECT_ABOVE: must be at most 1.0"),
+        ({"MODQ_BATCH_WAIT_MS": "soon"}, "MODQ_BATCH_WAIT_MS: expected a whole number"),
+        ({"MODQ_DETOXIFY_BATCH_SIZE": "1000"}, "MODQ_DETOXIFY_BATCH_SIZE: must be at most 256"),
         ({"MODQ_MAX_COMMENT_CHARS": "0"}, "MODQ_MAX_COMMENT_CHARS: must be at least 1"),
         (
             {"MODQ_DETOXIFY_MODEL": "huge"},
@@ -48,10 +48,6 @@ def test_values_are_read_from_prefixed_variables_and_typed() -> None:
         ),
         ({"MODQ_DETOXIFY_DEVICE": "gpu"}, "MODQ_DETOXIFY_DEVICE: expected cpu, cuda or cuda:N"),
         ({"MODQ_SECURE_COOKIES": "maybe"}, "MODQ_SECURE_COOKIES: expected true or false"),
-        (
-            {"MODQ_ABUSE_PUBLISH_BELOW": "0.9", "MODQ_ABUSE_REJECT_ABOVE": "0.5"},
-            "MODQ_ABUSE_PUBLISH_BELOW (0.9) must not exceed MODQ_ABUSE_REJECT_ABOVE (0.5)",
-        ),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(
@@ -87,7 +83,7 @@ def test_settings_survive_the_trip_through_the_environment(tmp_path: Path) -> No
 
     settings = load_settings(
         {},
-        relevance_languages=("en", "fr"),
+        policy_file=tmp_path / "policy.yaml",
         secure_cookies=True,
         detoxify_checkpoint=tmp_path / "m.ckpt",
         var_dir=tmp_path,

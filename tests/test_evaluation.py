@@ -8,10 +8,10 @@ from flask import Flask
 
 from moderation.evaluation import Example, ExampleError, read_examples, report, roc_auc
 from moderation.models import Action
-from moderation.policy import Thresholds
+from moderation.policy_document import load
 from moderation.scoring import SignalResult, SignalState
 
-THRESHOLDS = Thresholds(0.3, 0.9, 0.25)
+POLICY = load()
 
 
 def test_roc_auc_counts_ties_as_half() -> None:
@@ -50,7 +50,7 @@ def test_the_report_compares_signals_with_labels() -> None:
     figures = report(
         examples,
         [signals(0.95, 0.9), signals(0.01, 0.8), signals(0.02, 0.1), signals(0.5, 0.9)],
-        THRESHOLDS,
+        POLICY,
     )
     assert figures["auc"] == {"abusive": {"detoxify": 1.0}, "on_topic": {"relevance": 1.0}}
     assert figures["actions"] == {Action.PUBLISH: 1, Action.REJECT: 1, Action.REVIEW: 2}

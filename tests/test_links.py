@@ -25,9 +25,7 @@ def test_subdomains_count_as_listed() -> None:
     assert not listed("badexample.org", ["example.org"])
 
 
-def test_the_signal_counts_links_and_names_denied_and_unlisted_domains() -> None:
-    scorer = LinkScorer(allow=["example.org"], deny=["spam.ru"])
-    signal = scorer.score_one("https://example.org/a www.spam.ru and http://other.net/x")
-    assert signal.scores == {"links": 3.0, "denied": 1.0}
-    assert signal.details["denied"] == ["spam.ru"]
-    assert signal.details["unlisted"] == ["other.net"]
+def test_the_signal_counts_links_and_names_their_domains() -> None:
+    signal = LinkScorer().score_one("https://example.org/a www.spam.ru and http://example.org/b")
+    assert signal.scores == {"links": 3.0}
+    assert signal.details["domains"] == ["example.org", "spam.ru"]

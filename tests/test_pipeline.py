@@ -9,13 +9,14 @@ from moderation.audit import history
 from moderation.detoxify_model import DetoxifyOptions
 from moderation.models import Action, Comment, Decision, Signal
 from moderation.pipeline import record_decision, score_and_decide, scorer_health
-from moderation.policy import Thresholds, Verdict
+from moderation.policy import Verdict
+from moderation.policy_document import load
 from moderation.relevance import RelevanceScorer
 from moderation.scoring import Scorer, ScorerHealth, ScoringInput, SignalResult
 from tests import factories
 from tests.detoxify_checkpoint import TinyDetoxify
 
-THRESHOLDS = Thresholds(abuse_publish_below=0.3, abuse_reject_above=0.9, on_topic_min=0.05)
+POLICY = load()
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_each_comment_gets_signals_a_decision_and_an_audit_entry(
 ) -> None:
     factories.article(any_session)
     comment = factories.comment(any_session, body=body)
-    [outcome] = score_and_decide(any_session, [comment.id], scorers, THRESHOLDS)
+    [outcome] = score_and_decide(any_session, [comment.id], scorers, POLICY)
     any_session.expire_all()
     stored = any_session.get(Comment, comment.id)
     assert stored.status == status
@@ -58,8 +59,8 @@ def test_each_comment_gets_signals_a_decision_and_an_audit_entry(
 def test_a_second_delivery_changes_nothing(any_session: Session, scorers: list[Scorer]) -> None:
     factories.article(any_session)
     comment = factories.comment(any_session)
-    score_and_decide(any_session, [comment.id], scorers, THRESHOLDS)
-    [again] = score_and_decide(any_session, [comment.id], scorers, THRESHOLDS)
+    score_and_decide(any_session, [comment.id], scorers, POLICY)
+    [again] = score_and_decide(any_session, [comment.id], scorers, POLICY)
     assert again.action is None
     assert len(any_session.scalars(select(Decision)).all()) == 1
     assert len(any_session.scalars(select(Signal)).all()) == 2
@@ -69,8 +70,8 @@ def test_a_race_between_two_deliveries_records_one_decision(any_session: Session
     factories.article(any_session)
     comment = factories.comment(any_session)
     verdict = Verdict(action=Action.PUBLISH, reasons=())
-    first = record_decision(any_session, comment.id, {}, verdict)
-    second = record_decision(any_session, comment.id, {}, verdict)
+    first = record_decision(any_session, comment.id, "u1", {}, verdict)
+    second = record_decision(any_session, comment.id, "u1", {}, verdict)
     assert (first.action, second.action) == ("publish", None)
     assert len(any_session.scalars(select(Decision)).all()) == 1
 
@@ -91,9 +92,7 @@ class Exploding:
 def test_a_crashing_scorer_fails_closed_and_the_others_still_run(any_session: Session) -> None:
     factories.article(any_session)
     comment = factories.comment(any_session)
-    score_and_decide(
-        any_session, [comment.id], [Exploding(), RelevanceScorer(None, None)], THRESHOLDS
-    )
+    score_and_decide(any_session, [comment.id], [Exploding(), RelevanceScorer(None, None)], POLICY)
     any_session.expire_all()
     stored = any_session.get(Comment, comment.id)
     assert stored.status == "review"
@@ -109,10 +108,44 @@ def test_missing_weights_send_comments_to_review_and_are_reported(
     factories.article(any_session)
     comment = factories.comment(any_session)
     offline = [DetoxifyScorer(DetoxifyOptions("unbiased")), RelevanceScorer(None, None)]
-    score_and_decide(any_session, [comment.id], offline, THRESHOLDS)
+    score_and_decide(any_session, [comment.id], offline, POLICY)
     any_session.expire_all()
     assert any_session.get(Comment, comment.id).status == "review"
     health = scorer_health(any_session)
     assert health["detoxify"].state == "unavailable"
     assert "MODQ_DETOXIFY_CHECKPOINT" in health["detoxify"].detail
     assert health["relevance"].state == "ok"
+
+
+def test_decisions_name_their_policy_version_and_count_for_the_author(
+    any_session: Session, scorers: list[Scorer]
+) -> None:
+    from moderation.models import Author
+    from moderation.policies import activate, active_policy
+
+    factories.article(any_session)
+    activate(any_session, "spot_check_share: 0.0\n", "test", note="no spot-checks")
+    policy = active_policy(any_session)
+    comment = factories.comment(any_session, author_id="writer")
+    score_and_decide(any_session, [comment.id], scorers, policy)
+    any_session.expire_all()
+    [decision] = any_session.get(Comment, comment.id).decisions
+    assert decision.policy_version == policy.version and policy.version.startswith("v")
+    assert any_session.get(Author, "writer").published == 1
+
+
+def test_the_identity_guard_sends_an_unconfirmed_rejection_to_review(
+    any_session: Session, scorers: list[Scorer]
+) -> None:
+    # The tiny model knows insults, not groups; declaring "idiot" a group name makes the
+    # swap ("scholar") take the abuse away, as swapping a religion does for a biased model.
+    policy = load("identity_guard: {terms: {test_group: [idiot, scholar, neighbour]}}")
+    factories.article(any_session)
+    comment = factories.comment(any_session, body="Energy talks are for every idiot here.")
+    [outcome] = score_and_decide(any_session, [comment.id], scorers, policy)
+    any_session.expire_all()
+    stored = any_session.get(Comment, comment.id)
+    assert outcome.action == "review"
+    assert stored.decisions[0].reasons[0]["code"] == "identity_bias"
+    identity = next(s for s in stored.signals if s.scorer == "identity")
+    assert identity.details["names"] == ["idiot"] and identity.scores["toxicity"] < 0.5

@@ -1,14 +1,17 @@
+"""The policy: every rule and band edge, and properties that must hold for any signals."""
+
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation.models import Action
-from moderation.policy import Thresholds, decide
+from moderation.policy import AuthorStanding, Context, decide
+from moderation.policy_document import load
 from moderation.scoring import SignalResult, SignalState
 
-THRESHOLDS = Thresholds(abuse_publish_below=0.3, abuse_reject_above=0.9, on_topic_min=0.12)
+POLICY = load()  # the built-in policy
 LABELS = (
     "toxicity",
     "severe_toxicity",
@@ -20,27 +23,45 @@ LABELS = (
 )
 
 
+def ok(scorer: str, scores: dict[str, float], **details: Any) -> SignalResult:
+    return SignalResult(scorer, "v", SignalState.OK, scores, details)
+
+
 def abuse(**scores: float) -> SignalResult:
-    return SignalResult("detoxify", "v", SignalState.OK, {label: 0.01 for label in LABELS} | scores)
+    return ok("detoxify", {label: 0.01 for label in LABELS} | scores)
 
 
-def relevance(score: float, confidence: float = 1.0, parent: bool = False) -> SignalResult:
+def relevance(
+    score: float = 0.6, confidence: float = 1.0, parent: bool = False, **details: Any
+) -> SignalResult:
     scores = {"article": score, "on_topic": score} | ({"parent": score} if parent else {})
-    return SignalResult("relevance", "v", SignalState.OK, scores, {"confidence": confidence})
+    return ok("relevance", scores, confidence=confidence, language="en", **details)
 
 
 def signals(*results: SignalResult) -> dict[str, SignalResult]:
     return {r.scorer: r for r in results}
 
 
+def clean(*extra: SignalResult) -> dict[str, SignalResult]:
+    return signals(abuse(), relevance(), *extra)
+
+
 def codes(verdict: Any) -> list[str]:
     return [r.code for r in verdict.reasons]
 
 
-def test_clean_and_on_topic_is_published() -> None:
-    verdict = decide(signals(abuse(), relevance(0.5)), THRESHOLDS)
-    assert verdict.action is Action.PUBLISH
-    assert codes(verdict) == ["clean"]
+def policy(yaml: str) -> Any:
+    return load(yaml)
+
+
+def test_clean_and_on_topic_is_published_with_the_policy_version() -> None:
+    verdict = decide(clean(), POLICY)
+    assert (verdict.action, codes(verdict), verdict.policy_version) == (
+        Action.PUBLISH,
+        ["clean"],
+        "builtin",
+    )
+    assert verdict.reasons[0].as_dict()["public"] == "Your comment was published."
 
 
 @pytest.mark.parametrize(
@@ -50,7 +71,9 @@ def test_clean_and_on_topic_is_published() -> None:
         ("insult", 0.30, Action.REVIEW, "insult"),
         ("insult", 0.8999, Action.REVIEW, "insult"),
         ("insult", 0.90, Action.REJECT, "insult"),
-        ("threat", 0.95, Action.REJECT, "threat"),
+        ("threat", 0.1999, Action.PUBLISH, "clean"),  # threat has its own, lower band
+        ("threat", 0.20, Action.REVIEW, "threat"),
+        ("threat", 0.85, Action.REJECT, "threat"),
         ("identity_attack", 0.5, Action.REVIEW, "hate_speech"),
         ("sexual_explicit", 0.99, Action.REJECT, "sexual_content"),
         ("obscene", 0.4, Action.REVIEW, "offensive"),
@@ -58,148 +81,275 @@ def test_clean_and_on_topic_is_published() -> None:
     ],
 )
 def test_abuse_bands(label: str, score: float, action: Action, code: str) -> None:
-    verdict = decide(signals(abuse(**{label: score}), relevance(0.5)), THRESHOLDS)
+    verdict = decide(signals(abuse(**{label: score}), relevance()), POLICY)
     assert verdict.action is action
     assert codes(verdict)[0] == code
 
 
-def test_a_reject_also_lists_the_review_reasons() -> None:
-    verdict = decide(signals(abuse(threat=0.95, insult=0.5), relevance(0.0)), THRESHOLDS)
+def test_a_site_policy_moves_a_band() -> None:
+    strict = policy("labels: {insult: {publish_below: 0.1, reject_above: 0.5}}")
+    assert decide(signals(abuse(insult=0.6), relevance()), strict).action is Action.REJECT
+    assert decide(signals(abuse(insult=0.6), relevance()), POLICY).action is Action.REVIEW
+
+
+def test_identity_guard_turns_an_unconfirmed_rejection_into_review() -> None:
+    swapped = ok("identity", {"identity_attack": 0.2, "toxicity": 0.1})
+    verdict = decide(signals(abuse(identity_attack=0.95), relevance(), swapped), POLICY)
+    assert verdict.action is Action.REVIEW
+    assert codes(verdict) == ["identity_bias"]
+
+
+def test_identity_guard_keeps_a_confirmed_rejection() -> None:
+    swapped = ok("identity", {"identity_attack": 0.93})
+    verdict = decide(signals(abuse(identity_attack=0.95), relevance(), swapped), POLICY)
     assert verdict.action is Action.REJECT
-    assert codes(verdict) == ["threat", "insult", "off_topic"]
 
 
 @pytest.mark.parametrize(
     ("score", "confidence", "parent", "action"),
     [
-        (0.05, 1.0, False, Action.REVIEW),
-        (0.12, 1.0, False, Action.PUBLISH),
-        (0.05, 0.4, False, Action.PUBLISH),  # "Agreed." is too short to call off-topic
-        (0.05, 1.0, True, Action.REVIEW),
+        (0.10, 1.0, False, Action.REVIEW),
+        (0.25, 1.0, False, Action.PUBLISH),
+        (0.10, 0.4, False, Action.PUBLISH),  # "Agreed." is too short to call off-topic
+        (0.10, 1.0, True, Action.REVIEW),
     ],
 )
 def test_off_topic_goes_to_review_never_reject(
     score: float, confidence: float, parent: bool, action: Action
 ) -> None:
-    verdict = decide(signals(abuse(), relevance(score, confidence, parent)), THRESHOLDS)
+    verdict = decide(signals(abuse(), relevance(score, confidence, parent)), POLICY)
     assert verdict.action is action
 
 
 def test_the_off_topic_reason_names_what_was_compared() -> None:
-    article_only = decide(signals(abuse(), relevance(0.0)), THRESHOLDS)
-    reply = decide(signals(abuse(), relevance(0.0, parent=True)), THRESHOLDS)
-    assert "Not related to the article" in article_only.reasons[0].message
-    assert "the comment it replies to" in reply.reasons[0].message
-
-
-@pytest.mark.parametrize("missing", ["detoxify", "relevance"])
-def test_a_missing_check_fails_closed(missing: str) -> None:
-    present = {k: v for k, v in signals(abuse(), relevance(0.9)).items() if k != missing}
-    verdict = decide(present, THRESHOLDS)
-    assert verdict.action is Action.REVIEW
-    assert codes(verdict) == ["check_failed"]
-
-
-def test_a_failed_model_sends_even_a_clean_comment_to_review_with_the_reason() -> None:
-    broken = SignalResult("detoxify", "", SignalState.FAILED, error="weights missing: set X")
-    verdict = decide(signals(broken, relevance(0.9)), THRESHOLDS)
-    assert verdict.action is Action.REVIEW
-    assert "weights missing: set X" in verdict.reasons[0].message
-
-
-score = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
-states = st.sampled_from(list(SignalState))
-
-
-@given(st.dictionaries(st.sampled_from(LABELS), score), score, st.floats(0, 1), states, states)
-def test_the_policy_is_total(
-    scores: dict[str, float],
-    topic: float,
-    confidence: float,
-    abuse_state: SignalState,
-    topic_state: SignalState,
-) -> None:
-    abuse_signal = SignalResult("detoxify", "v", abuse_state, scores)
-    topic_signal = SignalResult(
-        "relevance", "v", topic_state, {"on_topic": topic}, {"confidence": confidence}
-    )
-    verdict = decide(signals(abuse_signal, topic_signal), THRESHOLDS)
-    assert verdict.action in set(Action)
-    assert verdict.reasons, "every decision carries at least one reason"
-    if abuse_state is not SignalState.OK or topic_state is not SignalState.OK:
-        assert verdict.action is not Action.PUBLISH
-
-
-@given(st.sampled_from(LABELS), score, score, score)
-def test_a_higher_score_never_moves_towards_publish(
-    label: str, a: float, b: float, topic: float
-) -> None:
-    low, high = sorted((a, b))
-    rank = {Action.PUBLISH: 0, Action.REVIEW: 1, Action.REJECT: 2}
-    at_low = decide(signals(abuse(**{label: low}), relevance(topic)), THRESHOLDS)
-    at_high = decide(signals(abuse(**{label: high}), relevance(topic)), THRESHOLDS)
-    assert rank[at_high.action] >= rank[at_low.action]
-
-
-def words(*matches: tuple[str, str]) -> SignalResult:
-    found = [{"pattern": p, "action": a, "start": 0, "end": 1, "text": p} for p, a in matches]
-    return SignalResult("words", "v", SignalState.OK, {}, {"matches": found})
-
-
-@pytest.mark.parametrize(
-    ("matches", "action", "code"),
-    [
-        ([("idiot", "reject")], Action.REJECT, "banned_word"),
-        ([("moron*", "review")], Action.REVIEW, "suspect_word"),
-        ([("darn", "flag")], Action.PUBLISH, "clean"),
-        ([("moron*", "review"), ("idiot", "reject")], Action.REJECT, "banned_word"),
-    ],
-)
-def test_word_list_actions(matches: list[tuple[str, str]], action: Action, code: str) -> None:
-    verdict = decide(signals(abuse(), relevance(0.5), words(*matches)), THRESHOLDS)
-    assert verdict.action is action
-    assert codes(verdict)[0] == code
-
-
-def test_denied_links_send_to_review() -> None:
-    link = SignalResult(
-        "links",
-        "v",
-        SignalState.OK,
-        {"links": 1.0, "denied": 1.0},
-        {"domains": ["spam.example"], "denied": ["spam.example"]},
-    )
-    verdict = decide(signals(abuse(), relevance(0.5), link), THRESHOLDS)
-    assert verdict.action is Action.REVIEW
-    assert "spam.example" in verdict.reasons[0].message
-
-
-@pytest.mark.parametrize("scorer", ["words", "links", "lexical", "activity", "brigading"])
-def test_cheap_signals_that_fail_do_not_block_publishing(scorer: str) -> None:
-    broken = SignalResult(scorer, "v", SignalState.TIMEOUT, error="Redis timed out")
-    verdict = decide(signals(abuse(), relevance(0.5), broken), THRESHOLDS)
-    assert verdict.action is Action.PUBLISH
-
-
-def test_an_unread_language_goes_to_review() -> None:
-    topic = SignalResult(
-        "relevance",
-        "v",
-        SignalState.OK,
-        {"on_topic": 0.9},
-        {"confidence": 0.0, "unsupported_language": "es"},
-    )
-    verdict = decide(signals(abuse(), topic), THRESHOLDS)
-    assert verdict.action is Action.REVIEW
-    assert codes(verdict) == ["language"]
+    article = decide(signals(abuse(), relevance(0.0)), POLICY)
+    reply = decide(signals(abuse(), relevance(0.0, parent=True)), POLICY)
+    assert "Not related to the article (" in article.reasons[0].message
+    assert "the article or the comment it replies to" in reply.reasons[0].message
 
 
 @pytest.mark.parametrize(
     ("method", "action"), [("semantic", Action.REVIEW), ("lexical", Action.PUBLISH)]
 )
 def test_the_lexical_fallback_has_its_own_threshold(method: str, action: Action) -> None:
-    thresholds = Thresholds(0.3, 0.9, on_topic_min=0.2, on_topic_min_lexical=0.05)
-    topic = SignalResult(
-        "relevance", "v", SignalState.OK, {"on_topic": 0.1}, {"confidence": 1.0, "method": method}
+    verdict = decide(signals(abuse(), relevance(0.1, method=method)), POLICY)
+    assert verdict.action is action
+
+
+@pytest.mark.parametrize(
+    ("language", "languages", "action"),
+    [
+        ("es", "[en]", Action.REVIEW),
+        ("es", "[en, es]", Action.PUBLISH),
+        ("es", "['*']", Action.PUBLISH),
+        ("unknown", "[en]", Action.PUBLISH),
+    ],
+)
+def test_languages_the_check_does_not_read_go_to_review(
+    language: str, languages: str, action: Action
+) -> None:
+    topic = relevance()
+    topic.details["language"] = language
+    verdict = decide(signals(abuse(), topic), policy(f"on_topic: {{languages: {languages}}}"))
+    assert verdict.action is action
+
+
+@pytest.mark.parametrize("missing", ["detoxify", "relevance"])
+def test_a_missing_closed_check_sends_to_review(missing: str) -> None:
+    present = {k: v for k, v in clean().items() if k != missing}
+    assert codes(decide(present, POLICY)) == ["check_failed"]
+
+
+def test_a_failed_check_can_be_declared_open() -> None:
+    broken = SignalResult("detoxify", "", SignalState.FAILED, error="weights missing")
+    assert decide(signals(broken, relevance()), POLICY).action is Action.REVIEW
+    lenient = policy("failure: {detoxify: open}")
+    assert decide(signals(broken, relevance()), lenient).action is Action.PUBLISH
+
+
+@pytest.mark.parametrize("scorer", ["words", "links", "lexical", "activity", "brigading"])
+def test_cheap_checks_fail_open_by_default(scorer: str) -> None:
+    broken = SignalResult(scorer, "v", SignalState.TIMEOUT, error="Redis timed out")
+    assert decide(clean(broken), POLICY).action is Action.PUBLISH
+
+
+def words(*matches: tuple[str, str]) -> SignalResult:
+    return ok("words", {}, matches=[{"pattern": p, "action": a} for p, a in matches])
+
+
+@pytest.mark.parametrize(
+    ("matches", "yaml", "action", "code"),
+    [
+        ([("idiot", "reject")], "", Action.REJECT, "banned_word"),
+        ([("moron*", "review")], "", Action.REVIEW, "suspect_word"),
+        ([("darn", "flag")], "", Action.PUBLISH, "clean"),
+        ([("idiot", "reject")], "words: {reject: review}", Action.REVIEW, "banned_word"),
+        ([("darn", "flag")], "words: {flag: review}", Action.REVIEW, "suspect_word"),
+        ([("idiot", "reject")], "words: {reject: ignore}", Action.PUBLISH, "clean"),
+    ],
+)
+def test_word_list_actions(
+    matches: list[tuple[str, str]], yaml: str, action: Action, code: str
+) -> None:
+    verdict = decide(clean(words(*matches)), policy(yaml))
+    assert (verdict.action, codes(verdict)[0]) == (action, code)
+
+
+def links(*domains: str) -> SignalResult:
+    return ok("links", {"links": float(len(domains))}, domains=list(domains))
+
+
+@pytest.mark.parametrize(
+    ("domains", "yaml", "action", "code"),
+    [
+        (["spam.example"], "links: {deny: [spam.example]}", Action.REVIEW, "links"),
+        (
+            ["a.spam.example"],
+            "links: {deny: [spam.example], denied: reject}",
+            Action.REJECT,
+            "links",
+        ),
+        (["news.example"], "links: {premoderate: true}", Action.REVIEW, "links"),
+        (
+            ["news.example"],
+            "links: {premoderate: true, allow: [news.example]}",
+            Action.PUBLISH,
+            "clean",
+        ),
+        (["a.example", "b.example"], "links: {max_links: 1}", Action.REVIEW, "spam"),
+        (["a.example"], "", Action.PUBLISH, "clean"),
+    ],
+)
+def test_link_rules(domains: list[str], yaml: str, action: Action, code: str) -> None:
+    verdict = decide(clean(links(*domains)), policy(yaml))
+    assert (verdict.action, codes(verdict)[0]) == (action, code)
+
+
+@pytest.mark.parametrize(
+    ("scores", "code"),
+    [
+        ({"repeat": 0.8, "per_hour": 0.0, "per_hour_same_ip": 0.0}, "repeat"),
+        ({"repeat": 0.0, "per_hour": 11.0, "per_hour_same_ip": 0.0}, "rate_limit"),
+        ({"repeat": 0.0, "per_hour": 0.0, "per_hour_same_ip": 21.0}, "rate_limit"),
+    ],
+)
+def test_repeat_and_rate_rules(scores: dict[str, float], code: str) -> None:
+    verdict = decide(clean(ok("activity", scores)), POLICY)
+    assert (verdict.action, codes(verdict)) == (Action.REVIEW, [code])
+
+
+def test_rules_can_be_turned_off() -> None:
+    off = policy("activity: {repeat_above: null, per_hour_above: null}")
+    busy = ok("activity", {"repeat": 1.0, "per_hour": 50.0, "per_hour_same_ip": 0.0})
+    assert decide(clean(busy), off).action is Action.PUBLISH
+
+
+def test_copies_by_other_authors_are_spam() -> None:
+    assert codes(decide(clean(ok("brigading", {"other_authors": 3.0})), POLICY)) == ["spam"]
+    assert decide(clean(ok("brigading", {"other_authors": 2.0})), POLICY).action is Action.PUBLISH
+
+
+@pytest.mark.parametrize(
+    ("yaml", "context"),
+    [
+        ("premoderation: {articles: [a-1]}", Context(article_id="a-1")),
+        ("premoderation: {sections: [world]}", Context(section="World")),
+        ("", Context(author=AuthorStanding(premoderated=True))),
+        ("premoderation: {new_authors_until_approved: 3}", Context(author=AuthorStanding(2))),
+        ("", Context(author=AuthorStanding(recent_published=1, recent_rejected=3))),
+    ],
+)
+def test_premoderation_modes(yaml: str, context: Context) -> None:
+    verdict = decide(clean(), policy(yaml), context)
+    assert (verdict.action, codes(verdict)) == (Action.REVIEW, ["pre_moderated"])
+
+
+def test_premoderation_thresholds_are_not_crossed_early() -> None:
+    graduated = Context(author=AuthorStanding(3))
+    few = Context(author=AuthorStanding(recent_published=1, recent_rejected=2))  # 3 decisions
+    assert (
+        decide(clean(), policy("premoderation: {new_authors_until_approved: 3}"), graduated).action
+        is Action.PUBLISH
     )
-    assert decide(signals(abuse(), topic), thresholds).action is action
+    assert decide(clean(), POLICY, few).action is Action.PUBLISH
+
+
+def test_trusted_authors_skip_review_for_borderline_comments_only() -> None:
+    trusting = policy("trust: {skip_review: true, published_at_least: 5}")
+    trusted = Context(author=AuthorStanding(published=10))
+    newcomer = Context(author=AuthorStanding(published=1))
+    borderline = signals(abuse(insult=0.5), relevance())
+    assert codes(decide(borderline, trusting, trusted))[0] == "trusted"
+    assert decide(borderline, trusting, newcomer).action is Action.REVIEW
+    assert decide(borderline, POLICY, trusted).action is Action.REVIEW  # off by default
+    off_topic = signals(abuse(insult=0.5), relevance(0.0))
+    assert decide(off_topic, trusting, trusted).action is Action.REVIEW
+    assert (
+        decide(signals(abuse(insult=0.95), relevance()), trusting, trusted).action is Action.REJECT
+    )
+
+
+score = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+states = st.sampled_from(list(SignalState))
+standing = st.builds(
+    AuthorStanding,
+    st.integers(0, 50),
+    st.integers(0, 50),
+    st.integers(0, 20),
+    st.integers(0, 20),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(st.sampled_from(LABELS), score),
+    score,
+    st.floats(0, 1),
+    states,
+    states,
+    standing,
+    st.booleans(),
+)
+def test_the_policy_is_total(
+    scores: dict[str, float],
+    topic: float,
+    confidence: float,
+    abuse_state: SignalState,
+    topic_state: SignalState,
+    author: AuthorStanding,
+    trusting: bool,
+) -> None:
+    rules = policy("trust: {skip_review: true}") if trusting else POLICY
+    verdict = decide(
+        signals(
+            SignalResult("detoxify", "v", abuse_state, scores),
+            SignalResult(
+                "relevance",
+                "v",
+                topic_state,
+                {"on_topic": topic},
+                {"confidence": confidence, "language": "en"},
+            ),
+        ),
+        rules,
+        Context(author=author),
+    )
+    assert verdict.action in set(Action)
+    assert verdict.reasons, "every decision carries at least one reason"
+    if abuse_state is not SignalState.OK or topic_state is not SignalState.OK:
+        assert verdict.action is not Action.PUBLISH, "closed checks never publish unchecked"
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(LABELS), score, score, score, standing, st.booleans())
+def test_a_higher_score_never_moves_towards_publish(
+    label: str, a: float, b: float, topic: float, author: AuthorStanding, trusting: bool
+) -> None:
+    rules = policy("trust: {skip_review: true}") if trusting else POLICY
+    low, high = sorted((a, b))
+    rank = {Action.PUBLISH: 0, Action.REVIEW: 1, Action.REJECT: 2}
+    context = Context(author=author)
+    at_low = decide(signals(abuse(**{label: low}), relevance(topic)), rules, context)
+    at_high = decide(signals(abuse(**{label: high}), relevance(topic)), rules, context)
+    assert rank[at_high.action] >= rank[at_low.action]

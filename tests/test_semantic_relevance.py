@@ -125,9 +125,8 @@ def test_language_is_recognised(text: str, expected: str) -> None:
     assert language(text)[0] == expected
 
 
-def test_comments_in_other_languages_are_marked(scorer: RelevanceScorer) -> None:
+def test_the_language_is_reported_for_the_policy(scorer: RelevanceScorer) -> None:
     [signal] = scorer.score_batch(
         [item("Los ministros hablaron de energía y comercio en Atenas esta semana, por fin.")]
     )
-    assert signal.details["unsupported_language"] == "es"
-    assert signal.details["confidence"] == 0.0
+    assert signal.details["language"] == "es"

@@ -9,8 +9,11 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from moderation.evaluation import ExampleError, read_examples, report, score_examples
+from moderation.policies import active_policy, fallback_text
+from moderation.policy_document import Policy, PolicyError, load
 from web.runtime import runtime
 
 
@@ -18,20 +21,36 @@ from web.runtime import runtime
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
-def evaluate(path: Path, as_json: bool) -> None:
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Evaluate this policy document instead of the active policy.",
+)
+def evaluate(path: Path, as_json: bool, policy_file: Path | None) -> None:
     """Run the configured scorers and the policy over labelled examples (writes nothing)."""
     try:
         examples = read_examples(path)
-    except ExampleError as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
+        policy = _policy(policy_file)
+    except (ExampleError, PolicyError) as exc:
+        raise click.ClickException(str(exc)) from None
     scorers = _scorers(examples)
     with click.progressbar(length=len(examples), label="scoring", file=sys.stderr) as bar:
         signals = score_examples(examples, scorers, bar.update)
-    from moderation.registry import thresholds_from
-
-    figures = report(examples, signals, thresholds_from(runtime().settings))
+    figures = report(examples, signals, policy)
     figures["scorers"] = {s.name: s.health().state for s in scorers}
     click.echo(json.dumps(figures, indent=2) if as_json else _text(figures))
+
+
+def _policy(path: Path | None) -> Policy:
+    """The policy to evaluate: a file, or the active one."""
+    if path is not None:
+        return load(path.read_text(), f"file {path.name}")
+    with runtime().session_factory() as session:
+        try:
+            return active_policy(session, fallback_text(runtime().settings.policy_file))
+        except OperationalError:  # no schema yet: nothing was activated
+            return load(fallback_text(runtime().settings.policy_file))
 
 
 def _scorers(examples: list[Any]) -> list[Any]:
@@ -59,4 +78,5 @@ def _text(figures: dict[str, Any]) -> str:
         lines.append(f"automatic {action}: {agreement}")
     lines.append(f"off-topic: {figures['off_topic']}")
     lines.append(f"scorers: {figures['scorers']}")
+    lines.append(f"policy: {figures['policy']}")
     return "\n".join(lines)

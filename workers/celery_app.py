@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -10,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings
 from moderation.db import make_engine, make_session_factory
-from moderation.policy import Thresholds
+from moderation.policy_document import Policy
 from moderation.redis_client import fail_fast
-from moderation.registry import default_scorers, thresholds_from
+from moderation.registry import default_scorers, policy_source
 from moderation.scoring import Scorer
 
 SCORE_TASK = "modq.score_comment"
@@ -37,7 +38,7 @@ class WorkerContext:
     @cached_property
     def scorers(self) -> list[Scorer]:
         """The scorers, built once per process; models load on first use."""
-        return default_scorers(self.settings, self.session_factory, self.redis)
+        return default_scorers(self.settings, self.session_factory, self.redis, self.policy)
 
     @cached_property
     def redis(self) -> Any:
@@ -46,9 +47,9 @@ class WorkerContext:
         return fail_fast(self.settings.redis_url, timeout=0.5)
 
     @cached_property
-    def thresholds(self) -> Thresholds:
-        """The policy's thresholds."""
-        return thresholds_from(self.settings)
+    def policy(self) -> Callable[[], Policy]:
+        """The active policy, re-read as it changes."""
+        return policy_source(self.settings, self.session_factory)
 
 
 class ModqCelery(Celery):

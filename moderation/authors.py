@@ -1,0 +1,81 @@
+"""Authors' history: published and rejected counts, recent decisions, pre-moderation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from moderation import audit
+from moderation.db import utcnow
+from moderation.models import Author, Comment, CommentStatus
+from moderation.policy import AuthorStanding
+
+RECENT = timedelta(days=30)
+COUNTED = {CommentStatus.PUBLISHED: "published", CommentStatus.REJECTED: "rejected"}
+
+
+def standings(session: Session, author_ids: Sequence[str]) -> dict[str, AuthorStanding]:
+    """Each author's standing, from two queries for the whole batch."""
+    ids = sorted(set(author_ids))
+    rows = {
+        a.author_id: a for a in session.scalars(select(Author).where(Author.author_id.in_(ids)))
+    }
+    recent: dict[tuple[str, str], int] = {
+        (author, status): count
+        for author, status, count in session.execute(
+            select(Comment.author_id, Comment.status, func.count())
+            .where(
+                Comment.author_id.in_(ids),
+                Comment.decided_at >= utcnow() - RECENT,
+                Comment.status.in_(list(COUNTED)),
+            )
+            .group_by(Comment.author_id, Comment.status)
+        )
+    }
+    return {
+        author_id: AuthorStanding(
+            published=rows[author_id].published if author_id in rows else 0,
+            rejected=rows[author_id].rejected if author_id in rows else 0,
+            recent_published=recent.get((author_id, CommentStatus.PUBLISHED), 0),
+            recent_rejected=recent.get((author_id, CommentStatus.REJECTED), 0),
+            premoderated=bool(author_id in rows and rows[author_id].premoderated),
+        )
+        for author_id in ids
+    }
+
+
+def count_outcome(session: Session, author_id: str, status: str, change: int = 1) -> None:
+    """Add (or, with change=-1, take back) one final outcome to the author's counts, inside
+    the caller's transaction."""
+    column = COUNTED.get(CommentStatus(status))
+    if column is None:
+        return
+    author = _author(session, author_id)
+    setattr(author, column, max(0, getattr(author, column) + change))
+
+
+def set_premoderated(session: Session, author_id: str, on: bool, actor: str) -> None:
+    """Pre-moderate an author's comments, or stop (committed, audited)."""
+    _author(session, author_id).premoderated = on
+    audit.record(
+        session, actor, "author.premoderated" if on else "author.released", "author", author_id
+    )
+    session.commit()
+
+
+def _author(session: Session, author_id: str) -> Author:
+    author = session.get(Author, author_id)
+    if author is None:
+        author = Author(author_id=author_id, published=0, rejected=0, premoderated=False)
+        session.add(author)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # another worker created the row first
+            author = session.get(Author, author_id, populate_existing=True)
+            assert author is not None
+    return author

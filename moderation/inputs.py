@@ -1,0 +1,72 @@
+"""What the scorers and the policy get to see of each pending comment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from moderation.authors import standings
+from moderation.history import author_contexts
+from moderation.models import Comment, CommentStatus
+from moderation.policy import Context
+from moderation.scoring import AuthorContext, ScoringInput
+
+MAX_THREAD_DEPTH = 50  # a safety bound on walking up a thread
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A pending comment as the scorers see it, and its context for the policy."""
+
+    input: ScoringInput
+    context: Context
+    author_id: str
+
+
+def pending(session: Session, comment_ids: Sequence[str]) -> list[Pending]:
+    """Those of `comment_ids` that are still pending, with what the scorers need."""
+    comments = list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
+            .options(selectinload(Comment.article), selectinload(Comment.parent))
+        )
+    )
+    history = author_contexts(session, comments)
+    standing = standings(session, [c.author_id for c in comments])
+    return [
+        Pending(
+            to_input(c, history[c.id]),
+            Context(c.article.external_id, c.article.section, standing[c.author_id]),
+            c.author_id,
+        )
+        for c in comments
+    ]
+
+
+def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:
+    """The comment with its article, parent text and author context."""
+    return ScoringInput(
+        comment_id=comment.id,
+        text=comment.body,
+        article_title=comment.article.title,
+        article_body=comment.article.body,
+        article_section=comment.article.section,
+        parent_text=comment.parent.body if comment.parent else None,
+        thread_text=thread_opener(comment),
+        author_id=comment.author_id,
+        author=author or AuthorContext(),
+    )
+
+
+def thread_opener(comment: Comment) -> str | None:
+    """The text of the comment that opened a reply's thread, when it is not the parent."""
+    opener, depth = comment.parent, 0
+    while opener is not None and opener.parent is not None and depth < MAX_THREAD_DEPTH:
+        opener, depth = opener.parent, depth + 1
+    if opener is None or opener is comment.parent:
+        return None
+    return opener.body
