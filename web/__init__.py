@@ -67,10 +67,12 @@ def flask_config(settings: Settings) -> dict[str, Any]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, auth, health, review
+    from web import api, auth, health, insight, metrics, review
 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # machine-to-machine JSON, no cookies: CSRF does not apply
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(insight.bp)
+    app.register_blueprint(metrics.bp)

@@ -169,9 +169,23 @@ def up(host: str, port: int) -> None:
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
     from web.eval_cli import evaluate
+    from web.policy_cli import author_cli, calibration, drift, policy_cli
     from web.words_cli import words_cli
 
-    commands = (db_cli, moderator_cli, demo_cli, detoxify_cli, words_cli, evaluate, show_config, up)
+    commands = (
+        db_cli,
+        moderator_cli,
+        demo_cli,
+        detoxify_cli,
+        words_cli,
+        policy_cli,
+        author_cli,
+        evaluate,
+        calibration,
+        drift,
+        show_config,
+        up,
+    )
     for command in commands:
         app.cli.add_command(command)
 

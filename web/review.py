@@ -8,6 +8,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response
 
+from moderation import drift
+from moderation.authors import standings
 from moderation.models import Action, Comment
 from moderation.pipeline import scorer_health
 from moderation.review import AlreadyDecided, decide_as_moderator, queue_size, review_queue
@@ -25,11 +27,13 @@ MAX_NOTE_CHARS = 1000
 def queue() -> str:
     """The oldest comments waiting for a decision, with their context and reasons."""
     comments = review_queue(db(), limit=50)
+    standing = standings(db(), [c.author_id for c in comments])
     return render_template(
         "review/queue.html",
-        cards=[card(c) for c in comments],
+        cards=[card(c) | {"author": standing[c.author_id]} for c in comments],
         total=queue_size(db()),
         problems=scorer_problems(scorer_health(db())),
+        drift=drift.recent_alerts(db()),
     )
 
 

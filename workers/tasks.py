@@ -11,10 +11,18 @@ from celery.signals import worker_ready
 from celery_batches import SimpleRequest
 from sqlalchemy.exc import OperationalError
 
+from moderation import drift
 from moderation.intake import requeue_stale
 from moderation.pipeline import record_health, score_and_decide
 from workers.batching import ScoringBatches
-from workers.celery_app import REQUEUE_TASK, SCORE_TASK, WARM_UP_TASK, ModqCelery, WorkerContext
+from workers.celery_app import (
+    DRIFT_TASK,
+    REQUEUE_TASK,
+    SCORE_TASK,
+    WARM_UP_TASK,
+    ModqCelery,
+    WorkerContext,
+)
 
 log = logging.getLogger(__name__)
 # Retry delays for a batch that met a database error: 5 s, 10 s, 20 s, ... at most 5 minutes,
@@ -72,6 +80,13 @@ def requeue_stale_comments(self: Task[Any, Any]) -> int:
     age = timedelta(seconds=context.settings.requeue_after_seconds)
     with context.session_factory() as session:
         return requeue_stale(session, age, _enqueue_with(self))
+
+
+@shared_task(name=DRIFT_TASK, bind=True, acks_late=True)
+def check_drift(self: Task[Any, Any]) -> int:
+    """Compare the last day's scores with the month before; alerts are stored and logged."""
+    with _context(self).session_factory() as session:
+        return len(drift.check(session))
 
 
 @shared_task(name=WARM_UP_TASK, bind=True)
