@@ -33,6 +33,18 @@ ARTICLE = {
 CLEAN = "Energy cooperation and shipping trade with Athens make sense."
 ABUSIVE = "The foreign minister is a stupid idiot and a pathetic fool."
 OFF_TOPIC = "Does anyone have a recipe for banana bread with walnuts?"
+BURST = [
+    CLEAN,
+    "Shipping lanes in the Aegean matter to both foreign ministers.",
+    "Trade between the two countries has grown for a decade.",
+    "Energy pipelines could make this cooperation last.",
+    "The ministers should publish what they agreed on shipping.",
+    "More trade means more jobs in the ports on both sides.",
+    "Cooperation on energy prices would help households this winter.",
+    "I hope the foreign ministers meet again before the summer.",
+    "Shipping companies will watch these trade talks closely.",
+    "A joint energy plan is overdue, and this meeting is a start.",
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +95,10 @@ def client_for(apps: list[Flask], settings: Settings, article: bool = True) -> F
     return client
 
 
-def submit(client: FlaskClient, body: str) -> str:
+def submit(client: FlaskClient, body: str, author_id: str = "u1") -> str:
     response = client.post(
         "/api/v1/comments",
-        json={"article_id": "a1", "author": {"id": "u1", "name": "Reader"}, "body": body},
+        json={"article_id": "a1", "author": {"id": author_id, "name": "Reader"}, "body": body},
     )
     assert response.status_code == 202, response.get_data(as_text=True)
     return str(response.get_json()["status_url"])
@@ -220,11 +232,13 @@ def test_a_burst_is_scored_in_batches(
 
     settings = dataclasses.replace(e2e_settings, batch_max_comments=4, batch_wait_ms=300)
     client = client_for(apps, settings)
-    urls = [submit(client, f"{CLEAN} Point {n}.") for n in range(10)]  # queued, no worker yet
+    # Ten readers with ten different points, so the repeat, rate and brigading checks stay
+    # out of it; queued before any worker runs.
+    urls = [submit(client, body, author_id=f"burst{n}") for n, body in enumerate(BURST)]
     log = tmp_path / "worker.log"
     with celery_process("worker", settings_env(settings), log, "--concurrency", "1"):
         results = [decided(client, url) for url in urls]
-    assert {r["status"] for r in results} == {"published"}
+    assert {r["status"] for r in results} == {"published"}, results
     sizes = [int(n) for n in re.findall(r"scored (\d+) comments", log.read_text())]
     assert sum(sizes) == 10
     assert max(sizes) == 4, "a burst fills batches up to MODQ_BATCH_MAX_COMMENTS"
