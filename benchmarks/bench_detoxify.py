@@ -152,7 +152,23 @@ def through_worker(
         log.close()
         if os.environ.get("BENCH_SHOW_WORKER_LOG"):
             print((workdir / "worker.log").read_text()[-6000:])
-    return {"worker_end_to_end": rate(len(ids), elapsed), "worker_peak_rss_mb": peak}
+    return {
+        "worker_end_to_end": rate(len(ids), elapsed),
+        "worker_peak_rss_mb": peak,
+        "worker_seconds_by_scorer": _seconds_by_scorer(sessions) | {"wall": round(elapsed, 1)},
+    }
+
+
+def _seconds_by_scorer(sessions: Any) -> dict[str, float]:
+    """Where the worker's time went: each scorer's recorded time summed over the run."""
+    from sqlalchemy import func, select
+
+    from moderation.models import Signal
+
+    query = select(Signal.scorer, func.sum(Signal.duration_ms)).group_by(Signal.scorer)
+    with sessions() as session:
+        rows = session.execute(query).all()
+    return {scorer: round(float(total) / 1000, 1) for scorer, total in rows}
 
 
 def _worker_env(settings: Any) -> dict[str, str]:

@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
-from moderation.config import load_settings
 from moderation.embeddings import load_embedder
 from moderation.evaluation import Example, read_examples, report, score_examples
-from moderation.registry import thresholds_from
+from moderation.policy_document import Policy, load
 
 MAX_FLAGGED = 0.05
 
@@ -116,23 +115,23 @@ def _opener(comment: Any, by_id: dict[str, Any]) -> str:
     return str(comment.comment_id)
 
 
-def scorer_with(embedder: Any, settings: Any) -> Any:
+def scorer_with(embedder: Any) -> Any:
     """A relevance scorer on an already loaded model and a fresh memory store."""
     from moderation.article_vectors import MemoryStore
     from moderation.relevance import RelevanceScorer
 
-    return RelevanceScorer(lambda: embedder, MemoryStore(), settings.relevance_languages)
+    return RelevanceScorer(lambda: embedder, MemoryStore())
 
 
-def measure(name: str, examples: list[Example], settings: Any, embedder: Any) -> dict[str, Any]:
+def measure(name: str, examples: list[Example], policy: Policy, embedder: Any) -> dict[str, Any]:
     """AUC, flagged shares and the threshold keeping real pairs flagged under 5%."""
-    scorer = scorer_with(embedder, settings)
+    scorer = scorer_with(embedder)
     scorer.prepare(
         [(e.article_title, e.article_body) for e in examples],
         [e.parent or e.text for e in examples],
     )
     signals = score_examples(examples, [scorer])
-    figures = report(examples, signals, thresholds_from(settings))
+    figures = report(examples, signals, policy)
     scores = [
         (
             e.labels["on_topic"],
@@ -156,11 +155,9 @@ def measure(name: str, examples: list[Example], settings: Any, embedder: Any) ->
     }
 
 
-def cost_per_comment(
-    examples: list[Example], settings: Any, embedder: Any, count: int = 200
-) -> dict[str, float]:
+def cost_per_comment(examples: list[Example], embedder: Any, count: int = 200) -> dict[str, float]:
     """Milliseconds to score one comment at a time (article vectors already cached)."""
-    scorer = scorer_with(embedder, settings)
+    scorer = scorer_with(embedder)
     sample = examples[:count]
     scorer.prepare([(e.article_title, e.article_body) for e in sample], [])
     times = []
@@ -182,15 +179,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "modq-swap")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    settings = load_settings({}, database_url="sqlite://", var_dir=args.out / "var")
     paths = build_files(args.data, args.out)
     embedder = load_embedder()
+    policy = load()  # the built-in policy: its on_topic.min is the configured threshold
     results: dict[str, Any] = {"files": {k: str(v) for k, v in paths.items()}}
     for name, path in paths.items():
-        results[name] = measure(name, read_examples(path), settings, embedder)
-    results["cost_per_comment"] = cost_per_comment(
-        read_examples(paths["article"]), settings, embedder
-    )
+        results[name] = measure(name, read_examples(path), policy, embedder)
+    results["cost_per_comment"] = cost_per_comment(read_examples(paths["article"]), embedder)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(results, indent=2))
     if args.json:

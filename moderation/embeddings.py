@@ -51,7 +51,9 @@ class Embedder:
     @property
     def dimensions(self) -> int:
         """Length of an embedding."""
-        return int(self.model.get_sentence_embedding_dimension())
+        # sentence-transformers 5 renamed the method; older releases only have the old name.
+        measure = getattr(self.model, "get_embedding_dimension", None)
+        return int(measure() if measure else self.model.get_sentence_embedding_dimension())
 
 
 def bundled_model_path() -> Path:
