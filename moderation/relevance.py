@@ -64,6 +64,11 @@ def lexical(item: ScoringInput) -> tuple[dict[str, float], dict[str, Any]]:
     }
 
 
+def thread_of(item: ScoringInput) -> list[str]:
+    """The texts a reply answers: its parent and the comment that opened its thread."""
+    return [t for t in (item.parent_text, item.thread_text) if t]
+
+
 def has_article(item: ScoringInput) -> bool:
     """False for comments scored against a parent alone (as in `modq eval` reply tests)."""
     return bool(item.article_title.strip() or item.article_body.strip())
@@ -86,8 +91,8 @@ class RelevanceScorer:
 
     @property
     def version(self) -> str:
-        """lexical-2, or semantic-1 with the model's name."""
-        return f"semantic-1/{self._embedder.name}" if self._embedder else "lexical-2"
+        """lexical-2, or semantic-2 with the model's name."""
+        return f"semantic-2/{self._embedder.name}" if self._embedder else "lexical-2"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """One signal per comment."""
@@ -97,17 +102,18 @@ class RelevanceScorer:
                 self._signal(item, *lexical(item), {"method": "lexical", "note": self._problem})
                 for item in inputs
             ]
-        comments = embedder.encode([item.text for item in inputs])
-        signals = [
-            self._semantic(embedder, item, vector)
-            for item, vector in zip(inputs, comments, strict=True)
-        ]
-        self._recent.extend(comments)
+        # One forward pass set for the whole batch: comments, parents and thread openers
+        # together, each distinct text once (replies in a burst often share a parent).
+        texts = list(dict.fromkeys(t for item in inputs for t in (item.text, *thread_of(item))))
+        vectors = dict(zip(texts, embedder.encode(texts), strict=True))
+        signals = [self._semantic(embedder, item, vectors) for item in inputs]
+        self._recent.extend(vectors[item.text] for item in inputs)
         return signals
 
-    def _semantic(self, embedder: Embedder, item: ScoringInput, comment: Any) -> SignalResult:
-        import numpy as np
-
+    def _semantic(
+        self, embedder: Embedder, item: ScoringInput, vectors: dict[str, Any]
+    ) -> SignalResult:
+        comment = vectors[item.text]
         scores, details = lexical(item)
         scores = {f"{k}_lexical": v for k, v in scores.items()}
         details["method"] = "semantic"
@@ -115,9 +121,9 @@ class RelevanceScorer:
             article_score, found = self._against_article(embedder, item, comment)
             scores["article"] = article_score
             details |= found
-        thread = [t for t in (item.parent_text, item.thread_text) if t]
+        thread = thread_of(item)
         if thread:
-            answered = float(np.max(embedder.encode(thread) @ comment))
+            answered = max(float(vectors[t] @ comment) for t in thread)
             recent = [float(r @ comment) for r in self._recent]
             parent_z = _z(answered, recent)
             words = scores.get("parent_lexical", 0.0)

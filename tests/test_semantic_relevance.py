@@ -106,6 +106,14 @@ def test_without_the_model_the_scorer_falls_back_to_words() -> None:
     assert scorer.health().state == "unavailable"
 
 
+def test_the_bundled_model_reads_the_128_tokens_it_was_trained_on(embedder: Any) -> None:
+    opening = " ".join(["pipeline"] * 140)  # more than 128 tokens
+    same_start = embedder.encode([opening, f"{opening} football cricket tennis"])
+    assert float(same_start[0] @ same_start[1]) > 0.9999
+    short = embedder.encode(["pipeline pipeline", "pipeline pipeline football cricket tennis"])
+    assert float(short[0] @ short[1]) < 0.99
+
+
 def test_a_tampered_bundled_model_is_refused(tmp_path: Any) -> None:
     with pytest.raises(EmbeddingUnavailable, match="not a sentence-transformers model folder"):
         load_embedder(str(tmp_path))
