@@ -106,7 +106,9 @@ def language(text: str, candidates: tuple[str, ...] = LANGUAGES) -> tuple[str, f
         return "unknown", 0.0
     votes = {lang: 0 for lang in candidates}
     for word in found:
-        frequencies = {lang: zipf_frequency(word, lang) for lang in candidates}
+        # The small lists (the ~30k commonest words of each language) decide as well as the
+        # full ones for a vote of common words, in 24 MB instead of 250 MB per worker.
+        frequencies = {lang: zipf_frequency(word, lang, wordlist="small") for lang in candidates}
         best = max(frequencies, key=frequencies.__getitem__)
         if frequencies[best] > 0:
             votes[best] += 1

@@ -1,6 +1,13 @@
 """What `celery -A workers.app worker|beat` imports: the app, built from the environment."""
 
-from moderation.config import load_settings
+import os
+
+# oneDNN caches a kernel per input shape, and comment lengths give it endless shapes: with the
+# cache on, a scoring worker's memory grew by ~100 MB per 128 comments (benchmarks, README
+# "Measurements"); off, it stays flat at the same speed. Set before torch is first used.
+os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
+
+from moderation.config import load_settings  # after the environment is set
 from moderation.logs import configure_logging
 from workers.celery_app import create_celery
 
