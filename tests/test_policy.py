@@ -10,17 +10,10 @@ from moderation.models import Action
 from moderation.policy import AuthorStanding, Context, decide
 from moderation.policy_document import load
 from moderation.scoring import SignalResult, SignalState
+from tests.detoxify_checkpoint import UNBIASED_LABELS
 
 POLICY = load()  # the built-in policy
-LABELS = (
-    "toxicity",
-    "severe_toxicity",
-    "obscene",
-    "identity_attack",
-    "insult",
-    "threat",
-    "sexual_explicit",
-)
+LABELS = tuple(UNBIASED_LABELS)  # the default variant's labels
 
 
 def ok(scorer: str, scores: dict[str, float], **details: Any) -> SignalResult:
