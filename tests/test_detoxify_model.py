@@ -6,7 +6,12 @@ import pytest
 from detoxify import Detoxify
 
 from moderation.detoxify_inference import predict
-from moderation.detoxify_model import DetoxifyOptions, ModelUnavailable, load_detoxify
+from moderation.detoxify_model import (
+    DetoxifyOptions,
+    ModelUnavailable,
+    load_detoxify,
+    quantize_dynamic_int8,
+)
 from tests.detoxify_checkpoint import ARCHITECTURES, UNBIASED_LABELS, VARIANT_LABELS, TinyDetoxify
 
 
@@ -56,6 +61,14 @@ def test_int8_quantisation_keeps_the_verdicts(tiny_detoxify: TinyDetoxify) -> No
     )
     for a, b in zip(full, quantised, strict=True):
         assert a.scores["toxicity"] == pytest.approx(b.scores["toxicity"], abs=0.05)
+
+
+def test_int8_quantisation_replaces_the_layers_in_place(tiny_detoxify: TinyDetoxify) -> None:
+    import torch
+
+    model = load_detoxify(local(tiny_detoxify)).model
+    assert quantize_dynamic_int8(model) is model  # no second fp32 copy at load time
+    assert not any(type(layer) is torch.nn.Linear for layer in model.modules())
 
 
 def test_quantisation_is_refused_off_the_cpu(tiny_detoxify: TinyDetoxify) -> None:
