@@ -155,8 +155,13 @@ class _Reader:
 
     def merge(self, base: Any, site: Any, path: str) -> Any:
         """`site` over `base`; unknown keys are errors (labels and terms may add keys)."""
-        if not isinstance(base, dict) or not isinstance(site, dict):
+        if not isinstance(base, dict):
             return site
+        if site is None:  # an empty section (`links:`) changes nothing
+            return base
+        if not isinstance(site, dict):
+            self.errors.append(f"{path.rstrip('.')}: must be a section of keys, not {site!r}")
+            return base
         merged = dict(base)
         for key, value in site.items():
             if key not in base and path not in ("labels.", "identity_guard.terms."):

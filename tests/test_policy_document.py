@@ -42,6 +42,8 @@ def test_a_site_document_changes_only_what_it_states() -> None:
         ("failure: {detoxify: maybe}", "failure.detoxify: must be one of open, closed"),
         ("trust: {skip_review: yes please}", "trust.skip_review: must be true or false"),
         ("activity: {per_hour_above: 2.5}", "activity.per_hour_above: must be a whole number"),
+        ("links: 5", "links: must be a section of keys, not 5"),
+        ("identity_guard: {terms: [islam]}", "identity_guard.terms: must be a section of keys"),
         ("[1, 2]", "the document must be a mapping"),
         ("labels: {insult: [", "not valid YAML"),
     ],
