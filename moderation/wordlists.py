@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import audit
@@ -51,35 +51,32 @@ def list_words(session: Session) -> list[WordListEntry]:
 
 def current_matcher(session: Session) -> WordMatcher:
     """A matcher for the list as it is now."""
-    return WordMatcher(WatchedWord(e.pattern, e.action) for e in list_words(session))
+    return WordMatcher(_entries(session))
 
 
-def list_version(session: Session) -> tuple[int, int]:
-    """Changes whenever an entry is added or removed: (count, highest id)."""
-    count, highest = session.execute(
-        select(func.count(WordListEntry.id), func.max(WordListEntry.id))
-    ).one()
-    return int(count), int(highest or 0)
+def _entries(session: Session) -> tuple[WatchedWord, ...]:
+    return tuple(WatchedWord(e.pattern, e.action) for e in list_words(session))
 
 
 class StoredMatcher:
     """The database's list as a matcher, rebuilt when the list changes (checked at most every
-    RELOAD_SECONDS)."""
+    RELOAD_SECONDS). The whole list is compared, not a count or an id: SQLite reuses the id of
+    a deleted newest row, so those could stay the same while an entry changed."""
 
     def __init__(
         self, sessions: sessionmaker[Session], clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.sessions, self.clock = sessions, clock
         self._lock = threading.Lock()
-        self._matcher, self._version, self._checked = WordMatcher([]), (-1, -1), -1e9
+        self._matcher, self._checked = WordMatcher([]), -1e9
 
     def __call__(self) -> WordMatcher:
         with self._lock:
             if self.clock() - self._checked >= RELOAD_SECONDS:
                 with self.sessions() as session:
-                    version = list_version(session)
-                    if version != self._version:
-                        self._matcher, self._version = current_matcher(session), version
+                    entries = _entries(session)
+                if entries != tuple(self._matcher.words):
+                    self._matcher = WordMatcher(entries)
                 self._checked = self.clock()
             return self._matcher
 

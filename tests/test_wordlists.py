@@ -51,6 +51,11 @@ def test_workers_see_changes_after_the_reload_interval(
     assert signal.details["matches"] == [
         {"pattern": "idiot", "action": "reject", "start": 4, "end": 9, "text": "1d10t"}
     ]
+    # Replace the newest entry: on SQLite the new row takes the old one's id.
+    remove_word(session, "idiot", "cli")
+    add_word(session, "you", "review", "cli")
+    now[0] = 2 * RELOAD_SECONDS
+    assert scorer.score_batch([item])[0].scores == {"reject": 0.0, "review": 1.0, "flag": 0.0}
 
 
 def test_the_cli_manages_and_tests_the_list(app: Flask) -> None:
