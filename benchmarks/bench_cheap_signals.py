@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
+from moderation.evaluation import roc_auc
 from moderation.lexical import load_model
 from moderation.text import words
 from moderation.wordmatch import WatchedWord, WordMatcher
@@ -91,14 +92,9 @@ def percentiles(work: Callable[[str], object], texts: Sequence[str]) -> dict[str
     }
 
 
-def auc(model: Any, labelled: list[tuple[str, int]]) -> float:
+def auc(model: Any, labelled: list[tuple[str, int]]) -> float | None:
     """ROC AUC of the lexical probability against the labels."""
-    from sklearn.metrics import roc_auc_score
-
-    return round(
-        float(roc_auc_score([y for _, y in labelled], [model.probability(t) for t, _ in labelled])),
-        4,
-    )
+    return roc_auc([y for _, y in labelled], [model.probability(t) for t, _ in labelled])
 
 
 def main() -> None:

@@ -171,18 +171,8 @@ def _share(values: Iterable[bool]) -> float | None:
 
 def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float | None:
     """Area under the ROC curve (ties counted half), or None without both classes."""
-    positives = [s for y, s in zip(labels, scores, strict=True) if y]
-    negatives = [s for y, s in zip(labels, scores, strict=True) if not y]
-    if not positives or not negatives:
+    if len(set(labels)) < 2:
         return None
-    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives])
-    rank_sum, position = 0.0, 0
-    while position < len(ranked):  # average ranks over ties
-        end = position
-        while end < len(ranked) and ranked[end][0] == ranked[position][0]:
-            end += 1
-        mean_rank = (position + end + 1) / 2
-        rank_sum += mean_rank * sum(label for _, label in ranked[position:end])
-        position = end
-    n_pos, n_neg = len(positives), len(negatives)
-    return round((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), 4)
+    from sklearn.metrics import roc_auc_score  # scikit-learn comes with alt-profanity-check
+
+    return round(float(roc_auc_score(list(labels), list(scores))), 4)
