@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from moderation.authors import standings
 from moderation.history import author_contexts
 from moderation.models import Comment, CommentStatus
-from moderation.policy import Context
+from moderation.policy import AuthorStanding, Context
 from moderation.scoring import AuthorContext, ScoringInput
 
 MAX_THREAD_DEPTH = 50  # a safety bound on walking up a thread
@@ -40,11 +40,16 @@ def pending(session: Session, comment_ids: Sequence[str]) -> list[Pending]:
     return [
         Pending(
             to_input(c, history[c.id]),
-            Context(c.article.external_id, c.article.section, standing[c.author_id]),
+            policy_context(c, standing[c.author_id]),
             c.author_id,
         )
         for c in comments
     ]
+
+
+def policy_context(comment: Comment, standing: AuthorStanding) -> Context:
+    """Where the comment was posted and its author's standing, as the policy sees them."""
+    return Context(comment.article.external_id, comment.article.section, standing)
 
 
 def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:

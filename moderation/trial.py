@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation.authors import standings
+from moderation.inputs import policy_context
 from moderation.models import Comment, Decision, Signal
-from moderation.policy import Context, decide
+from moderation.policy import Verdict, decide
 from moderation.policy_document import Policy
 from moderation.scoring import SignalResult, SignalState
 
@@ -65,9 +66,7 @@ def run(
         standing = standings(session, [d.comment.author_id for d in page])
         for decision in page:
             comment = decision.comment
-            context = Context(
-                comment.article.external_id, comment.article.section, standing[comment.author_id]
-            )
+            context = policy_context(comment, standing[comment.author_id])
             _compare(report, decision, decide(stored_signals(comment.signals), policy, context))
         progress(len(page))
     return report
@@ -105,7 +104,7 @@ def stored_signals(rows: Sequence[Signal]) -> dict[str, SignalResult]:
     }
 
 
-def _compare(report: TrialReport, stored: Decision, verdict: Any) -> None:
+def _compare(report: TrialReport, stored: Decision, verdict: Verdict) -> None:
     report.compared += 1
     before, after = str(stored.action), verdict.action.value
     if before == after:
