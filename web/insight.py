@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from moderation import authors, calibration, drift, spotchecks
+from moderation import audit, authors, calibration, drift, spotchecks
 from moderation.policies import active_policy, fallback_text
 from web.auth import login_required
 from web.review import card
@@ -47,8 +47,7 @@ def check(comment_id: str) -> Response:
 def premoderate(author_id: str) -> Response:
     """Pre-moderate an author (on=1) or stop (on=0)."""
     on = request.form.get("on") == "1"
-    actor = f"moderator:{g.moderator.username}"
-    authors.set_premoderated(db(), author_id, on, actor)
+    authors.set_premoderated(db(), author_id, on, audit.moderator_actor(g.moderator.username))
     flash(f"{'Pre-moderating' if on else 'No longer pre-moderating'} {author_id}.", "info")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("review.queue"))
 
