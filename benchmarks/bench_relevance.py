@@ -34,7 +34,13 @@ from typing import Any
 
 from benchmarks import datasets
 from moderation.embeddings import load_embedder
-from moderation.evaluation import Example, read_examples, report, score_examples
+from moderation.evaluation import (
+    Example,
+    prepare_relevance,
+    read_examples,
+    report,
+    score_examples,
+)
 from moderation.policy_document import Policy, load
 
 MAX_FLAGGED = 0.05
@@ -126,10 +132,7 @@ def scorer_with(embedder: Any) -> Any:
 def measure(name: str, examples: list[Example], policy: Policy, embedder: Any) -> dict[str, Any]:
     """AUC, flagged shares and the threshold keeping real pairs flagged under 5%."""
     scorer = scorer_with(embedder)
-    scorer.prepare(
-        [(e.article_title, e.article_body) for e in examples],
-        [e.parent or e.text for e in examples],
-    )
+    prepare_relevance(scorer, examples)
     signals = score_examples(examples, [scorer])
     figures = report(examples, signals, policy)
     scores = [

@@ -17,6 +17,7 @@ from typing import Any
 from moderation.models import Action
 from moderation.policy import Verdict, decide
 from moderation.policy_document import Policy
+from moderation.relevance import RelevanceScorer
 from moderation.scoring import Scorer, ScoringInput, SignalResult, run_scorers
 
 BATCH = 64
@@ -80,6 +81,15 @@ def _example(line: str, number: int) -> Example:
         )
     except (ValueError, AttributeError) as exc:
         raise ExampleError(f"line {number}: {exc}") from None
+
+
+def prepare_relevance(scorer: RelevanceScorer, examples: Sequence[Example]) -> None:
+    """Embed the examples' articles and remember their comments (or the parents replies
+    answer) before scoring, so the first examples are judged against a background too."""
+    scorer.prepare(
+        [(e.article_title, e.article_body) for e in examples],
+        [e.parent or e.text for e in examples],
+    )
 
 
 def score_examples(

@@ -11,8 +11,14 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
-from moderation.evaluation import ExampleError, read_examples, report, score_examples
-from moderation.policies import active_policy, fallback_text
+from moderation.evaluation import (
+    ExampleError,
+    prepare_relevance,
+    read_examples,
+    report,
+    score_examples,
+)
+from moderation.policies import fallback_text
 from moderation.policy_document import Policy, PolicyError, load
 from web.runtime import runtime
 
@@ -48,7 +54,7 @@ def _policy(path: Path | None) -> Policy:
         return load(path.read_text(), f"file {path.name}")
     with runtime().session_factory() as session:
         try:
-            return active_policy(session, fallback_text(runtime().settings.policy_file))
+            return runtime().policy(session)
         except OperationalError:  # no schema yet: nothing was activated
             return load(fallback_text(runtime().settings.policy_file))
 
@@ -58,11 +64,7 @@ def _scorers(examples: list[Any]) -> list[Any]:
     from moderation.registry import offline_scorers
 
     scorers = offline_scorers(runtime().settings, runtime().session_factory)
-    relevance = next(s for s in scorers if s.name == "relevance")
-    relevance.prepare(
-        [(e.article_title, e.article_body) for e in examples],
-        [e.parent or e.text for e in examples],
-    )
+    prepare_relevance(next(s for s in scorers if s.name == "relevance"), examples)
     return scorers
 
 

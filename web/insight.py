@@ -8,7 +8,6 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from moderation import audit, authors, calibration, drift, spotchecks
-from moderation.policies import active_policy, fallback_text
 from web.auth import login_required
 from web.review import card
 from web.runtime import db, runtime
@@ -60,7 +59,7 @@ def _same_site(target: str | None) -> bool:
 @login_required
 def stats() -> str:
     """Calibration of each label's bands, and drift alerts."""
-    policy = active_policy(db(), fallback_text(runtime().settings.policy_file))
+    policy = runtime().policy(db())
     report = calibration.report(calibration.cases(db(), 30), policy)
     return render_template(
         "review/stats.html",

@@ -115,9 +115,7 @@ def calibration(days: int, target_error: float, as_json: bool) -> None:
     from moderation import calibration as calibrate
 
     with runtime().session_factory() as session:
-        policy = policies.active_policy(
-            session, policies.fallback_text(runtime().settings.policy_file)
-        )
+        policy = runtime().policy(session)
         report = calibrate.report(calibrate.cases(session, days), policy, target_error)
     if as_json:
         click.echo(json.dumps(report, indent=2))

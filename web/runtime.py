@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings
 from moderation.intake import Enqueue
+from moderation.policies import active_policy, fallback_text
+from moderation.policy_document import Policy
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,10 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     enqueue: Enqueue
+
+    def policy(self, session: Session) -> Policy:
+        """The active policy, or MODQ_POLICY_FILE (else the built-in one) while none is."""
+        return active_policy(session, fallback_text(self.settings.policy_file))
 
 
 def runtime() -> Runtime:
