@@ -134,8 +134,9 @@ def _why(signal: SignalResult | None) -> str:
     return signal.error or signal.state.value
 
 
-def _ok(signal: SignalResult | None) -> bool:
-    return signal is not None and signal.ok
+def _usable(signal: SignalResult | None) -> SignalResult | None:
+    """The signal when its scores can be trusted, else None."""
+    return signal if signal is not None and signal.ok else None
 
 
 def abuse_reasons(
@@ -143,14 +144,14 @@ def abuse_reasons(
 ) -> list[Reason]:
     """Reject at or above a label's reject line, review in its band; a rejection that the
     identity guard's swapped texts do not confirm becomes a review."""
-    if not _ok(signal):
+    signal, swapped = _usable(signal), _usable(swapped)
+    if signal is None:
         return []
-    assert signal is not None
     reasons = []
     for label, score in sorted(signal.scores.items(), key=lambda kv: -kv[1]):
         band, code = policy.band(label), LABEL_CODES.get(label, label)
         if score >= band.reject_above:
-            after_swap = swapped.scores.get(label) if _ok(swapped) and swapped else None
+            after_swap = swapped.scores.get(label) if swapped else None
             if after_swap is not None and after_swap < band.reject_above:
                 reasons.append(
                     Reason(
@@ -184,7 +185,8 @@ def abuse_reasons(
 def lexical_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
     """Review when the embedded lexical model is very sure (never reject on it alone)."""
     line = policy.lexical_review_above
-    if not _ok(signal) or signal is None or line is None:
+    signal = _usable(signal)
+    if signal is None or line is None:
         return []
     score = signal.scores.get("profanity", 0.0)
     if score < line:
@@ -195,7 +197,8 @@ def lexical_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]
 def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
     """Review when the comment is confidently unrelated to what it answers, or written in a
     language the check cannot read (low-confidence calls never count as off-topic)."""
-    if not _ok(signal) or signal is None:
+    signal = _usable(signal)
+    if signal is None:
         return []
     rules, spoken = policy.on_topic, signal.details.get("language", "unknown")
     if "*" not in rules.languages and spoken not in (*rules.languages, "unknown"):
@@ -225,7 +228,8 @@ def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reaso
 
 def word_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
     """What the word list's matches call for, as the policy maps their actions."""
-    if not _ok(signal) or signal is None:
+    signal = _usable(signal)
+    if signal is None:
         return []
     reasons = []
     for listed_action, code in (
@@ -252,7 +256,8 @@ def word_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
 
 def link_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
     """Denied domains, too many links, or link pre-moderation."""
-    if not _ok(signal) or signal is None:
+    signal = _usable(signal)
+    if signal is None:
         return []
     rules = policy.links
     domains = [d for d in signal.details.get("domains", []) if not listed(d, rules.allow)]
@@ -278,7 +283,8 @@ def activity_reasons(
 ) -> list[Reason]:
     """Repeats, posting rate and copies by other authors."""
     rules, reasons = policy.activity, []
-    if _ok(activity) and activity is not None:
+    activity, brigading = _usable(activity), _usable(brigading)
+    if activity is not None:
         scores = activity.scores
         if rules.repeat_above is not None and scores.get("repeat", 0.0) >= rules.repeat_above:
             reasons.append(
@@ -299,7 +305,7 @@ def activity_reasons(
                     )
                 )
     others, limit = (
-        (brigading.scores.get("other_authors", 0.0) if _ok(brigading) and brigading else 0.0),
+        (brigading.scores.get("other_authors", 0.0) if brigading else 0.0),
         policy.brigading_other_authors,
     )
     if limit is not None and others >= limit:
