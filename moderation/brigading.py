@@ -152,12 +152,12 @@ class BrigadingScorer:
                 {"other_authors": 0.0},
                 {"skipped": f"fewer than {MIN_WORDS} words"},
             )
-        similar = [
-            m.split("|", 1)
-            for m in candidates
-            if m.split("|", 1)[0] in known and similarity(sig, known[m.split("|", 1)[0]]) >= SIMILAR
+        members = (m.split("|", 1) for m in candidates)  # comment id | author id
+        others = [
+            (c, a)
+            for c, a in members
+            if a != item.author_id and c in known and similarity(sig, known[c]) >= SIMILAR
         ]
-        others = [(c, a) for c, a in similar if a != item.author_id]
         return SignalResult(
             self.name,
             self.version,
