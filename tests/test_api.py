@@ -53,6 +53,27 @@ def test_post_comment_answers_202_with_a_status_url_and_queues_it(
     assert (status["status"], status["reasons"], status["article_id"]) == ("pending", [], "a1")
 
 
+def test_the_readers_address_is_kept_only_as_a_keyed_hash_and_only_when_given(
+    app: Flask, client: FlaskClient, article: str
+) -> None:
+    relayed = client.post("/api/v1/comments", json=comment(client_ip="203.0.113.9"))
+    direct = client.post(
+        "/api/v1/comments",
+        json=comment(body="Other words."),
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    with app.extensions["modq"].session_factory() as session:
+        hashed = session.get(Comment, relayed.get_json()["id"]).client_ip_hash
+        unset = session.get(Comment, direct.get_json()["id"]).client_ip_hash
+    assert hashed and "203.0.113.9" not in hashed
+    assert unset is None, "the caller's own address (the site's server) is not the reader's"
+    bad = client.post("/api/v1/comments", json=comment(client_ip="not-an-address"))
+    assert (bad.status_code, bad.get_json()["fields"]) == (
+        422,
+        {"client_ip": "must be an IPv4 or IPv6 address"},
+    )
+
+
 def test_a_retry_with_the_same_idempotency_key_returns_the_same_comment(
     app: Flask, client: FlaskClient, article: str
 ) -> None:
