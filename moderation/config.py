@@ -127,6 +127,15 @@ class Settings:
         default=False,
         metadata=_meta("Send session cookies over HTTPS only (turn on behind TLS)."),
     )
+    reader_address: str = field(
+        default="field",
+        metadata=_meta(
+            "Where a comment's reader address comes from: `field` (the client_ip the site "
+            "sends, for sites that relay comments from their server) or `connection` (for "
+            "readers' browsers posting directly; see MODQ_TRUSTED_PROXIES).",
+            choices=("field", "connection"),
+        ),
+    )
     trusted_proxies: int = field(
         default=0,
         metadata=_meta(

@@ -1,5 +1,6 @@
 """The intake API over HTTP: status codes, bodies and every kind of bad input."""
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -67,6 +68,18 @@ def test_the_readers_address_is_kept_only_as_a_keyed_hash_and_only_when_given(
         unset = session.get(Comment, direct.get_json()["id"]).client_ip_hash
     assert hashed and "203.0.113.9" not in hashed
     assert unset is None, "the caller's own address (the site's server) is not the reader's"
+    app.extensions["modq"] = dataclasses.replace(
+        app.extensions["modq"],
+        settings=dataclasses.replace(app.extensions["modq"].settings, reader_address="connection"),
+    )
+    browser = client.post(
+        "/api/v1/comments",
+        json=comment(body="Third words.", client_ip="198.51.100.1"),
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    with app.extensions["modq"].session_factory() as session:
+        from_connection = session.get(Comment, browser.get_json()["id"]).client_ip_hash
+    assert from_connection == hashed, "in connection mode the request's address counts"
     bad = client.post("/api/v1/comments", json=comment(client_ip="not-an-address"))
     assert (bad.status_code, bad.get_json()["fields"]) == (
         422,

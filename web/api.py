@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 from typing import Any
@@ -70,10 +71,13 @@ def get_article(article_id: str) -> Response:
 @bp.post("/comments")
 def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int]:
     """Accept a comment for moderation: stored now, scored in the background."""
-    # The reader's address comes only from `client_ip`: the caller's own address is usually
-    # the site's server (or a proxy), shared by every reader, and would trip the per-address
-    # rate rule for all of them.
-    submission = parse_comment(json_body(), runtime().settings.max_comment_chars)
+    settings = runtime().settings
+    submission = parse_comment(json_body(), settings.max_comment_chars)
+    # A site relaying comments from its server is one address for every reader, so by default
+    # only the client_ip it sends counts; when browsers post directly, the connection does
+    # (and a client_ip they send is ignored: a reader could pick any).
+    if settings.reader_address == "connection":
+        submission = dataclasses.replace(submission, client_ip=request.remote_addr)
     key = _idempotency_key()
     try:
         comment, created = submit_comment(
