@@ -7,27 +7,15 @@ to the real vocabulary size, so texts split into about as many tokens as with th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-# Detoxify's released architectures, as in its checkpoints' config.arch.args.
-SHAPES = {
-    "original": ("BertForSequenceClassification", "BertTokenizer", "bert-base-uncased", 6),
-    "unbiased": ("RobertaForSequenceClassification", "RobertaTokenizer", "roberta-base", 16),
-}
-LABELS = {
-    "original": ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"],
-    "unbiased": [
-        "toxicity",
-        "severe_toxicity",
-        "obscene",
-        "identity_attack",
-        "insult",
-        "threat",
-        "sexual_explicit",
-    ],
-}
+from tests.detoxify_checkpoint import (
+    ARCHITECTURES,
+    save_checkpoints,
+    write_byte_bpe,
+    write_wordpiece,
+)
 
 
 @dataclass(frozen=True)
@@ -44,13 +32,14 @@ def build(folder: Path, variant: str, texts: list[str]) -> RandomModel:
     import torch
     import transformers
 
-    model_name, tokenizer_name, hub_name, outputs = SHAPES[variant]
-    hf_config = folder / hub_name
+    arch = ARCHITECTURES[variant]
+    outputs = len(arch.classes) + arch.extra_outputs
+    hf_config = folder / arch.hub_model
     hf_config.mkdir(parents=True, exist_ok=True)
     if variant == "original":
         config = transformers.BertConfig(num_labels=outputs)  # the defaults are bert-base
-        _wordpiece(hf_config, texts, config.vocab_size)
-    else:
+        write_wordpiece(hf_config, texts, config.vocab_size)
+    elif variant == "unbiased":
         config = transformers.RobertaConfig(
             vocab_size=50265,
             max_position_embeddings=514,
@@ -60,44 +49,12 @@ def build(folder: Path, variant: str, texts: list[str]) -> RandomModel:
             eos_token_id=2,
             num_labels=outputs,
         )
-        _byte_bpe(hf_config, texts, config.vocab_size)
+        write_byte_bpe(hf_config, texts, config.vocab_size)
+    else:
+        raise ValueError(f"no full-size random model for {variant!r}: original or unbiased")
     config.save_pretrained(hf_config)
     torch.manual_seed(0)
-    model = getattr(transformers, model_name)(config).eval()
-    args = {
-        "model_type": hub_name,
-        "model_name": model_name,
-        "tokenizer_name": tokenizer_name,
-        "num_classes": outputs,
-    }
-    checkpoint = {
-        "config": {"arch": {"args": args}, "dataset": {"args": {"classes": LABELS[variant]}}},
-        "state_dict": model.state_dict(),
-    }
+    model = getattr(transformers, arch.model_class)(config).eval()
     released, local = folder / f"{variant}-random.ckpt", folder / f"{variant}-random-local.ckpt"
-    torch.save(checkpoint, released)
-    checkpoint["config"]["arch"]["args"]["model_type"] = str(hf_config)
-    torch.save(checkpoint, local)
+    save_checkpoints(model, arch, hf_config, released, local)
     return RandomModel(released, hf_config, local)
-
-
-def _wordpiece(folder: Path, texts: list[str], size: int) -> None:
-    from tokenizers import BertWordPieceTokenizer
-
-    tokenizer = BertWordPieceTokenizer(lowercase=True)
-    tokenizer.train_from_iterator(texts, vocab_size=size)
-    tokenizer.save_model(str(folder))
-    (folder / "tokenizer_config.json").write_text(
-        json.dumps({"model_max_length": 512, "do_lower_case": True})
-    )
-
-
-def _byte_bpe(folder: Path, texts: list[str], size: int) -> None:
-    from tokenizers import ByteLevelBPETokenizer
-
-    tokenizer = ByteLevelBPETokenizer()
-    tokenizer.train_from_iterator(
-        texts, vocab_size=size, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    )
-    tokenizer.save_model(str(folder))
-    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 512}))

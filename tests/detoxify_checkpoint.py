@@ -188,25 +188,32 @@ def build(folder: Path, variant: str = "unbiased", train: bool = True) -> TinyDe
     model = getattr(transformers, arch.model_class)(config)
     if train:
         model = _train(model, hf_config, arch)
+    hub_layout, local_layout = folder / "hub_layout.ckpt", folder / "local_layout.ckpt"
+    save_checkpoints(model, arch, hf_config, hub_layout, local_layout)
+    return TinyDetoxify(hub_layout, local_layout, hf_config)
+
+
+def save_checkpoints(
+    model: Any, arch: Architecture, hf_config: Path, hub_layout: Path, local_layout: Path
+) -> None:
+    """Save `model` in the layout of Detoxify's released checkpoints (`config.arch.args`,
+    `config.dataset.args.classes`, `state_dict`) twice: with the hub model name as model_type,
+    as released, and with the local config folder, which Detoxify's own loader reads offline."""
+    import torch
+
+    args = {
+        "model_type": arch.hub_model,
+        "model_name": arch.model_class,
+        "tokenizer_name": arch.tokenizer_class,
+        "num_classes": model.config.num_labels,
+    }
     checkpoint = {
-        "config": {
-            "arch": {
-                "args": {
-                    "model_type": arch.hub_model,
-                    "model_name": arch.model_class,
-                    "tokenizer_name": arch.tokenizer_class,
-                    "num_classes": config.num_labels,
-                }
-            },
-            "dataset": {"args": {"classes": arch.classes}},
-        },
+        "config": {"arch": {"args": args}, "dataset": {"args": {"classes": arch.classes}}},
         "state_dict": model.state_dict(),
     }
-    hub_layout, local_layout = folder / "hub_layout.ckpt", folder / "local_layout.ckpt"
     torch.save(checkpoint, hub_layout)
-    checkpoint["config"]["arch"]["args"]["model_type"] = str(hf_config)
+    args["model_type"] = str(hf_config)
     torch.save(checkpoint, local_layout)
-    return TinyDetoxify(hub_layout, local_layout, hf_config)
 
 
 def _config(arch: Architecture, vocab_size: int) -> Any:
@@ -251,14 +258,15 @@ def _corpus() -> list[str]:
     return sentences(400, True, seed=1) + sentences(400, False, seed=2)
 
 
-def _write_bpe(folder: Path) -> int:
+def write_byte_bpe(folder: Path, texts: list[str], vocab_size: int, min_frequency: int = 2) -> int:
+    """A byte-level BPE tokenizer (RoBERTa's kind) trained on `texts`; its vocabulary size."""
     from tokenizers import ByteLevelBPETokenizer
 
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(
-        _corpus() * 3,
-        vocab_size=2000,
-        min_frequency=1,
+        texts,
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
         special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
     )
     bpe.save_model(str(folder))
@@ -266,16 +274,25 @@ def _write_bpe(folder: Path) -> int:
     return int(bpe.get_vocab_size())
 
 
-def _write_wordpiece(folder: Path) -> int:
+def write_wordpiece(folder: Path, texts: list[str], vocab_size: int) -> int:
+    """A lower-casing WordPiece tokenizer (BERT's kind) trained on `texts`; its vocabulary size."""
     from tokenizers import BertWordPieceTokenizer
 
     wordpiece = BertWordPieceTokenizer(lowercase=True)
-    wordpiece.train_from_iterator(_corpus(), vocab_size=1000)
+    wordpiece.train_from_iterator(texts, vocab_size=vocab_size)
     wordpiece.save_model(str(folder))
     (folder / "tokenizer_config.json").write_text(
         json.dumps({"model_max_length": 512, "do_lower_case": True})
     )
     return int(wordpiece.get_vocab_size())
+
+
+def _write_bpe(folder: Path) -> int:
+    return write_byte_bpe(folder, _corpus() * 3, 2000, min_frequency=1)
+
+
+def _write_wordpiece(folder: Path) -> int:
+    return write_wordpiece(folder, _corpus(), 1000)
 
 
 def _write_sentencepiece(file_name: str, model_type: str, **pieces: Any) -> Any:
