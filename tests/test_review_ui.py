@@ -214,33 +214,31 @@ def test_the_banner_says_when_no_worker_reported(client: FlaskClient, moderator:
     assert "No worker has reported its scorers yet" in html
 
 
-def test_highlights_are_escaped_too(app: Flask, client: FlaskClient, moderator: Moderator) -> None:
+def add_signal(
+    app: Flask, comment_id: str, scorer: str, scores: dict[str, float], details: dict[str, Any]
+) -> None:
+    """Store one signal of `scorer` for a comment, as a worker would."""
     from moderation.models import Signal
 
-    body = "<b>you idiot</b> <script>x()</script>"
-    comment_id = queued_comment(app, client, body)
     with app.extensions["modq"].session_factory() as session:
         session.add(
             Signal(
                 comment_id=comment_id,
-                scorer="words",
+                scorer=scorer,
                 version="v",
                 state="ok",
-                scores={"reject": 1.0},
-                details={
-                    "matches": [
-                        {
-                            "pattern": "idiot",
-                            "action": "reject",
-                            "start": 7,
-                            "end": 12,
-                            "text": "idiot",
-                        }
-                    ]
-                },
+                scores=scores,
+                details=details,
             )
         )
         session.commit()
+
+
+def test_highlights_are_escaped_too(app: Flask, client: FlaskClient, moderator: Moderator) -> None:
+    body = "<b>you idiot</b> <script>x()</script>"
+    comment_id = queued_comment(app, client, body)
+    match = {"pattern": "idiot", "action": "reject", "start": 7, "end": 12, "text": "idiot"}
+    add_signal(app, comment_id, "words", {"reject": 1.0}, {"matches": [match]})
     log_in(client)
     html = client.get("/review/").get_data(as_text=True)
     assert (
@@ -253,21 +251,10 @@ def test_highlights_are_escaped_too(app: Flask, client: FlaskClient, moderator: 
 def test_the_card_shows_the_closest_article_passage(
     app: Flask, client: FlaskClient, moderator: Moderator
 ) -> None:
-    from moderation.models import Signal
-
     comment_id = queued_comment(app, client, "A comment.")
-    with app.extensions["modq"].session_factory() as session:
-        session.add(
-            Signal(
-                comment_id=comment_id,
-                scorer="relevance",
-                version="v",
-                state="ok",
-                scores={"on_topic": 0.1},
-                details={"best_passage": "Energy <talks> resumed."},
-            )
-        )
-        session.commit()
+    add_signal(
+        app, comment_id, "relevance", {"on_topic": 0.1}, {"best_passage": "Energy <talks> resumed."}
+    )
     log_in(client)
     html = client.get("/review/").get_data(as_text=True)
     assert "Closest passage of the article:</span> Energy &lt;talks&gt; resumed." in html
