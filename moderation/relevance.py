@@ -14,8 +14,10 @@ whole score when the embedding model cannot be loaded.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from moderation.article_vectors import VectorStore
@@ -36,7 +38,7 @@ RECENT_COMMENTS = 500  # comments a worker remembers to judge how specific a rep
 PASSAGE_SHOWN = 300
 
 
-def overlap(comment: dict[str, float], reference: set[str]) -> float:
+def overlap(comment: dict[str, float], reference: AbstractSet[str]) -> float:
     """Share of the comment's term weight that falls on terms the reference also uses."""
     total = sum(comment.values())
     if not total:
@@ -47,10 +49,11 @@ def overlap(comment: dict[str, float], reference: set[str]) -> float:
 def lexical(item: ScoringInput) -> tuple[dict[str, float], dict[str, Any]]:
     """Lexical scores against the article and the parent, the shared terms, the confidence."""
     terms = weighted_terms(item.text)
-    references = {}
+    references: dict[str, AbstractSet[str]] = {}
     if has_article(item):
-        article = f"{item.article_title} {item.article_section or ''} {item.article_body}"
-        references["article"] = content_terms(article)
+        references["article"] = article_terms(
+            item.article_title, item.article_section, item.article_body
+        )
     if item.parent_text is not None:
         references["parent"] = content_terms(item.parent_text)
     scores = {name: round(overlap(terms, ref), 4) for name, ref in references.items()}
@@ -59,7 +62,7 @@ def lexical(item: ScoringInput) -> tuple[dict[str, float], dict[str, Any]]:
         "compared_with": best,
         "confidence": round(min(1.0, sum(terms.values()) / FULL_EVIDENCE_WEIGHT), 3),
         "shared_terms": sorted(
-            set(terms) & references.get(best or "", set()), key=lambda t: -terms[t]
+            set(terms) & references.get(best or "", frozenset()), key=lambda t: -terms[t]
         )[:20],
     }
 
@@ -67,6 +70,13 @@ def lexical(item: ScoringInput) -> tuple[dict[str, float], dict[str, Any]]:
 def thread_of(item: ScoringInput) -> list[str]:
     """The texts a reply answers: its parent and the comment that opened its thread."""
     return [t for t in (item.parent_text, item.thread_text) if t]
+
+
+@functools.lru_cache(maxsize=256)
+def article_terms(title: str, section: str | None, body: str) -> frozenset[str]:
+    """The article's content terms, computed once per article version and process (a batch's
+    comments mostly share a few articles, and a long article takes milliseconds)."""
+    return frozenset(content_terms(f"{title} {section or ''} {body}"))
 
 
 def has_article(item: ScoringInput) -> bool:
