@@ -236,9 +236,15 @@ def test_a_burst_is_scored_in_batches(
     # out of it; queued before any worker runs.
     urls = [submit(client, body, author_id=f"burst{n}") for n, body in enumerate(BURST)]
     log = tmp_path / "worker.log"
+
+    def batch_sizes() -> list[int] | None:
+        found = [int(n) for n in re.findall(r"scored (\d+) comments", log.read_text())]
+        return found if sum(found) >= len(urls) else None
+
     with celery_process("worker", settings_env(settings), log, "--concurrency", "1"):
         results = [decided(client, url) for url in urls]
+        # The decision is committed before the batch's log line: wait for that line too.
+        sizes = wait_for(batch_sizes, timeout=20)
     assert {r["status"] for r in results} == {"published"}, results
-    sizes = [int(n) for n in re.findall(r"scored (\d+) comments", log.read_text())]
     assert sum(sizes) == 10
     assert max(sizes) == 4, "a burst fills batches up to MODQ_BATCH_MAX_COMMENTS"
