@@ -12,7 +12,6 @@ COPY pyproject.toml README.md ./
 COPY moderation ./moderation
 COPY workers ./workers
 COPY web ./web
-COPY migrations ./migrations
 RUN pip install -c constraints.txt -e . \
     && useradd --create-home --uid 1000 modq \
     && mkdir -p /var/lib/modq && chown modq /var/lib/modq

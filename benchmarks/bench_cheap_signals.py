@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
-from moderation.evaluation import roc_auc
-from moderation.lexical import load_model
-from moderation.text import words
-from moderation.wordmatch import WatchedWord, WordMatcher
+from moderation.learning.evaluation import roc_auc
+from moderation.signals.lexical import load_model
+from moderation.signals.text import words
+from moderation.signals.words.matcher import WatchedWord, WordMatcher
 
 LENGTH = 5000
 

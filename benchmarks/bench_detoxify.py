@@ -50,8 +50,8 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
     """Throughputs measured inside this process, comments per second."""
     from detoxify import Detoxify
 
-    from moderation.detoxify_inference import predict
-    from moderation.detoxify_model import DetoxifyOptions, load_detoxify
+    from moderation.signals.detoxify.inference import predict
+    from moderation.signals.detoxify.model import DetoxifyOptions, load_detoxify
 
     options = DetoxifyOptions(variant, model.checkpoint, model.hf_config)
     fp32 = load_detoxify(options)
@@ -87,10 +87,10 @@ def through_worker(
     quantize: bool = False,
 ) -> dict[str, float]:
     """End-to-end throughput through Redis and a Celery worker process, and its peak RSS."""
+    from moderation.comments.intake import submit_comment, upsert_article
+    from moderation.comments.validation import ArticleData, CommentSubmission
     from moderation.config import load_settings
     from moderation.db import make_engine, make_session_factory, upgrade
-    from moderation.intake import submit_comment, upsert_article
-    from moderation.validation import ArticleData, CommentSubmission
     from workers.celery_app import SCORE_TASK, create_celery
 
     settings = load_settings(
@@ -180,7 +180,7 @@ def _worker_env(settings: Any) -> dict[str, str]:
 
 
 def _loaded(sessions: Any) -> bool:
-    from moderation.pipeline import scorer_health
+    from moderation.decisions.pipeline import scorer_health
 
     with sessions() as session:
         health = scorer_health(session).get("detoxify")

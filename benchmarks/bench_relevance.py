@@ -33,15 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
-from moderation.embeddings import load_embedder
-from moderation.evaluation import (
+from moderation.learning.evaluation import (
     Example,
     prepare_relevance,
     read_examples,
     report,
     score_examples,
 )
-from moderation.policy_document import Policy, load
+from moderation.policy.document import Policy, load
+from moderation.signals.relevance.embeddings import load_embedder
 
 MAX_FLAGGED = 0.05
 
@@ -123,8 +123,8 @@ def _opener(comment: Any, by_id: dict[str, Any]) -> str:
 
 def scorer_with(embedder: Any) -> Any:
     """A relevance scorer on an already loaded model and a fresh memory store."""
-    from moderation.article_vectors import MemoryStore
-    from moderation.relevance import RelevanceScorer
+    from moderation.signals.relevance.article_vectors import MemoryStore
+    from moderation.signals.relevance.scorer import RelevanceScorer
 
     return RelevanceScorer(lambda: embedder, MemoryStore())
 

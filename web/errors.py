@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from moderation.validation import ValidationError
+from moderation.comments.validation import ValidationError
 
 log = logging.getLogger(__name__)
 

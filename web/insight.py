@@ -7,7 +7,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from moderation import audit, authors, calibration, drift, spotchecks
+from moderation import audit
+from moderation.decisions import authors, spotchecks
+from moderation.learning import calibration, drift
 from web.auth import login_required
 from web.review import card
 from web.runtime import db, runtime

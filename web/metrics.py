@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from sqlalchemy import func, select
 
-from moderation import drift
+from moderation.decisions.pipeline import scorer_health
+from moderation.learning import drift
 from moderation.models import Comment, SpotCheck
-from moderation.pipeline import scorer_health
 from web.runtime import db
 
 bp = Blueprint("metrics", __name__)

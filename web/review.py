@@ -8,14 +8,19 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response
 
-from moderation import drift
-from moderation.authors import standings
+from moderation.decisions.authors import standings
+from moderation.decisions.pipeline import scorer_health
+from moderation.decisions.review import (
+    AlreadyDecided,
+    decide_as_moderator,
+    queue_size,
+    review_queue,
+)
+from moderation.learning import drift
 from moderation.models import Action, Comment
-from moderation.pipeline import scorer_health
-from moderation.review import AlreadyDecided, decide_as_moderator, queue_size, review_queue
-from moderation.scoring import ScorerHealth
+from moderation.signals.base import ScorerHealth
 from web.auth import login_required
-from web.highlight import marked_spans, segments, signal_summary
+from web.presenters.highlight import marked_spans, segments, signal_summary
 from web.runtime import db
 
 bp = Blueprint("review", __name__, url_prefix="/review")

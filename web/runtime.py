@@ -9,10 +9,10 @@ from flask import current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.comments.intake import Enqueue
 from moderation.config import Settings
-from moderation.intake import Enqueue
-from moderation.policies import active_policy, fallback_text
-from moderation.policy_document import Policy
+from moderation.policy.document import Policy
+from moderation.policy.versions import active_policy, fallback_text
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings
 from moderation.db import make_engine, make_session_factory
-from moderation.policy_document import Policy
+from moderation.policy.document import Policy
 from moderation.redis_client import fail_fast
-from moderation.registry import default_scorers, policy_source
-from moderation.scoring import Scorer
+from moderation.signals.base import Scorer
+from moderation.wiring import default_scorers, policy_source
 
 SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"

@@ -11,9 +11,9 @@ from celery.signals import worker_ready
 from celery_batches import SimpleRequest
 from sqlalchemy.exc import OperationalError
 
-from moderation import drift
-from moderation.intake import requeue_stale
-from moderation.pipeline import record_health, score_and_decide
+from moderation.comments.intake import requeue_stale
+from moderation.decisions.pipeline import record_health, score_and_decide
+from moderation.learning import drift
 from workers.batching import ScoringBatches
 from workers.celery_app import (
     DRIFT_TASK,

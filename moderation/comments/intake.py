@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
 from moderation.models import Article, Comment, CommentStatus
-from moderation.validation import ArticleData, CommentSubmission, ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.db import utcnow
 from moderation.models import Author, Comment, CommentStatus
-from moderation.policy import AuthorStanding
+from moderation.policy.rules import AuthorStanding
 
 RECENT = timedelta(days=30)
 COUNTED = {CommentStatus.PUBLISHED: "published", CommentStatus.REJECTED: "rejected"}

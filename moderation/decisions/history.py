@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from moderation.models import Comment
-from moderation.scoring import AuthorContext
+from moderation.signals.base import AuthorContext
 
 LOOK_BACK = timedelta(hours=24)  # how far back repeats are looked for
 RATE_WINDOW = timedelta(hours=1)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from moderation.authors import standings
-from moderation.history import author_contexts
+from moderation.decisions.authors import standings
+from moderation.decisions.history import author_contexts
 from moderation.models import Comment, CommentStatus
-from moderation.policy import AuthorStanding, Context
-from moderation.scoring import AuthorContext, ScoringInput
+from moderation.policy.rules import AuthorStanding, Context
+from moderation.signals.base import AuthorContext, ScoringInput
 
 MAX_THREAD_DEPTH = 50  # a safety bound on walking up a thread
 

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.authors import count_outcome
 from moderation.db import utcnow
-from moderation.identity import swapped_variants
-from moderation.inputs import Pending, pending
+from moderation.decisions.authors import count_outcome
+from moderation.decisions.pending import Pending, pending
+from moderation.decisions.spotchecks import maybe_spot_check
 from moderation.models import (
     STATUS_AFTER,
     Action,
@@ -24,10 +24,10 @@ from moderation.models import (
     ScorerStatus,
     Signal,
 )
-from moderation.policy import ABUSE_CODES, Verdict, decide
-from moderation.policy_document import Policy
-from moderation.scoring import Scorer, ScorerHealth, SignalResult, SignalState, run_scorers
-from moderation.spotchecks import maybe_spot_check
+from moderation.policy.document import Policy
+from moderation.policy.identity import swapped_variants
+from moderation.policy.rules import ABUSE_CODES, Verdict, decide
+from moderation.signals.base import Scorer, ScorerHealth, SignalResult, SignalState, run_scorers
 
 log = logging.getLogger(__name__)
 

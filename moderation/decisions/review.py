@@ -6,10 +6,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
-from moderation.authors import count_outcome
 from moderation.db import utcnow
+from moderation.decisions.authors import count_outcome
 from moderation.models import STATUS_AFTER, Action, Comment, CommentStatus, Decision, Moderator
-from moderation.reasons import public_sentence
+from moderation.policy.reasons import public_sentence
 
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)
 

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
-from moderation.authors import count_outcome
 from moderation.db import utcnow
+from moderation.decisions.authors import count_outcome
 from moderation.models import STATUS_AFTER, Action, Comment, Decision, Moderator, SpotCheck
 
 VERDICTS = ("confirmed", "overturned")

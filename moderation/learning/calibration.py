@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation.db import utcnow
 from moderation.models import Action, Comment, SpotCheck
-from moderation.policy_document import Policy
+from moderation.policy.document import Policy
 
 MIN_SUPPORT = 5  # reviewed comments needed above (or below) a line before suggesting it
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from moderation.models import Action
-from moderation.policy import Verdict, decide
-from moderation.policy_document import Policy
-from moderation.relevance import RelevanceScorer
-from moderation.scoring import Scorer, ScoringInput, SignalResult, run_scorers
+from moderation.policy.document import Policy
+from moderation.policy.rules import Verdict, decide
+from moderation.signals.base import Scorer, ScoringInput, SignalResult, run_scorers
+from moderation.signals.relevance.scorer import RelevanceScorer
 
 BATCH = 64
 # Which score of which signal is compared with which label; higher means "more of the label".

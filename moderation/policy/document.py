@@ -114,7 +114,7 @@ class Policy:
 
 def builtin_text() -> str:
     """The built-in policy document."""
-    return resources.files("moderation").joinpath("default_policy.yaml").read_text()
+    return resources.files("moderation").joinpath("policy", "default_policy.yaml").read_text()
 
 
 def load(text: str = "", version: str = "") -> Policy:

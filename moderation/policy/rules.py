@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from moderation.links import listed
 from moderation.models import Action
-from moderation.policy_document import Policy
-from moderation.reasons import LABEL_CODES, public_sentence
-from moderation.scoring import SignalResult
+from moderation.policy.document import Policy
+from moderation.policy.reasons import LABEL_CODES, public_sentence
+from moderation.signals.base import SignalResult
+from moderation.signals.links import listed
 
 SEVERITY = {Action.PUBLISH: 0, Action.REVIEW: 1, Action.REJECT: 2}
 ABUSE_CODES = frozenset(LABEL_CODES.values())

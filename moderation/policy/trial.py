@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from moderation.authors import standings
-from moderation.inputs import policy_context
+from moderation.decisions.authors import standings
+from moderation.decisions.pending import policy_context
 from moderation.models import Comment, Decision, Signal
-from moderation.policy import Verdict, decide
-from moderation.policy_document import Policy
-from moderation.scoring import SignalResult, SignalState
+from moderation.policy.document import Policy
+from moderation.policy.rules import Verdict, decide
+from moderation.signals.base import SignalResult, SignalState
 
 PAGE = 500
 EXAMPLES = 3

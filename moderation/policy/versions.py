@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import audit
 from moderation.models import PolicyVersion
-from moderation.policy_document import Policy, digest, load
+from moderation.policy.document import Policy, digest, load
 
 RELOAD_SECONDS = 10  # how stale a worker's copy of the active policy may get
 

@@ -16,8 +16,8 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
-from moderation.text import words
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
+from moderation.signals.text import words
 
 PERMUTATIONS, BANDS = 64, 16
 ROWS = PERMUTATIONS // BANDS

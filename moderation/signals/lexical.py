@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
-from moderation.chartable import CharTable
-from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
+from moderation.signals.chartable import CharTable
 
 NAME = "lexical"
 

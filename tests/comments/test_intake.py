@@ -5,11 +5,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
+from moderation.comments.intake import IdempotencyConflict, requeue_stale, submit_comment
+from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
-from moderation.intake import IdempotencyConflict, requeue_stale, submit_comment
 from moderation.models import AuditEntry, AuditLogIsAppendOnly, Comment, CommentStatus
-from moderation.validation import ArticleData, CommentSubmission, ValidationError
-from tests import factories
+from tests.support import factories
 
 
 def test_a_comment_is_committed_before_it_is_queued(

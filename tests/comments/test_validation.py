@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from moderation.validation import ValidationError, parse_article, parse_comment
+from moderation.comments.validation import ValidationError, parse_article, parse_comment
 
 GOOD = {"article_id": "a1", "author": {"id": "u1", "name": "Reader"}, "body": "Fine words."}
 

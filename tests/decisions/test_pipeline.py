@@ -4,17 +4,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.abuse import DetoxifyScorer
 from moderation.audit import history
-from moderation.detoxify_model import DetoxifyOptions
+from moderation.decisions.pipeline import record_decision, score_and_decide, scorer_health
 from moderation.models import Action, Comment, Decision, Signal
-from moderation.pipeline import record_decision, score_and_decide, scorer_health
-from moderation.policy import Verdict
-from moderation.policy_document import load
-from moderation.relevance import RelevanceScorer
-from moderation.scoring import Scorer, ScorerHealth, ScoringInput, SignalResult
-from tests import factories
-from tests.detoxify_checkpoint import TinyDetoxify
+from moderation.policy.document import load
+from moderation.policy.rules import Verdict
+from moderation.signals.base import Scorer, ScorerHealth, ScoringInput, SignalResult
+from moderation.signals.detoxify.model import DetoxifyOptions
+from moderation.signals.detoxify.scorer import DetoxifyScorer
+from moderation.signals.relevance.scorer import RelevanceScorer
+from tests.support import factories
+from tests.support.detoxify_checkpoint import TinyDetoxify
 
 POLICY = load()
 
@@ -121,7 +121,7 @@ def test_decisions_name_their_policy_version_and_count_for_the_author(
     any_session: Session, scorers: list[Scorer]
 ) -> None:
     from moderation.models import Author
-    from moderation.policies import activate, active_policy
+    from moderation.policy.versions import activate, active_policy
 
     factories.article(any_session)
     activate(any_session, "spot_check_share: 0.0\n", "test", note="no spot-checks")

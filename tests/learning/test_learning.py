@@ -5,17 +5,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from moderation import calibration, drift, spotchecks, trial
 from moderation.accounts import create_moderator
-from moderation.authors import standings
 from moderation.db import utcnow
+from moderation.decisions import spotchecks
+from moderation.decisions.authors import standings
+from moderation.decisions.pipeline import record_decision
+from moderation.decisions.review import decide_as_moderator
+from moderation.learning import calibration, drift
 from moderation.models import Action, Comment, DriftAlert, Signal, SpotCheck
-from moderation.pipeline import record_decision
-from moderation.policy import Reason, Verdict
-from moderation.policy_document import load
-from moderation.review import decide_as_moderator
-from moderation.scoring import SignalResult, SignalState
-from tests import factories
+from moderation.policy import trial
+from moderation.policy.document import load
+from moderation.policy.rules import Reason, Verdict
+from moderation.signals.base import SignalResult, SignalState
+from tests.support import factories
 
 POLICY = load()
 

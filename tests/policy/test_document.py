@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderation.policy_document import PolicyError, load
+from moderation.policy.document import PolicyError, load
 
 
 def test_the_builtin_policy_loads() -> None:

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation.models import Action
-from moderation.policy import AuthorStanding, Context, decide
-from moderation.policy_document import load
-from moderation.scoring import SignalResult, SignalState
-from tests.detoxify_checkpoint import UNBIASED_LABELS
+from moderation.policy.document import load
+from moderation.policy.rules import AuthorStanding, Context, decide
+from moderation.signals.base import SignalResult, SignalState
+from tests.support.detoxify_checkpoint import UNBIASED_LABELS
 
 POLICY = load()  # the built-in policy
 LABELS = tuple(UNBIASED_LABELS)  # the default variant's labels

@@ -3,11 +3,11 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from moderation.activity import ActivityScorer, similarity
 from moderation.db import utcnow
-from moderation.inputs import pending
+from moderation.decisions.pending import pending
 from moderation.models import Comment
-from tests import factories
+from moderation.signals.activity import ActivityScorer, similarity
+from tests.support import factories
 
 SPAM = "Buy cheap watches today at the best prices anywhere online with free shipping"
 
@@ -37,8 +37,8 @@ def test_repeats_and_rate_come_from_the_authors_history(any_session: Session) ->
 
 
 def test_the_same_network_address_is_counted_across_authors(any_session: Session) -> None:
-    from moderation.intake import submit_comment
-    from moderation.validation import CommentSubmission
+    from moderation.comments.intake import submit_comment
+    from moderation.comments.validation import CommentSubmission
 
     factories.article(any_session)
     ids = []

@@ -1,8 +1,8 @@
 import redis
 
-from moderation.brigading import BrigadingScorer, signature, similarity
 from moderation.redis_client import fail_fast
-from moderation.scoring import ScoringInput, SignalState
+from moderation.signals.base import ScoringInput, SignalState
+from moderation.signals.brigading import BrigadingScorer, signature, similarity
 
 CAMPAIGN = (
     "The minister must resign today because the energy deal betrays every citizen of "

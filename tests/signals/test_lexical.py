@@ -3,8 +3,8 @@
 import pytest
 from profanity_check import predict_prob
 
-from moderation.lexical import LexicalAbuseScorer, load_model
-from moderation.scoring import ScoringInput, SignalState
+from moderation.signals.base import ScoringInput, SignalState
+from moderation.signals.lexical import LexicalAbuseScorer, load_model
 
 TEXTS = [
     "You are an idiot and a fool.",

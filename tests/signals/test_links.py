@@ -1,6 +1,6 @@
 import pytest
 
-from moderation.links import LinkScorer, domains, listed
+from moderation.signals.links import LinkScorer, domains, listed
 
 
 @pytest.mark.parametrize(

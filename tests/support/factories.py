@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from moderation.intake import submit_comment, upsert_article
+from moderation.comments.intake import submit_comment, upsert_article
+from moderation.comments.validation import ArticleData, CommentSubmission
 from moderation.models import Article, Comment
-from moderation.validation import ArticleData, CommentSubmission
 
 ARTICLE = ArticleData(
     title="Foreign minister visits Athens to discuss energy and trade",

@@ -15,7 +15,7 @@ from typing import TypeVar
 from moderation.config import Settings, to_environment
 
 T = TypeVar("T")
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

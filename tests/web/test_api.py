@@ -7,8 +7,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from moderation.decisions.review import decide_as_moderator
 from moderation.models import Action, Comment
-from moderation.review import decide_as_moderator
 
 ARTICLE = {
     "title": "Ministers meet on energy",

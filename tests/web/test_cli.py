@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from moderation import accounts
-from moderation.demo import DEMO_COMMENTS
+from moderation.comments.demo import DEMO_COMMENTS
 from moderation.models import Comment, Moderator
 from tests.conftest import make_settings
 from web import create_app

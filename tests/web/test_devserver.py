@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.detoxify_checkpoint import TinyDetoxify
-from tests.processes import REPO, children_of, wait_for
+from tests.support.detoxify_checkpoint import TinyDetoxify
+from tests.support.processes import REPO, children_of, wait_for
 
 pytestmark = pytest.mark.e2e
 MODQ = str(Path(sys.executable).parent / "modq")

@@ -5,8 +5,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from moderation.db import upgrade
-from moderation.pipeline import record_health
-from moderation.relevance import RelevanceScorer
+from moderation.decisions.pipeline import record_health
+from moderation.signals.relevance.scorer import RelevanceScorer
 from tests.conftest import make_settings
 from web import create_app
 
@@ -68,7 +68,7 @@ def test_the_web_process_never_imports_the_models(tmp_path: Path) -> None:
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[2],
         check=True,
     )
     assert result.stdout.strip() == "[]"

@@ -1,5 +1,5 @@
 from moderation.models import Signal
-from web.highlight import marked_spans, segments
+from web.presenters.highlight import marked_spans, segments
 
 
 def test_segments_cover_the_text_and_merge_overlaps() -> None:

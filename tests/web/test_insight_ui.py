@@ -4,10 +4,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from moderation.authors import standings
+from moderation.decisions.authors import standings
 from moderation.models import Action, Comment, DriftAlert, Moderator
 from tests.conftest import csrf_token, log_in
-from tests.test_learning import decided
+from tests.learning.test_learning import decided
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def test_a_moderator_overturns_an_automatic_decision(
         "/api/v1/articles/a1", json={"title": "T", "url": "https://e.org/a", "body": "Energy."}
     )
     with app.extensions["modq"].session_factory() as session:
-        from tests import factories
+        from tests.support import factories
 
         factories.article(session)
         comment_id = decided(session, 0.02, Action.PUBLISH, share=1.0)

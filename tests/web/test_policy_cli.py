@@ -6,11 +6,11 @@ from pathlib import Path
 from flask import Flask
 
 from moderation.audit import history
-from moderation.authors import standings
+from moderation.decisions.authors import standings
 from moderation.models import Action
-from moderation.policies import active_policy
-from tests import factories
-from tests.test_learning import decided
+from moderation.policy.versions import active_policy
+from tests.learning.test_learning import decided
+from tests.support import factories
 
 
 def test_validate_show_activate(app: Flask, tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from moderation import accounts
 from moderation import db as database
+from moderation.comments.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
 from moderation.config import DETOXIFY_VARIANTS, ConfigError, documented_variables
-from moderation.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
 from web.runtime import runtime
 
 
@@ -125,7 +125,7 @@ def detoxify_prepare(
     variant: str, dest: Path, checkpoint_url: str | None, hf_source: str | None
 ) -> None:
     """Download a variant's checkpoint, config and tokenizer for offline workers."""
-    from moderation.detoxify_prepare import prepare
+    from moderation.signals.detoxify.prepare import prepare
 
     try:
         prepared = prepare(variant, dest, checkpoint_url, hf_source)
@@ -138,8 +138,8 @@ def detoxify_prepare(
 @detoxify_cli.command("check")
 def detoxify_check() -> None:
     """Load the configured model as a worker would, and say what it is or what is missing."""
-    from moderation.detoxify_model import ModelUnavailable, load_detoxify
-    from moderation.registry import detoxify_options
+    from moderation.signals.detoxify.model import ModelUnavailable, load_detoxify
+    from moderation.wiring import detoxify_options
 
     try:
         loaded = load_detoxify(detoxify_options(runtime().settings))
@@ -161,16 +161,16 @@ def show_config() -> None:
 @click.option("--port", default=5000, show_default=True)
 def up(host: str, port: int) -> None:
     """Run everything locally: Redis if needed, migrations, web, worker and beat."""
-    from web.devserver import run_all
+    from web.cli.devserver import run_all
 
     sys.exit(run_all(runtime().settings, host, port))
 
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
-    from web.eval_cli import evaluate
-    from web.policy_cli import author_cli, calibration, drift, policy_cli
-    from web.words_cli import words_cli
+    from web.cli.eval import evaluate
+    from web.cli.policy import author_cli, calibration, drift, policy_cli
+    from web.cli.words import words_cli
 
     commands = (
         db_cli,

@@ -11,15 +11,15 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
-from moderation.evaluation import (
+from moderation.learning.evaluation import (
     ExampleError,
     prepare_relevance,
     read_examples,
     report,
     score_examples,
 )
-from moderation.policies import fallback_text
-from moderation.policy_document import Policy, PolicyError, load
+from moderation.policy.document import Policy, PolicyError, load
+from moderation.policy.versions import fallback_text
 from web.runtime import runtime
 
 
@@ -61,7 +61,7 @@ def _policy(path: Path | None) -> Policy:
 
 def _scorers(examples: list[Any]) -> list[Any]:
     """The scorers that need no per-site history: abuse, relevance, lexical, words, links."""
-    from moderation.registry import offline_scorers
+    from moderation.wiring import offline_scorers
 
     scorers = offline_scorers(runtime().settings, runtime().session_factory)
     prepare_relevance(next(s for s in scorers if s.name == "relevance"), examples)

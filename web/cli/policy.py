@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from moderation import authors, policies, trial
-from moderation.policy_document import PolicyError, builtin_text, load
+from moderation.decisions import authors
+from moderation.policy import trial, versions
+from moderation.policy.document import PolicyError, builtin_text, load
 from web.runtime import runtime
 
 policy_cli = AppGroup("policy", help="The moderation policy.")
@@ -27,7 +28,7 @@ def show(builtin: bool) -> None:
         click.echo(builtin_text())
         return
     with runtime().session_factory() as session:
-        version = policies.active_version(session)
+        version = versions.active_version(session)
     if version is None:
         click.echo("# no policy activated: the built-in policy (modq policy show --builtin)")
         return
@@ -84,10 +85,10 @@ def activate(path: Path, note: str) -> None:
     """Make a policy document the one decisions are made with (audited)."""
     with runtime().session_factory() as session:
         try:
-            version = policies.activate(session, path.read_text(), "cli", note)
+            version = versions.activate(session, path.read_text(), "cli", note)
         except PolicyError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"activated {version.label}; workers use it within {policies.RELOAD_SECONDS} s")
+    click.echo(f"activated {version.label}; workers use it within {versions.RELOAD_SECONDS} s")
 
 
 @author_cli.command("premoderate")
@@ -112,7 +113,7 @@ def premoderate(author_id: str, off: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def calibration(days: int, target_error: float, as_json: bool) -> None:
     """How each Detoxify label's bands fare against moderators and spot-checks."""
-    from moderation import calibration as calibrate
+    from moderation.learning import calibration as calibrate
 
     with runtime().session_factory() as session:
         policy = runtime().policy(session)
@@ -147,7 +148,7 @@ def calibration(days: int, target_error: float, as_json: bool) -> None:
 @with_appcontext
 def drift() -> None:
     """Compare the last day's scores with the month before, now (beat does it hourly)."""
-    from moderation import drift as shifts
+    from moderation.learning import drift as shifts
 
     with runtime().session_factory() as session:
         alerts = shifts.check(session)

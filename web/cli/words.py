@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from moderation import wordlists
-from moderation.wordmatch import ACTIONS, PatternError, WatchedWord, WordMatcher
+from moderation.signals.words import lists
+from moderation.signals.words.matcher import ACTIONS, PatternError, WatchedWord, WordMatcher
 from web.runtime import runtime
 
 words_cli = AppGroup("words", help="The watched-word list.")
@@ -25,7 +25,7 @@ def add(pattern: str, action: str, note: str) -> None:
     """Add a word or phrase: `idiot`, `moron*` (prefix), `*hole` (suffix), `*shit*` (inside)."""
     with runtime().session_factory() as session:
         try:
-            wordlists.add_word(session, pattern, action, "cli", note)
+            lists.add_word(session, pattern, action, "cli", note)
         except PatternError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"added {pattern!r} ({action})")
@@ -37,7 +37,7 @@ def remove(pattern: str) -> None:
     """Remove a word or phrase."""
     with runtime().session_factory() as session:
         try:
-            wordlists.remove_word(session, pattern, "cli")
+            lists.remove_word(session, pattern, "cli")
         except LookupError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"removed {pattern!r}")
@@ -47,7 +47,7 @@ def remove(pattern: str) -> None:
 def list_() -> None:
     """Show the list."""
     with runtime().session_factory() as session:
-        entries = wordlists.list_words(session)
+        entries = lists.list_words(session)
     for entry in entries:
         click.echo(
             f"{entry.action:7} {entry.pattern}" + (f"  # {entry.note}" if entry.note else "")
@@ -73,7 +73,7 @@ def test(text: str, patterns: tuple[str, ...]) -> None:
             raise click.ClickException(str(exc)) from None
     else:
         with runtime().session_factory() as session:
-            matcher = wordlists.current_matcher(session)
+            matcher = lists.current_matcher(session)
     matches = matcher.find(text)
     for match in matches:
         click.echo(

@@ -12,8 +12,8 @@ import re
 import time
 from dataclasses import dataclass
 
-from moderation.detoxify_inference import predict
-from moderation.detoxify_model import LoadedDetoxify
+from moderation.signals.detoxify.inference import predict
+from moderation.signals.detoxify.model import LoadedDetoxify
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _WORD = re.compile(r"\S+")

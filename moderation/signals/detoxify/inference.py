@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from moderation.detoxify_model import LoadedDetoxify
+from moderation.signals.detoxify.model import LoadedDetoxify
 
 MAX_TOKENS = 512
 BATCH_SIZE = 8

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from moderation.detoxify_inference import predict
-from moderation.detoxify_model import DetoxifyOptions, LoadedDetoxify, load_detoxify
+from moderation.signals.detoxify.inference import predict
+from moderation.signals.detoxify.model import DetoxifyOptions, LoadedDetoxify, load_detoxify
 
 
 @dataclass(frozen=True)

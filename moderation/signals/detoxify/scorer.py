@@ -6,15 +6,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from moderation.detoxify_inference import TextScores, predict
-from moderation.detoxify_model import (
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
+from moderation.signals.detoxify.explain import explain_all
+from moderation.signals.detoxify.inference import TextScores, predict
+from moderation.signals.detoxify.model import (
     DetoxifyOptions,
     LoadedDetoxify,
     ModelUnavailable,
     load_detoxify,
 )
-from moderation.explain import explain_all
-from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
 
 log = logging.getLogger(__name__)
 WARM_UP_LENGTHS = (4, 16, 32, 64, 128, 256, 400, 500)  # words

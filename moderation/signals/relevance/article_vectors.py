@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.embeddings import Embedder
 from moderation.models import ArticleVectorsRow
+from moderation.signals.relevance.embeddings import Embedder
 
 PASSAGE_WORDS = 80
 BACKGROUND_ARTICLES = 200  # recent other articles a comment's relevance is measured against

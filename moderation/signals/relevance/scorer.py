@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from moderation.article_vectors import VectorStore
-from moderation.embeddings import Embedder, EmbeddingUnavailable
-from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState
-from moderation.text import content_terms, language, weighted_terms
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState
+from moderation.signals.relevance.article_vectors import VectorStore
+from moderation.signals.relevance.embeddings import Embedder, EmbeddingUnavailable
+from moderation.signals.text import content_terms, language, weighted_terms
 
 # A comment whose content words weigh this much together gives full confidence in its score
 # (about four rare words, or eight common ones).

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import audit
 from moderation.models import WordListEntry
-from moderation.scoring import ScorerHealth, ScoringInput, SignalResult, SignalState
-from moderation.wordmatch import ACTIONS, PatternError, WatchedWord, WordMatcher, needle
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState
+from moderation.signals.words.matcher import ACTIONS, PatternError, WatchedWord, WordMatcher, needle
 
 RELOAD_SECONDS = 10  # how stale a worker's copy of the list may get
 

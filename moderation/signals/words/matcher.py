@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from moderation.chartable import CharTable
+from moderation.signals.chartable import CharTable
 
 ACTIONS = ("reject", "review", "flag")
 _LEET_SYMBOLS = {"@": "a", "$": "s", "!": "i", "|": "l", "+": "t"}

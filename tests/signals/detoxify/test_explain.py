@@ -2,11 +2,11 @@
 
 import pytest
 
-from moderation.abuse import DetoxifyScorer
-from moderation.detoxify_model import DetoxifyOptions, LoadedDetoxify, load_detoxify
-from moderation.explain import explain, units
-from moderation.scoring import ScoringInput
-from tests.detoxify_checkpoint import TinyDetoxify
+from moderation.signals.base import ScoringInput
+from moderation.signals.detoxify.explain import explain, units
+from moderation.signals.detoxify.model import DetoxifyOptions, LoadedDetoxify, load_detoxify
+from moderation.signals.detoxify.scorer import DetoxifyScorer
+from tests.support.detoxify_checkpoint import TinyDetoxify
 
 MIXED = (
     "The talks on shipping went well this week. Both ministers want a deal on energy. "

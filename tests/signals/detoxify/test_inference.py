@@ -3,9 +3,9 @@
 import pytest
 from detoxify import Detoxify
 
-from moderation.detoxify_inference import Window, length_sorted_batches, predict, windows_of
-from moderation.detoxify_model import DetoxifyOptions, LoadedDetoxify, load_detoxify
-from tests.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify, sentences
+from moderation.signals.detoxify.inference import Window, length_sorted_batches, predict, windows_of
+from moderation.signals.detoxify.model import DetoxifyOptions, LoadedDetoxify, load_detoxify
+from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify, sentences
 
 CIVIL = "Good reporting on the trade talks between both governments."
 ABUSIVE = "You are a stupid idiot and a pathetic fool."

@@ -5,14 +5,19 @@ from pathlib import Path
 import pytest
 from detoxify import Detoxify
 
-from moderation.detoxify_inference import predict
-from moderation.detoxify_model import (
+from moderation.signals.detoxify.inference import predict
+from moderation.signals.detoxify.model import (
     DetoxifyOptions,
     ModelUnavailable,
     load_detoxify,
     quantize_dynamic_int8,
 )
-from tests.detoxify_checkpoint import ARCHITECTURES, UNBIASED_LABELS, VARIANT_LABELS, TinyDetoxify
+from tests.support.detoxify_checkpoint import (
+    ARCHITECTURES,
+    UNBIASED_LABELS,
+    VARIANT_LABELS,
+    TinyDetoxify,
+)
 
 
 def local(tiny: TinyDetoxify, **options: object) -> DetoxifyOptions:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from moderation.detoxify_prepare import prepare, release_url
+from moderation.signals.detoxify.prepare import prepare, release_url
 from tests.conftest import make_settings
-from tests.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
+from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
 from web import create_app
 
 

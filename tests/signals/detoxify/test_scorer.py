@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from moderation.abuse import DetoxifyScorer
-from moderation.detoxify_model import DetoxifyOptions
-from moderation.scoring import ScoringInput, SignalState
-from tests.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
+from moderation.signals.base import ScoringInput, SignalState
+from moderation.signals.detoxify.model import DetoxifyOptions
+from moderation.signals.detoxify.scorer import DetoxifyScorer
+from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
 
 CIVIL = "Good reporting on the trade talks between both governments."
 ABUSIVE = "You are a stupid idiot and a pathetic fool."

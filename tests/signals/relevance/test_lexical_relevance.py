@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from moderation.demo import DEMO_ARTICLE, DEMO_COMMENTS
-from moderation.relevance import RelevanceScorer
-from moderation.scoring import ScoringInput
-from moderation.text import content_terms, fold, rarity, stem, words
+from moderation.comments.demo import DEMO_ARTICLE, DEMO_COMMENTS
+from moderation.signals.base import ScoringInput
+from moderation.signals.relevance.scorer import RelevanceScorer
+from moderation.signals.text import content_terms, fold, rarity, stem, words
 
 DEMO = {c.key: c.body for c in DEMO_COMMENTS}
 
@@ -54,7 +54,7 @@ def test_short_comments_carry_low_confidence(text: str) -> None:
 
 
 def _seed_file() -> Path | None:
-    folder = Path(os.environ.get("MODQ_SEED_DIR", Path(__file__).parents[2] / "shared" / "seed"))
+    folder = Path(os.environ.get("MODQ_SEED_DIR", Path(__file__).parents[4] / "shared" / "seed"))
     files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
     return files[0] if files else None
 

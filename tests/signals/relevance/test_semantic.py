@@ -7,13 +7,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.article_vectors import DatabaseStore, MemoryStore, article_key, passages_of
-from moderation.demo import DEMO_ARTICLE, DEMO_COMMENTS
-from moderation.embeddings import EmbeddingUnavailable, load_embedder
+from moderation.comments.demo import DEMO_ARTICLE, DEMO_COMMENTS
 from moderation.models import ArticleVectorsRow
-from moderation.relevance import RelevanceScorer
-from moderation.scoring import ScoringInput
-from moderation.text import language
+from moderation.signals.base import ScoringInput
+from moderation.signals.relevance.article_vectors import (
+    DatabaseStore,
+    MemoryStore,
+    article_key,
+    passages_of,
+)
+from moderation.signals.relevance.embeddings import EmbeddingUnavailable, load_embedder
+from moderation.signals.relevance.scorer import RelevanceScorer
+from moderation.signals.text import language
 
 DEMO = {c.key: c.body for c in DEMO_COMMENTS}
 OTHER_ARTICLES = [

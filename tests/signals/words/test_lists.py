@@ -5,8 +5,8 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
-from moderation.scoring import ScoringInput, SignalState
-from moderation.wordlists import (
+from moderation.signals.base import ScoringInput, SignalState
+from moderation.signals.words.lists import (
     RELOAD_SECONDS,
     StoredMatcher,
     WordListScorer,
@@ -14,7 +14,7 @@ from moderation.wordlists import (
     list_words,
     remove_word,
 )
-from moderation.wordmatch import PatternError
+from moderation.signals.words.matcher import PatternError
 
 
 def test_entries_are_validated_stored_and_audited(any_session: Session) -> None:

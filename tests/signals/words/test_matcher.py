@@ -1,6 +1,6 @@
 import pytest
 
-from moderation.wordmatch import PatternError, WatchedWord, WordMatcher, needle
+from moderation.signals.words.matcher import PatternError, WatchedWord, WordMatcher, needle
 
 WORDS = [
     WatchedWord("idiot", "reject"),
