@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings
+from moderation.decisions.active_policy import StoredPolicy, fallback_text
 from moderation.policy.document import Policy
-from moderation.policy.versions import StoredPolicy, fallback_text
 from moderation.signals.activity import ActivityScorer
 from moderation.signals.base import Scorer
 from moderation.signals.brigading import BrigadingScorer

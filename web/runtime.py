@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.intake import Enqueue
 from moderation.config import Settings
+from moderation.decisions.active_policy import active_policy, fallback_text
 from moderation.policy.document import Policy
-from moderation.policy.versions import active_policy, fallback_text
 
 
 @dataclass(frozen=True)

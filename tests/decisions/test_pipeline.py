@@ -120,8 +120,8 @@ def test_missing_weights_send_comments_to_review_and_are_reported(
 def test_decisions_name_their_policy_version_and_count_for_the_author(
     any_session: Session, scorers: list[Scorer]
 ) -> None:
+    from moderation.decisions.active_policy import activate, active_policy
     from moderation.models import Author
-    from moderation.policy.versions import activate, active_policy
 
     factories.article(any_session)
     activate(any_session, "spot_check_share: 0.0\n", "test", note="no spot-checks")

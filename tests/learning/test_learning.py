@@ -11,9 +11,8 @@ from moderation.decisions import spotchecks
 from moderation.decisions.authors import standings
 from moderation.decisions.pipeline import record_decision
 from moderation.decisions.review import decide_as_moderator
-from moderation.learning import calibration, drift
+from moderation.learning import calibration, drift, trial
 from moderation.models import Action, Comment, DriftAlert, Signal, SpotCheck
-from moderation.policy import trial
 from moderation.policy.document import load
 from moderation.policy.rules import Reason, Verdict
 from moderation.signals.base import SignalResult, SignalState

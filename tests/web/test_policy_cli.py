@@ -6,9 +6,9 @@ from pathlib import Path
 from flask import Flask
 
 from moderation.audit import history
+from moderation.decisions.active_policy import active_policy
 from moderation.decisions.authors import standings
 from moderation.models import Action
-from moderation.policy.versions import active_policy
 from tests.learning.test_learning import decided
 from tests.support import factories
 

@@ -11,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
+from moderation.decisions.active_policy import fallback_text
 from moderation.learning.evaluation import (
     ExampleError,
     prepare_relevance,
@@ -19,7 +20,6 @@ from moderation.learning.evaluation import (
     score_examples,
 )
 from moderation.policy.document import Policy, PolicyError, load
-from moderation.policy.versions import fallback_text
 from web.runtime import runtime
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from moderation.decisions import authors
-from moderation.policy import trial, versions
+from moderation.decisions import active_policy, authors
+from moderation.learning import trial
 from moderation.policy.document import PolicyError, builtin_text, load
 from web.runtime import runtime
 
@@ -28,7 +28,7 @@ def show(builtin: bool) -> None:
         click.echo(builtin_text())
         return
     with runtime().session_factory() as session:
-        version = versions.active_version(session)
+        version = active_policy.active_version(session)
     if version is None:
         click.echo("# no policy activated: the built-in policy (modq policy show --builtin)")
         return
@@ -85,10 +85,10 @@ def activate(path: Path, note: str) -> None:
     """Make a policy document the one decisions are made with (audited)."""
     with runtime().session_factory() as session:
         try:
-            version = versions.activate(session, path.read_text(), "cli", note)
+            version = active_policy.activate(session, path.read_text(), "cli", note)
         except PolicyError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"activated {version.label}; workers use it within {versions.RELOAD_SECONDS} s")
+    click.echo(f"activated {version.label}; workers use it within {active_policy.RELOAD_SECONDS} s")
 
 
 @author_cli.command("premoderate")
