@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 from typing import Any
@@ -22,30 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from moderation.db import Base, UTCDateTime, utcnow
-
-
-class CommentStatus(enum.StrEnum):
-    """Where a comment stands; `review` means a moderator must decide."""
-
-    PENDING = "pending"
-    PUBLISHED = "published"
-    REJECTED = "rejected"
-    REVIEW = "review"
-
-
-class Action(enum.StrEnum):
-    """What a decision does to a comment."""
-
-    PUBLISH = "publish"
-    REJECT = "reject"
-    REVIEW = "review"
-
-
-STATUS_AFTER = {
-    Action.PUBLISH: CommentStatus.PUBLISHED,
-    Action.REJECT: CommentStatus.REJECTED,
-    Action.REVIEW: CommentStatus.REVIEW,
-}
+from moderation.kinds import CommentStatus
 
 
 def new_comment_id() -> str:

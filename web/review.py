@@ -16,8 +16,9 @@ from moderation.decisions.review import (
     queue_size,
     review_queue,
 )
+from moderation.kinds import Action
 from moderation.learning import drift
-from moderation.models import Action, Comment
+from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
 from web.auth import login_required
 from web.presenters.highlight import marked_spans, segments, signal_summary

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
-from moderation.models import Article, Comment, CommentStatus
+from moderation.kinds import CommentStatus
+from moderation.models import Article, Comment
 
 log = logging.getLogger(__name__)
 

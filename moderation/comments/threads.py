@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from moderation.models import Article, Comment, CommentStatus
+from moderation.kinds import CommentStatus
+from moderation.models import Article, Comment
 
 
 @dataclass

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.db import utcnow
-from moderation.models import Author, Comment, CommentStatus
+from moderation.kinds import CommentStatus
+from moderation.models import Author, Comment
 from moderation.policy.rules import AuthorStanding
 
 RECENT = timedelta(days=30)

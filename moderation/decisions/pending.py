@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation.decisions.authors import standings
 from moderation.decisions.history import author_contexts
-from moderation.models import Comment, CommentStatus
+from moderation.kinds import CommentStatus
+from moderation.models import Comment
 from moderation.policy.rules import AuthorStanding, Context
 from moderation.signals.base import AuthorContext, ScoringInput
 

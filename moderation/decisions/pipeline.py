@@ -15,19 +15,12 @@ from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.decisions.pending import Pending, pending
 from moderation.decisions.spotchecks import maybe_spot_check
-from moderation.models import (
-    STATUS_AFTER,
-    Action,
-    Comment,
-    CommentStatus,
-    Decision,
-    ScorerStatus,
-    Signal,
-)
+from moderation.kinds import STATUS_AFTER, Action, CommentStatus, SignalState
+from moderation.models import Comment, Decision, ScorerStatus, Signal
 from moderation.policy.document import Policy
 from moderation.policy.identity import swapped_variants
 from moderation.policy.rules import ABUSE_CODES, Verdict, decide
-from moderation.signals.base import Scorer, ScorerHealth, SignalResult, SignalState, run_scorers
+from moderation.signals.base import Scorer, ScorerHealth, SignalResult, run_scorers
 
 log = logging.getLogger(__name__)
 

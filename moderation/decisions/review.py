@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 from moderation import audit
 from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
-from moderation.models import STATUS_AFTER, Action, Comment, CommentStatus, Decision, Moderator
+from moderation.kinds import STATUS_AFTER, Action, CommentStatus
+from moderation.models import Comment, Decision, Moderator
 from moderation.policy.reasons import public_sentence
 
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)

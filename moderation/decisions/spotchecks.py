@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from moderation import audit
 from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
-from moderation.models import STATUS_AFTER, Action, Comment, Decision, Moderator, SpotCheck
+from moderation.kinds import STATUS_AFTER, Action
+from moderation.models import Comment, Decision, Moderator, SpotCheck
 
 VERDICTS = ("confirmed", "overturned")
 OPPOSITE = {Action.PUBLISH: Action.REJECT, Action.REJECT: Action.PUBLISH}

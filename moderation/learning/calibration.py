@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation.db import utcnow
-from moderation.models import Action, Comment, SpotCheck
+from moderation.kinds import Action
+from moderation.models import Comment, SpotCheck
 from moderation.policy.document import Policy
 
 MIN_SUPPORT = 5  # reviewed comments needed above (or below) a line before suggesting it

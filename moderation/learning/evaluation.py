@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moderation.models import Action
+from moderation.kinds import Action
 from moderation.policy.document import Policy
 from moderation.policy.rules import Verdict, decide
 from moderation.signals.base import Scorer, ScoringInput, SignalResult, run_scorers

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation.decisions.authors import standings
 from moderation.decisions.pending import policy_context
+from moderation.kinds import SignalState
 from moderation.models import Comment, Decision, Signal
 from moderation.policy.document import Policy
 from moderation.policy.rules import Verdict, decide
-from moderation.signals.base import SignalResult, SignalState
+from moderation.signals.base import SignalResult
 
 PAGE = 500
 EXAMPLES = 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from moderation.models import Action
+from moderation.kinds import Action
 from moderation.policy.document import Policy
 from moderation.policy.reasons import LABEL_CODES, public_sentence
 from moderation.signals.base import SignalResult

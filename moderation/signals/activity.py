@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState
+from moderation.kinds import SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.text import words
 
 SHINGLE = 3  # words per shingle when comparing two comments

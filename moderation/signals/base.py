@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from moderation.kinds import SignalState
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,6 @@ class ScoringInput:
     thread_text: str | None = None  # the comment that opened the thread, if not the parent
     author_id: str = ""
     author: AuthorContext = field(default_factory=AuthorContext)
-
-
-class SignalState(enum.StrEnum):
-    """Whether a scorer produced its scores."""
-
-    OK = "ok"
-    FAILED = "failed"
-    TIMEOUT = "timeout"
 
 
 @dataclass(frozen=True)

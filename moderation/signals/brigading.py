@@ -16,7 +16,8 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
+from moderation.kinds import SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.text import words
 
 PERMUTATIONS, BANDS = 64, 16

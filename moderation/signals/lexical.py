@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
-from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
+from moderation.kinds import SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.chartable import CharTable
 
 NAME = "lexical"

@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState
+from moderation.kinds import SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 
 MAX_PIECE = 300  # longer pieces of text are not links a reader could follow anyway
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)

@@ -8,7 +8,8 @@ from moderation.audit import history
 from moderation.comments.intake import IdempotencyConflict, requeue_stale, submit_comment
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
-from moderation.models import AuditEntry, AuditLogIsAppendOnly, Comment, CommentStatus
+from moderation.kinds import CommentStatus
+from moderation.models import AuditEntry, AuditLogIsAppendOnly, Comment
 from tests.support import factories
 
 

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from moderation.audit import history
 from moderation.decisions.pipeline import record_decision, score_and_decide, scorer_health
-from moderation.models import Action, Comment, Decision, Signal
+from moderation.kinds import Action
+from moderation.models import Comment, Decision, Signal
 from moderation.policy.document import load
 from moderation.policy.rules import Verdict
 from moderation.signals.base import Scorer, ScorerHealth, ScoringInput, SignalResult

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from moderation.kinds import Action, SignalState
 from moderation.learning.evaluation import Example, ExampleError, read_examples, report, roc_auc
-from moderation.models import Action
 from moderation.policy.document import load
-from moderation.signals.base import SignalResult, SignalState
+from moderation.signals.base import SignalResult
 
 POLICY = load()
 

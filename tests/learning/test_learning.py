@@ -11,11 +11,12 @@ from moderation.decisions import spotchecks
 from moderation.decisions.authors import standings
 from moderation.decisions.pipeline import record_decision
 from moderation.decisions.review import decide_as_moderator
+from moderation.kinds import Action, SignalState
 from moderation.learning import calibration, drift, trial
-from moderation.models import Action, Comment, DriftAlert, Signal, SpotCheck
+from moderation.models import Comment, DriftAlert, Signal, SpotCheck
 from moderation.policy.document import load
 from moderation.policy.rules import Reason, Verdict
-from moderation.signals.base import SignalResult, SignalState
+from moderation.signals.base import SignalResult
 from tests.support import factories
 
 POLICY = load()

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.models import Action
+from moderation.kinds import Action, SignalState
 from moderation.policy.document import load
 from moderation.policy.rules import AuthorStanding, Context, decide
-from moderation.signals.base import SignalResult, SignalState
+from moderation.signals.base import SignalResult
 from tests.support.detoxify_checkpoint import UNBIASED_LABELS
 
 POLICY = load()  # the built-in policy

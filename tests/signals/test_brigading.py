@@ -1,7 +1,8 @@
 import redis
 
+from moderation.kinds import SignalState
 from moderation.redis_client import fail_fast
-from moderation.signals.base import ScoringInput, SignalState
+from moderation.signals.base import ScoringInput
 from moderation.signals.brigading import BrigadingScorer, signature, similarity
 
 CAMPAIGN = (

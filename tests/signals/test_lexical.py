@@ -3,7 +3,8 @@
 import pytest
 from profanity_check import predict_prob
 
-from moderation.signals.base import ScoringInput, SignalState
+from moderation.kinds import SignalState
+from moderation.signals.base import ScoringInput
 from moderation.signals.lexical import LexicalAbuseScorer, load_model
 
 TEXTS = [

@@ -8,7 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation.decisions.review import decide_as_moderator
-from moderation.models import Action, Comment
+from moderation.kinds import Action
+from moderation.models import Comment
 
 ARTICLE = {
     "title": "Ministers meet on energy",

@@ -5,7 +5,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation.decisions.authors import standings
-from moderation.models import Action, Comment, DriftAlert, Moderator
+from moderation.kinds import Action
+from moderation.models import Comment, DriftAlert, Moderator
 from tests.conftest import csrf_token, log_in
 from tests.learning.test_learning import decided
 

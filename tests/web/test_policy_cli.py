@@ -8,7 +8,7 @@ from flask import Flask
 from moderation.audit import history
 from moderation.decisions.active_policy import active_policy
 from moderation.decisions.authors import standings
-from moderation.models import Action
+from moderation.kinds import Action
 from tests.learning.test_learning import decided
 from tests.support import factories
 

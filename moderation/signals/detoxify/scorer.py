@@ -6,7 +6,8 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState, failed
+from moderation.kinds import SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.detoxify.explain import explain_all
 from moderation.signals.detoxify.inference import TextScores, predict
 from moderation.signals.detoxify.model import (

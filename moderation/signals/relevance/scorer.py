@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState
+from moderation.kinds import SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.relevance.article_vectors import VectorStore
 from moderation.signals.relevance.embeddings import Embedder, EmbeddingUnavailable
 from moderation.signals.text import content_terms, language, weighted_terms

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import audit
+from moderation.kinds import SignalState
 from moderation.models import WordListEntry
-from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.words.matcher import ACTIONS, PatternError, WatchedWord, WordMatcher, needle
 
 RELOAD_SECONDS = 10  # how stale a worker's copy of the list may get

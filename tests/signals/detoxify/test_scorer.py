@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from moderation.signals.base import ScoringInput, SignalState
+from moderation.kinds import SignalState
+from moderation.signals.base import ScoringInput
 from moderation.signals.detoxify.model import DetoxifyOptions
 from moderation.signals.detoxify.scorer import DetoxifyScorer
 from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify

@@ -5,7 +5,8 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
-from moderation.signals.base import ScoringInput, SignalState
+from moderation.kinds import SignalState
+from moderation.signals.base import ScoringInput
 from moderation.signals.words.lists import (
     RELOAD_SECONDS,
     StoredMatcher,

@@ -1,0 +1,155 @@
+"""The names every part of the service agrees on: statuses, actions, scorers, states,
+verdicts and failure modes, and the shapes of the signal details the UI reads.
+
+Pure: the policy imports this without the ORM. A string naming one of these anywhere else is
+a bug waiting for a typo.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TypedDict
+
+
+class CommentStatus(enum.StrEnum):
+    """Where a comment stands; `review` means a moderator must decide."""
+
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    REVIEW = "review"
+
+
+class Action(enum.StrEnum):
+    """What a decision does to a comment."""
+
+    PUBLISH = "publish"
+    REJECT = "reject"
+    REVIEW = "review"
+
+
+STATUS_AFTER = {
+    Action.PUBLISH: CommentStatus.PUBLISHED,
+    Action.REJECT: CommentStatus.REJECTED,
+    Action.REVIEW: CommentStatus.REVIEW,
+}
+
+
+class ScorerName(enum.StrEnum):
+    """Every scorer, by the name its signals are stored under."""
+
+    DETOXIFY = "detoxify"
+    RELEVANCE = "relevance"
+    LEXICAL = "lexical"
+    WORDS = "words"
+    LINKS = "links"
+    ACTIVITY = "activity"
+    BRIGADING = "brigading"
+
+
+class SignalState(enum.StrEnum):
+    """Whether a scorer produced its scores for one comment."""
+
+    OK = "ok"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+
+
+class ScorerState(enum.StrEnum):
+    """What a scorer says about itself: loaded, not yet loaded, or unable to load."""
+
+    OK = "ok"
+    NOT_LOADED = "not_loaded"
+    UNAVAILABLE = "unavailable"
+
+
+class Readiness(enum.StrEnum):
+    """The service as a whole, for /readyz: `degraded` accepts comments but cannot decide
+    all of them automatically."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    UNAVAILABLE = "unavailable"
+
+
+class SpotCheckVerdict(enum.StrEnum):
+    """A moderator's verdict on an automatic decision."""
+
+    CONFIRMED = "confirmed"
+    OVERTURNED = "overturned"
+
+
+class FailureMode(enum.StrEnum):
+    """What a failed check does: `closed` sends the comment to review, `open` ignores it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RelevanceMethod(enum.StrEnum):
+    """How the on-topic score was computed."""
+
+    SEMANTIC = "semantic"
+    LEXICAL = "lexical"
+
+
+# ---- the signal details the policy and the review card read ------------------------------
+
+
+class Span(TypedDict):
+    """A stretch of the comment that drove a Detoxify score."""
+
+    start: int
+    end: int
+    weight: float
+    text: str
+
+
+class WordMatch(TypedDict):
+    """Where a watched-word entry matched."""
+
+    pattern: str
+    action: str
+    start: int
+    end: int
+    text: str
+
+
+class DetoxifyDetails(TypedDict, total=False):
+    """details of a `detoxify` signal."""
+
+    top_label: str
+    windows: int
+    batch_size: int
+    spans: list[Span] | None
+    explanation: str
+
+
+class WordsDetails(TypedDict, total=False):
+    """details of a `words` signal."""
+
+    matches: list[WordMatch]
+
+
+class LinksDetails(TypedDict, total=False):
+    """details of a `links` signal."""
+
+    domains: list[str]
+
+
+class RelevanceDetails(TypedDict, total=False):
+    """details of a `relevance` signal."""
+
+    method: str
+    language: str
+    confidence: float
+    compared_with: str
+    best_passage: str
+    shared_terms: list[str]
+    parent_z: float
+
+
+class BrigadingDetails(TypedDict, total=False):
+    """details of a `brigading` signal."""
+
+    similar_comments: list[str]
