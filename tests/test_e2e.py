@@ -23,7 +23,7 @@ from tests.support.processes import celery_process, children_of, settings_env, w
 from web import create_app
 
 pytestmark = pytest.mark.e2e
-E2E_REDIS = "redis://127.0.0.1:6379/13"
+E2E_REDIS = os.environ.get("MODQ_TEST_E2E_REDIS_URL", "redis://127.0.0.1:6379/13")
 ARTICLE = {
     "title": "Ministers meet in Athens on energy and shipping",
     "url": "https://news.example.org/athens",
