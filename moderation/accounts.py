@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.errors import Invalid
 from moderation.models import Moderator
 
 MIN_PASSWORD_CHARS = 10
@@ -18,7 +19,7 @@ MIN_PASSWORD_CHARS = 10
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     """A username or password is not acceptable; the message says why."""
 
 

@@ -120,7 +120,9 @@ class Settings:
     scorer_retry_seconds: int = field(
         default=300,
         metadata=_meta(
-            "After a model fails to load, how long a worker waits before trying again.", low=0
+            "Longest wait between a worker's attempts to load a model that failed to load "
+            "(the waits start at 2 s and double; changed model files are tried at once).",
+            low=0,
         ),
     )
     secure_cookies: bool = field(

@@ -45,6 +45,7 @@ class ScorerName(enum.StrEnum):
     LINKS = "links"
     ACTIVITY = "activity"
     BRIGADING = "brigading"
+    IDENTITY = "identity"  # the identity-term guard's re-score, stored like a signal
 
 
 class SignalState(enum.StrEnum):
@@ -70,6 +71,14 @@ class Readiness(enum.StrEnum):
     OK = "ok"
     DEGRADED = "degraded"
     UNAVAILABLE = "unavailable"
+
+
+class CheckState(enum.StrEnum):
+    """One readiness check: the database, the broker, or what workers said of a scorer."""
+
+    OK = "ok"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
 
 
 class SpotCheckVerdict(enum.StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +14,7 @@ from moderation.config import Settings
 from moderation.decisions.active_policy import StoredPolicy, fallback_text
 from moderation.policy.document import Policy
 from moderation.signals.activity import ActivityScorer
-from moderation.signals.base import Scorer
+from moderation.signals.base import Scorer, TextRescorer
 from moderation.signals.brigading import BrigadingScorer
 from moderation.signals.detoxify.model import DetoxifyOptions
 from moderation.signals.detoxify.scorer import DetoxifyScorer
@@ -43,41 +44,52 @@ def policy_source(settings: Settings, sessions: sessionmaker[Session]) -> Callab
     return StoredPolicy(sessions, fallback_text(settings.policy_file))
 
 
+@dataclass(frozen=True)
+class ScorerSet:
+    """The scorers run on every comment, and the ones other steps call by their role."""
+
+    every: list[Scorer]
+    rescorer: TextRescorer  # the identity guard's re-scoring of swapped texts
+    relevance: RelevanceScorer
+
+
 def default_scorers(
     settings: Settings,
     sessions: sessionmaker[Session],
     redis_client: Any,
     policy: Callable[[], Policy],
-) -> list[Scorer]:
+) -> ScorerSet:
     """Every scorer, each run on every comment."""
-    return [
-        DetoxifyScorer(
-            detoxify_options(settings),
-            retry_seconds=settings.scorer_retry_seconds,
-            explain_above=lambda: policy().lowest_publish_line,
-            explain_budget_ms=settings.explain_budget_ms,
-        ),
-        relevance_scorer(settings, DatabaseStore(sessions)),
-        LexicalAbuseScorer(),
+    detoxify = DetoxifyScorer(
+        detoxify_options(settings),
+        retry_seconds=settings.scorer_retry_seconds,
+        explain_above=lambda: policy().lowest_publish_line,
+        explain_budget_ms=settings.explain_budget_ms,
+    )
+    relevance = relevance_scorer(settings, DatabaseStore(sessions))
+    cheap: list[Scorer] = [
+        LexicalAbuseScorer(settings.scorer_retry_seconds),
         WordListScorer(StoredMatcher(sessions)),
         LinkScorer(),
         ActivityScorer(),
         BrigadingScorer(redis_client),
     ]
+    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance)
 
 
-def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> list[Any]:
+def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> ScorerSet:
     """The scorers that need no site history and write nothing (for `modq eval`)."""
-    return [
-        DetoxifyScorer(detoxify_options(settings), retry_seconds=settings.scorer_retry_seconds),
-        relevance_scorer(settings, MemoryStore()),
-        LexicalAbuseScorer(),
+    detoxify = DetoxifyScorer(detoxify_options(settings), settings.scorer_retry_seconds)
+    relevance = relevance_scorer(settings, MemoryStore())
+    cheap: list[Scorer] = [
+        LexicalAbuseScorer(settings.scorer_retry_seconds),
         WordListScorer(StoredMatcher(sessions)),
         LinkScorer(),
     ]
+    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance)
 
 
 def relevance_scorer(settings: Settings, store: VectorStore) -> RelevanceScorer:
     """The on-topic scorer with the configured embedding model."""
     load = functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device)
-    return RelevanceScorer(load, store)
+    return RelevanceScorer(load, store, settings.scorer_retry_seconds)

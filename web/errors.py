@@ -6,10 +6,15 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from moderation.comments.validation import ValidationError
+from moderation.errors import Conflict, DomainError, Invalid, NotFound
 
 log = logging.getLogger(__name__)
+
+# The one place where the domain's errors become HTTP statuses.
+STATUS_OF: dict[type[DomainError], int] = {Invalid: 422, NotFound: 404, Conflict: 409}
 
 
 def wants_json() -> bool:
@@ -27,13 +32,23 @@ def json_error(status: int, error: str, message: str, **extra: object) -> tuple[
 
 def register(app: Flask) -> None:
     """Install the handlers."""
-    app.register_error_handler(ValidationError, _validation_error)
+    app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _validation_error(exc: ValidationError) -> tuple[Response, int]:
-    return json_error(422, "invalid_request", "Some fields are not valid.", fields=exc.fields)
+def status_of(exc: DomainError) -> int:
+    """The HTTP status for a domain error: that of its nearest mapped ancestor."""
+    return next((STATUS_OF[k] for k in type(exc).__mro__ if k in STATUS_OF), 400)
+
+
+def _domain_error(exc: DomainError) -> object:
+    status = status_of(exc)
+    if isinstance(exc, ValidationError):
+        return json_error(status, exc.code, "Some fields are not valid.", fields=exc.fields)
+    if wants_json():
+        return json_error(status, exc.code, str(exc))
+    return error_page(status, str(exc))
 
 
 def _http_error(exc: HTTPException) -> object:
@@ -52,4 +67,10 @@ def _unexpected_error(exc: Exception) -> object:
     log.exception("unhandled error on %s %s", request.method, request.path)
     if wants_json():
         return json_error(500, "internal_error", "Something went wrong on our side; it was logged.")
-    return render_template("error.html", error=InternalServerError()), 500
+    return error_page(500, InternalServerError.description or "")
+
+
+def error_page(status: int, message: str) -> tuple[str, int]:
+    """The HTML error page, for people."""
+    title = HTTP_STATUS_CODES.get(status, "Error")
+    return render_template("error.html", status=status, title=title, message=message), status

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 
 from moderation.db import migration_heads, schema_revisions
 from moderation.decisions.pipeline import scorer_health
+from moderation.kinds import CheckState, Readiness
 from moderation.redis_client import fail_fast
 from web.runtime import db, runtime
 
@@ -18,7 +19,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz() -> Response:
     """The process is alive."""
-    return jsonify({"status": "ok"})
+    return jsonify({"status": Readiness.OK})
 
 
 @bp.get("/readyz")
@@ -26,12 +27,12 @@ def readyz() -> tuple[Response, int]:
     """Database, broker and scorers: 503 if comments cannot be accepted, 'degraded' if the
     service accepts them but cannot decide them all automatically."""
     checks = {"database": database_check(), "broker": broker_check(), **scorer_checks()}
-    if checks["database"]["state"] != "ok":
-        status, code = "unavailable", 503
-    elif all(c["state"] == "ok" for c in checks.values()):
-        status, code = "ok", 200
+    if checks["database"]["state"] != CheckState.OK:
+        status, code = Readiness.UNAVAILABLE, 503
+    elif all(c["state"] == CheckState.OK for c in checks.values()):
+        status, code = Readiness.OK, 200
     else:
-        status, code = "degraded", 200
+        status, code = Readiness.DEGRADED, 200
     return jsonify({"status": status, "checks": checks}), code
 
 
@@ -41,14 +42,17 @@ def database_check() -> dict[str, str]:
         current = schema_revisions(db().connection())
     except Exception as exc:
         db().rollback()
-        return {"state": "failed", "detail": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+        return {
+            "state": CheckState.FAILED,
+            "detail": f"{type(exc).__name__}: {exc}".splitlines()[0],
+        }
     if current != migration_heads():
         return {
-            "state": "failed",
+            "state": CheckState.FAILED,
             "detail": f"the schema is at {sorted(current) or 'nothing'}, "
             f"not {sorted(migration_heads())}: run `modq db upgrade`",
         }
-    return {"state": "ok"}
+    return {"state": CheckState.OK}
 
 
 def broker_check() -> dict[str, str]:
@@ -58,11 +62,11 @@ def broker_check() -> dict[str, str]:
         fail_fast(url).ping()
     except redis.RedisError as exc:
         return {
-            "state": "failed",
+            "state": CheckState.FAILED,
             "detail": f"Redis at {url} does not answer ({exc}); comments "
             "are stored and will be queued when it is back",
         }
-    return {"state": "ok"}
+    return {"state": CheckState.OK}
 
 
 def scorer_checks() -> dict[str, dict[str, Any]]:
@@ -71,11 +75,13 @@ def scorer_checks() -> dict[str, dict[str, Any]]:
         reported = scorer_health(db())
     except Exception as exc:
         db().rollback()
-        return {"scorers": {"state": "unknown", "detail": f"cannot read their state: {exc}"}}
+        return {
+            "scorers": {"state": CheckState.UNKNOWN, "detail": f"cannot read their state: {exc}"}
+        }
     if not reported:
         return {
             "scorers": {
-                "state": "unknown",
+                "state": CheckState.UNKNOWN,
                 "detail": "no worker has reported yet; is a worker running?",
             }
         }

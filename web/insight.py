@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from moderation import audit
 from moderation.decisions import authors, spotchecks
+from moderation.kinds import SpotCheckVerdict
 from moderation.learning import calibration, drift
 from web.auth import login_required
 from web.review import card
@@ -31,11 +32,12 @@ def spot_checks() -> str:
 @login_required
 def check(comment_id: str) -> Response:
     """Confirm or overturn an automatic decision."""
-    verdict = request.form.get("verdict", "")
+    try:
+        verdict = SpotCheckVerdict(request.form.get("verdict", ""))
+    except ValueError:
+        raise BadRequest("verdict must be confirmed or overturned") from None
     try:
         spotchecks.check(db(), comment_id, g.moderator, verdict)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
     except spotchecks.AlreadyChecked as exc:
         flash(f"Not changed: {exc}.", "error")
     else:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response
 from sqlalchemy import func, select
 
 from moderation.decisions.pipeline import scorer_health
+from moderation.kinds import ScorerState
 from moderation.learning import drift
 from moderation.models import Comment, SpotCheck
 from web.runtime import db
@@ -30,7 +31,7 @@ def metrics() -> Response:
         "# TYPE modq_scorer_up gauge",
     ]
     for name, health in scorer_health(db()).items():
-        lines.append(f'modq_scorer_up{{scorer="{name}"}} {int(health.state == "ok")}')
+        lines.append(f'modq_scorer_up{{scorer="{name}"}} {int(health.state == ScorerState.OK)}')
     lines.append("# TYPE modq_score_drift_psi gauge")
     latest: dict[str, float] = {}
     for alert in drift.recent_alerts(db()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from moderation.decisions.authors import standings
@@ -16,7 +16,7 @@ from moderation.decisions.review import (
     queue_size,
     review_queue,
 )
-from moderation.kinds import Action
+from moderation.kinds import Action, ScorerName, ScorerState
 from moderation.learning import drift
 from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
@@ -51,7 +51,11 @@ def card(comment: Comment) -> dict[str, Any]:
         "reasons": policy.reasons if policy else [],
         "segments": segments(comment.body, marked_spans(comment.signals)),
         "passage": next(
-            (s.details.get("best_passage") for s in comment.signals if s.scorer == "relevance"),
+            (
+                s.details.get("best_passage")
+                for s in comment.signals
+                if s.scorer == ScorerName.RELEVANCE
+            ),
             None,
         ),
         "signals": [
@@ -75,7 +79,9 @@ def scorer_problems(health: dict[str, ScorerHealth]) -> list[str]:
             "No worker has reported its scorers yet. Is a worker running "
             "(celery -A workers.app worker)?"
         ]
-    return [f"{name}: {h.state}. {h.detail}" for name, h in health.items() if h.state != "ok"]
+    return [
+        f"{name}: {h.state}. {h.detail}" for name, h in health.items() if h.state != ScorerState.OK
+    ]
 
 
 @bp.post("/comments/<comment_id>/decision")
@@ -91,10 +97,6 @@ def decide(comment_id: str) -> Response:
         decide_as_moderator(db(), comment_id, g.moderator, action, note)
     except AlreadyDecided as exc:
         flash(f"Not changed: {exc}.", "error")
-    except LookupError:
-        raise NotFound("no comment with this id") from None
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
     else:
         verb = "Published" if action is Action.PUBLISH else "Rejected"
         flash(f"{verb} the comment by {_author(comment_id)}.", "info")

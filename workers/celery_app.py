@@ -14,7 +14,7 @@ from moderation.db import make_engine, make_session_factory
 from moderation.policy.document import Policy
 from moderation.redis_client import fail_fast
 from moderation.signals.base import Scorer
-from moderation.wiring import default_scorers, policy_source
+from moderation.wiring import ScorerSet, default_scorers, policy_source
 
 SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"
@@ -37,9 +37,14 @@ class WorkerContext:
         return make_session_factory(make_engine(self.settings.database_url))
 
     @cached_property
-    def scorers(self) -> list[Scorer]:
+    def scorer_set(self) -> ScorerSet:
         """The scorers, built once per process; models load on first use."""
         return default_scorers(self.settings, self.session_factory, self.redis, self.policy)
+
+    @property
+    def scorers(self) -> list[Scorer]:
+        """Every scorer, each run on every comment."""
+        return self.scorer_set.every
 
     @cached_property
     def redis(self) -> Any:

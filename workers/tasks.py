@@ -49,7 +49,13 @@ def score_comments(self: Task[Any, Any], requests: list[SimpleRequest]) -> None:
     attempts = {r.args[0]: int(r.kwargs.get("attempt", 0)) for r in requests}
     try:
         with context.session_factory() as session:
-            outcomes = score_and_decide(session, list(attempts), context.scorers, context.policy())
+            outcomes = score_and_decide(
+                session,
+                list(attempts),
+                context.scorers,
+                context.policy(),
+                context.scorer_set.rescorer,
+            )
     except OperationalError as exc:  # the database is away: try again later, with backoff
         log.warning("database error scoring %d comments (%s); retrying", len(attempts), exc)
         for comment_id, attempt in attempts.items():

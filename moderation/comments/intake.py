@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
+from moderation.errors import Conflict
 from moderation.kinds import CommentStatus
 from moderation.models import Article, Comment
 
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 Enqueue = Callable[[str], None]
 
 
-class IdempotencyConflict(ValueError):
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
     """An Idempotency-Key was reused for a different comment."""
 
 

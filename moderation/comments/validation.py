@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from moderation.errors import Invalid
+
 MAX_ID_CHARS = 200
 MAX_NAME_CHARS = 200
 MAX_TITLE_CHARS = 500
@@ -15,7 +17,7 @@ MAX_ARTICLE_CHARS = 500_000
 MAX_IDEMPOTENCY_KEY_CHARS = 200
 
 
-class ValidationError(ValueError):
+class ValidationError(Invalid):
     """The request is malformed; `fields` maps each bad field to what is wrong with it."""
 
     def __init__(self, fields: dict[str, str]) -> None:

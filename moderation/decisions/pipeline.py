@@ -15,12 +15,19 @@ from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.decisions.pending import Pending, pending
 from moderation.decisions.spotchecks import maybe_spot_check
-from moderation.kinds import STATUS_AFTER, Action, CommentStatus, SignalState
+from moderation.kinds import (
+    STATUS_AFTER,
+    Action,
+    CommentStatus,
+    ScorerName,
+    ScorerState,
+    SignalState,
+)
 from moderation.models import Comment, Decision, ScorerStatus, Signal
 from moderation.policy.document import Policy
 from moderation.policy.identity import swapped_variants
 from moderation.policy.rules import ABUSE_CODES, Verdict, decide
-from moderation.signals.base import Scorer, ScorerHealth, SignalResult, run_scorers
+from moderation.signals.base import Scorer, ScorerHealth, SignalResult, TextRescorer, run_scorers
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +41,21 @@ class Outcome:
 
 
 def score_and_decide(
-    session: Session, comment_ids: Sequence[str], scorers: Sequence[Scorer], policy: Policy
+    session: Session,
+    comment_ids: Sequence[str],
+    scorers: Sequence[Scorer],
+    policy: Policy,
+    rescorer: TextRescorer | None = None,
 ) -> list[Outcome]:
-    """Score the pending ones among `comment_ids`, decide, and store everything."""
+    """Score the pending ones among `comment_ids`, decide, and store everything; `rescorer`
+    re-scores a would-be abuse rejection with group names swapped (the identity guard)."""
     items = pending(session, comment_ids)
     session.rollback()  # do not hold a transaction open while models run
     results = run_scorers(scorers, [item.input for item in items]) if items else []
     outcomes = []
     for item, signals in zip(items, results, strict=True):
         verdict = decide(signals, policy, item.context)
-        signals, verdict = second_look(item, dict(signals), verdict, scorers, policy)
+        signals, verdict = second_look(item, dict(signals), verdict, rescorer, policy)
         outcomes.append(
             record_decision(
                 session,
@@ -63,13 +75,12 @@ def second_look(
     item: Pending,
     signals: dict[str, SignalResult],
     verdict: Verdict,
-    scorers: Sequence[Scorer],
+    rescorer: TextRescorer | None,
     policy: Policy,
 ) -> tuple[dict[str, SignalResult], Verdict]:
     """The identity-term guard: before an abuse rejection of a comment that names groups,
     score it again with the names swapped, and decide again with that signal."""
     abuse = {r.code for r in verdict.reasons if r.action is Action.REJECT} & ABUSE_CODES
-    rescorer = next((s for s in scorers if hasattr(s, "score_texts")), None)
     if (
         verdict.action is not Action.REJECT
         or not abuse
@@ -82,8 +93,12 @@ def second_look(
     if not scored:
         return signals, verdict
     lowest = {label: min(s[label] for s in scored) for label in scored[0]}
-    signals["identity"] = SignalResult(
-        "identity", "swap-1", SignalState.OK, lowest, {"names": names, "variants": len(variants)}
+    signals[ScorerName.IDENTITY] = SignalResult(
+        ScorerName.IDENTITY,
+        "swap-1",
+        SignalState.OK,
+        lowest,
+        {"names": names, "variants": len(variants)},
     )
     return signals, decide(signals, policy, item.context)
 
@@ -165,6 +180,6 @@ def record_health(session: Session, scorers: Sequence[Scorer]) -> None:
 def scorer_health(session: Session) -> dict[str, ScorerHealth]:
     """What the workers last reported about each scorer."""
     return {
-        row.scorer: ScorerHealth(row.state, row.version, row.detail)
+        row.scorer: ScorerHealth(ScorerState(row.state), row.version, row.detail)
         for row in session.scalars(select(ScorerStatus).order_by(ScorerStatus.scorer))
     }

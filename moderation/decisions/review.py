@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from moderation import audit
 from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
+from moderation.errors import Conflict, Invalid, NotFound
 from moderation.kinds import STATUS_AFTER, Action, CommentStatus
 from moderation.models import Comment, Decision, Moderator
 from moderation.policy.reasons import public_sentence
@@ -15,7 +16,7 @@ from moderation.policy.reasons import public_sentence
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)
 
 
-class AlreadyDecided(RuntimeError):
+class AlreadyDecided(Conflict):
     """Someone decided the comment first; `decision` is theirs, if any."""
 
     def __init__(self, comment: Comment) -> None:
@@ -53,7 +54,7 @@ def decide_as_moderator(
 ) -> Decision:
     """Publish or reject a comment in review (committed); raise AlreadyDecided if it is not."""
     if action not in MODERATOR_ACTIONS:
-        raise ValueError(f"moderators publish or reject, not {action}")
+        raise Invalid(f"moderators publish or reject, not {action}")
     now = utcnow()
     claimed = session.execute(
         update(Comment)
@@ -64,7 +65,7 @@ def decide_as_moderator(
         session.rollback()
         comment = session.get(Comment, comment_id)
         if comment is None:
-            raise LookupError(f"no comment {comment_id}")
+            raise NotFound(f"no comment {comment_id}")
         raise AlreadyDecided(comment)
     reasons = [
         {

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session, selectinload
 from moderation import audit
 from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
-from moderation.kinds import STATUS_AFTER, Action
+from moderation.errors import Conflict
+from moderation.kinds import STATUS_AFTER, Action, SpotCheckVerdict
 from moderation.models import Comment, Decision, Moderator, SpotCheck
 
-VERDICTS = ("confirmed", "overturned")
 OPPOSITE = {Action.PUBLISH: Action.REJECT, Action.REJECT: Action.PUBLISH}
 
 
-class AlreadyChecked(RuntimeError):
+class AlreadyChecked(Conflict):
     """Another moderator checked this decision first."""
 
 
@@ -56,11 +56,11 @@ def open_spot_checks(session: Session, limit: int = 50) -> list[SpotCheck]:
     return list(session.scalars(query))
 
 
-def check(session: Session, comment_id: str, moderator: Moderator, verdict: str) -> SpotCheck:
+def check(
+    session: Session, comment_id: str, moderator: Moderator, verdict: SpotCheckVerdict
+) -> SpotCheck:
     """Confirm the automatic decision, or overturn it (which reverses the comment's status);
     committed and audited."""
-    if verdict not in VERDICTS:
-        raise ValueError(f"verdict must be confirmed or overturned, not {verdict!r}")
     claimed = session.execute(
         update(SpotCheck)
         .where(SpotCheck.comment_id == comment_id, SpotCheck.verdict.is_(None))
@@ -71,7 +71,7 @@ def check(session: Session, comment_id: str, moderator: Moderator, verdict: str)
         raise AlreadyChecked(f"the decision on {comment_id} was already checked")
     spot = session.get(SpotCheck, comment_id)
     assert spot is not None
-    if verdict == "overturned":
+    if verdict is SpotCheckVerdict.OVERTURNED:
         _reverse(session, spot, moderator)
     audit.record(
         session,

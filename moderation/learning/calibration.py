@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation.db import utcnow
-from moderation.kinds import Action
+from moderation.kinds import Action, ScorerName, SignalState, SpotCheckVerdict
 from moderation.models import Comment, SpotCheck
 from moderation.policy.document import Policy
 
@@ -46,7 +46,12 @@ def cases(session: Session, days: int) -> list[Case]:
     found = []
     for comment in comments:
         detoxify = next(
-            (s for s in comment.signals if s.scorer == "detoxify" and s.state == "ok"), None
+            (
+                s
+                for s in comment.signals
+                if s.scorer == ScorerName.DETOXIFY and s.state == SignalState.OK
+            ),
+            None,
         )
         policy = next((d for d in comment.decisions if d.moderator_id is None), None)
         if detoxify is None or policy is None:
@@ -104,7 +109,7 @@ def _band(cases_in_band: Sequence[Case]) -> dict[str, int]:
 
 def _precision(found: Sequence[Case], action: str) -> dict[str, Any]:
     checked = [c for c in found if c.automatic == action and c.spot_check is not None]
-    confirmed = sum(c.spot_check == "confirmed" for c in checked)
+    confirmed = sum(c.spot_check == SpotCheckVerdict.CONFIRMED for c in checked)
     return {
         "spot_checked": len(checked),
         "precision": round(confirmed / len(checked), 4) if checked else None,

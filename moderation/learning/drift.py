@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.db import utcnow
+from moderation.kinds import ScorerName, SignalState
 from moderation.models import DriftAlert, Signal
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ def scores_between(session: Session, start_days: float, end_days: float) -> dict
     rows = session.scalars(
         select(Signal.scores)
         .where(
-            Signal.scorer == "detoxify",
-            Signal.state == "ok",
+            Signal.scorer == ScorerName.DETOXIFY,
+            Signal.state == SignalState.OK,
             Signal.created_at >= now - timedelta(days=start_days),
             Signal.created_at < now - timedelta(days=end_days),
         )

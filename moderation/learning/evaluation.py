@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moderation.kinds import Action
+from moderation.errors import Invalid
+from moderation.kinds import Action, ScorerName
 from moderation.policy.document import Policy
 from moderation.policy.rules import Verdict, decide
 from moderation.signals.base import Scorer, ScoringInput, SignalResult, run_scorers
@@ -24,15 +25,15 @@ BATCH = 64
 # Which score of which signal is compared with which label; higher means "more of the label".
 COMPARISONS: dict[str, list[tuple[str, Callable[[SignalResult], float]]]] = {
     "abusive": [
-        ("detoxify", lambda s: max(s.scores.values(), default=0.0)),
-        ("lexical", lambda s: s.scores.get("profanity", 0.0)),
-        ("words", lambda s: s.scores.get("reject", 0.0) + s.scores.get("review", 0.0)),
+        (ScorerName.DETOXIFY, lambda s: max(s.scores.values(), default=0.0)),
+        (ScorerName.LEXICAL, lambda s: s.scores.get("profanity", 0.0)),
+        (ScorerName.WORDS, lambda s: s.scores.get("reject", 0.0) + s.scores.get("review", 0.0)),
     ],
-    "on_topic": [("relevance", lambda s: s.scores.get("on_topic", 0.0))],
+    "on_topic": [(ScorerName.RELEVANCE, lambda s: s.scores.get("on_topic", 0.0))],
 }
 
 
-class ExampleError(ValueError):
+class ExampleError(Invalid):
     """A line of the examples file is not a valid example; the message says which and why."""
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-FAILURE_MODES = ("open", "closed")
+from moderation.errors import Invalid
+from moderation.kinds import FailureMode
+
 LINK_ACTIONS = ("review", "reject", "ignore")
 WORD_ACTIONS = ("reject", "review", "flag", "ignore")
-CHECKS = ("detoxify", "relevance", "lexical", "words", "links", "activity", "brigading")
 
 
-class PolicyError(ValueError):
+class PolicyError(Invalid):
     """The document is not a valid policy; the message lists every problem with its path."""
 
 
@@ -97,7 +98,7 @@ class Policy:
     trust: Trust
     identity_guard: bool
     identity_terms: dict[str, tuple[str, ...]]
-    failure: dict[str, str]
+    failure: dict[str, FailureMode]
     spot_check_share: float
     note: str = ""
     version: str = field(default="builtin", compare=False)
@@ -260,7 +261,8 @@ class _Reader:
                 for k, v in doc["identity_guard"]["terms"].items()
             },
             failure={
-                k: self.choice(v, f"failure.{k}", FAILURE_MODES) for k, v in doc["failure"].items()
+                k: FailureMode(self.choice(v, f"failure.{k}", tuple(FailureMode)))
+                for k, v in doc["failure"].items()
             },
             spot_check_share=self.number(doc["spot_check_share"], "spot_check_share"),
             note=str(doc.get("note") or ""),

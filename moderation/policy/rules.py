@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from moderation.kinds import Action
+from moderation.kinds import Action, FailureMode, RelevanceMethod, ScorerName
 from moderation.policy.document import Policy
 from moderation.policy.reasons import LABEL_CODES, public_sentence
 from moderation.signals.base import SignalResult
@@ -81,12 +81,14 @@ def decide(
     context = context or Context()
     reasons = [
         *failed_checks(signals, policy),
-        *abuse_reasons(signals.get("detoxify"), signals.get("identity"), policy),
-        *lexical_reasons(signals.get("lexical"), policy),
-        *relevance_reasons(signals.get("relevance"), policy),
-        *word_reasons(signals.get("words"), policy),
-        *link_reasons(signals.get("links"), policy),
-        *activity_reasons(signals.get("activity"), signals.get("brigading"), policy),
+        *abuse_reasons(signals.get(ScorerName.DETOXIFY), signals.get(ScorerName.IDENTITY), policy),
+        *lexical_reasons(signals.get(ScorerName.LEXICAL), policy),
+        *relevance_reasons(signals.get(ScorerName.RELEVANCE), policy),
+        *word_reasons(signals.get(ScorerName.WORDS), policy),
+        *link_reasons(signals.get(ScorerName.LINKS), policy),
+        *activity_reasons(
+            signals.get(ScorerName.ACTIVITY), signals.get(ScorerName.BRIGADING), policy
+        ),
         *premoderation_reasons(context, policy),
     ]
     if not reasons:
@@ -124,7 +126,7 @@ def failed_checks(signals: Mapping[str, SignalResult], policy: Policy) -> list[R
     return [
         Reason("check_failed", f"The {name} check did not run: {_why(signals.get(name))}")
         for name, mode in policy.failure.items()
-        if mode == "closed" and (name not in signals or not signals[name].ok)
+        if mode is FailureMode.CLOSED and (name not in signals or not signals[name].ok)
     ]
 
 
@@ -210,7 +212,9 @@ def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reaso
             )
         ]
     score = signal.scores.get("on_topic", 0.0)
-    minimum = rules.min_lexical if signal.details.get("method") == "lexical" else rules.min
+    minimum = (
+        rules.min_lexical if signal.details.get("method") == RelevanceMethod.LEXICAL else rules.min
+    )
     confidence = float(signal.details.get("confidence", 1.0))
     if score >= minimum or confidence < rules.min_confidence:
         return []

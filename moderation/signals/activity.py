@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from moderation.kinds import SignalState
+from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.text import words
 
@@ -31,7 +31,7 @@ def similarity(a: str, b: str) -> float:
 class ActivityScorer:
     """How much a comment repeats the author's recent ones, and how fast they are posting."""
 
-    name = "activity"
+    name = ScorerName.ACTIVITY
     version = "activity-1"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
@@ -55,4 +55,4 @@ class ActivityScorer:
 
     def health(self) -> ScorerHealth:
         """Always ready."""
-        return ScorerHealth("ok", self.version)
+        return ScorerHealth(ScorerState.OK, self.version)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from moderation.kinds import SignalState
+from moderation.kinds import ScorerName, ScorerState, SignalState
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,9 @@ class SignalResult:
 
 @dataclass(frozen=True)
 class ScorerHealth:
-    """What a scorer can say about itself: `ok`, `unavailable` or `not_loaded`, and why."""
+    """What a scorer can say about itself, and why."""
 
-    state: str
+    state: ScorerState
     version: str = ""
     detail: str = ""
 
@@ -68,7 +68,7 @@ class ScorerHealth:
 class Scorer(Protocol):
     """Scores a batch of comments; never raises for one bad comment if it can avoid it."""
 
-    name: str
+    name: ScorerName
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """One result per input, in order."""
@@ -80,6 +80,14 @@ class Scorer(Protocol):
 
     def health(self) -> ScorerHealth:
         """The scorer's current state, for /readyz and the review UI."""
+        ...
+
+
+class TextRescorer(Protocol):
+    """Scores bare texts with the abuse model: the identity guard's swapped variants."""
+
+    def score_texts(self, texts: Sequence[str]) -> list[dict[str, float]] | None:
+        """Labels per text, or None when the model is not available."""
         ...
 
 

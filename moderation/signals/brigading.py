@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from moderation.kinds import SignalState
+from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.text import words
 
@@ -78,7 +78,7 @@ def similarity(first: Any, second: Any) -> float:
 class BrigadingScorer:
     """How many other authors posted nearly the same comment in the last day."""
 
-    name = "brigading"
+    name = ScorerName.BRIGADING
     version = "minhash-64x16"
 
     def __init__(self, redis_client: Any) -> None:
@@ -177,5 +177,5 @@ class BrigadingScorer:
         try:
             self.redis.ping()
         except redis.RedisError as exc:
-            return ScorerHealth("unavailable", self.version, f"Redis: {exc}")
-        return ScorerHealth("ok", self.version)
+            return ScorerHealth(ScorerState.UNAVAILABLE, self.version, f"Redis: {exc}")
+        return ScorerHealth(ScorerState.OK, self.version)

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
-from moderation.kinds import SignalState
+from moderation.kinds import ScorerName, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.chartable import CharTable
+from moderation.signals.loading import LazyModel
 
-NAME = "lexical"
+NAME = ScorerName.LEXICAL
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,18 @@ class LexicalAbuseScorer:
 
     name = NAME
 
-    def __init__(self) -> None:
+    def __init__(self, retry_seconds: float = 300) -> None:
         self.version = f"alt-profanity-check-{version('alt-profanity-check')}"
-        self._model: LinearProfanityModel | None = None
-        self._error: str | None = None
+        self.model = LazyModel(
+            load_model, what="alt-profanity-check", max_retry_seconds=retry_seconds
+        )
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """One signal per comment."""
-        model = self._loaded()
+        model = self.model.get()
         if model is None:
-            return [failed(self.name, self._error or "not loaded", self.version) for _ in inputs]
+            problem = f"alt-profanity-check could not load: {self.model.problem}"
+            return [failed(self.name, problem, self.version) for _ in inputs]
         return [
             SignalResult(
                 self.name,
@@ -111,22 +114,10 @@ class LexicalAbuseScorer:
             for item in inputs
         ]
 
-    def _loaded(self) -> LinearProfanityModel | None:
-        if self._model is None and self._error is None:
-            try:
-                self._model = load_model()
-            except Exception as exc:  # a broken install must not stop the other scorers
-                self._error = f"alt-profanity-check could not load: {exc}"
-        return self._model
-
     def warm_up(self) -> None:
         """Load the model now."""
-        self._loaded()
+        self.model.get()
 
     def health(self) -> ScorerHealth:
         """ok, unavailable with the reason, or not_loaded."""
-        if self._model is not None:
-            return ScorerHealth("ok", self.version)
-        if self._error is not None:
-            return ScorerHealth("unavailable", self.version, self._error)
-        return ScorerHealth("not_loaded", self.version)
+        return ScorerHealth(self.model.state, self.version, self.model.problem or "")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from moderation.kinds import SignalState
+from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 
 MAX_PIECE = 300  # longer pieces of text are not links a reader could follow anyway
@@ -50,7 +50,7 @@ def listed(domain: str, entries: Iterable[str]) -> bool:
 class LinkScorer:
     """Counts links and names their domains; the policy applies the allow and deny lists."""
 
-    name = "links"
+    name = ScorerName.LINKS
     version = "links-2"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
@@ -73,4 +73,4 @@ class LinkScorer:
 
     def health(self) -> ScorerHealth:
         """Always ready."""
-        return ScorerHealth("ok", self.version)
+        return ScorerHealth(ScorerState.OK, self.version)

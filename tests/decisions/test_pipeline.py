@@ -143,7 +143,7 @@ def test_the_identity_guard_sends_an_unconfirmed_rejection_to_review(
     policy = load("identity_guard: {terms: {test_group: [idiot, scholar, neighbour]}}")
     factories.article(any_session)
     comment = factories.comment(any_session, body="Energy talks are for every idiot here.")
-    [outcome] = score_and_decide(any_session, [comment.id], scorers, policy)
+    [outcome] = score_and_decide(any_session, [comment.id], scorers, policy, scorers[0])
     any_session.expire_all()
     stored = any_session.get(Comment, comment.id)
     assert outcome.action == "review"

@@ -11,7 +11,7 @@ from moderation.decisions import spotchecks
 from moderation.decisions.authors import standings
 from moderation.decisions.pipeline import record_decision
 from moderation.decisions.review import decide_as_moderator
-from moderation.kinds import Action, SignalState
+from moderation.kinds import Action, SignalState, SpotCheckVerdict
 from moderation.learning import calibration, drift, trial
 from moderation.models import Comment, DriftAlert, Signal, SpotCheck
 from moderation.policy.document import load
@@ -53,7 +53,7 @@ def test_an_overturned_spot_check_reverses_the_decision_and_the_counts(
     moderator = create_moderator(any_session, "sam", "long enough password")
     assert [s.comment_id for s in spotchecks.open_spot_checks(any_session)] == [comment_id]
     assert standings(any_session, ["writer"])["writer"].published == 1
-    spotchecks.check(any_session, comment_id, moderator, "overturned")
+    spotchecks.check(any_session, comment_id, moderator, SpotCheckVerdict.OVERTURNED)
     any_session.expire_all()
     comment = any_session.get(Comment, comment_id)
     assert comment.status == "rejected"
@@ -61,7 +61,7 @@ def test_an_overturned_spot_check_reverses_the_decision_and_the_counts(
     standing = standings(any_session, ["writer"])["writer"]
     assert (standing.published, standing.rejected) == (0, 1)
     with pytest.raises(spotchecks.AlreadyChecked):
-        spotchecks.check(any_session, comment_id, moderator, "confirmed")
+        spotchecks.check(any_session, comment_id, moderator, SpotCheckVerdict.CONFIRMED)
     assert spotchecks.open_spot_checks(any_session) == []
 
 
@@ -83,7 +83,7 @@ def test_calibration_suggests_lines_from_moderators_decisions(any_session: Sessi
         action = Action.REJECT if score >= 0.6 else Action.PUBLISH
         decide_as_moderator(any_session, comment_id, moderator, action)
     checked = decided(any_session, 0.05, Action.PUBLISH, share=1.0)
-    spotchecks.check(any_session, checked, moderator, "confirmed")
+    spotchecks.check(any_session, checked, moderator, SpotCheckVerdict.CONFIRMED)
     report = calibration.report(calibration.cases(any_session, 30), POLICY, target_error=0.0)
     toxicity = report["labels"]["toxicity"]
     assert toxicity["bands"]["review"] == {

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from moderation.decisions.active_policy import fallback_text
 from moderation.learning.evaluation import (
+    Example,
     ExampleError,
     prepare_relevance,
     read_examples,
@@ -20,6 +21,7 @@ from moderation.learning.evaluation import (
     score_examples,
 )
 from moderation.policy.document import Policy, PolicyError, load
+from moderation.signals.base import Scorer
 from web.runtime import runtime
 
 
@@ -59,13 +61,13 @@ def _policy(path: Path | None) -> Policy:
             return load(fallback_text(runtime().settings.policy_file))
 
 
-def _scorers(examples: list[Any]) -> list[Any]:
+def _scorers(examples: list[Example]) -> list[Scorer]:
     """The scorers that need no per-site history: abuse, relevance, lexical, words, links."""
     from moderation.wiring import offline_scorers
 
     scorers = offline_scorers(runtime().settings, runtime().session_factory)
-    prepare_relevance(next(s for s in scorers if s.name == "relevance"), examples)
-    return scorers
+    prepare_relevance(scorers.relevance, examples)
+    return scorers.every
 
 
 def _text(figures: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from moderation.errors import NotFound
 from moderation.signals.words import lists
 from moderation.signals.words.matcher import ACTIONS, PatternError, WatchedWord, WordMatcher
 from web.runtime import runtime
@@ -38,7 +39,7 @@ def remove(pattern: str) -> None:
     with runtime().session_factory() as session:
         try:
             lists.remove_word(session, pattern, "cli")
-        except LookupError as exc:
+        except NotFound as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"removed {pattern!r}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from moderation.kinds import ScorerName
 from moderation.models import Signal
 
 
@@ -13,9 +14,9 @@ def marked_spans(signals: Iterable[Signal]) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every span worth a highlight."""
     spans: list[tuple[int, int, str]] = []
     for signal in signals:
-        if signal.scorer == "detoxify":
+        if signal.scorer == ScorerName.DETOXIFY:
             spans += [(s["start"], s["end"], "model") for s in signal.details.get("spans") or []]
-        elif signal.scorer == "words":
+        elif signal.scorer == ScorerName.WORDS:
             spans += [
                 (m["start"], m["end"], f"word-{m['action']}")
                 for m in signal.details.get("matches", [])
@@ -43,13 +44,13 @@ def segments(text: str, spans: Iterable[tuple[int, int, str]]) -> list[tuple[str
 def signal_summary(signal: Signal) -> str:
     """One line of what a cheap signal found, beyond its scores."""
     details: dict[str, Any] = signal.details or {}
-    if signal.scorer == "links" and details.get("domains"):
+    if signal.scorer == ScorerName.LINKS and details.get("domains"):
         return "links to " + ", ".join(details["domains"])
-    if signal.scorer == "brigading" and details.get("similar_comments"):
+    if signal.scorer == ScorerName.BRIGADING and details.get("similar_comments"):
         return f"{len(details['similar_comments'])} similar comments by other authors"
-    if signal.scorer == "words" and details.get("matches"):
+    if signal.scorer == ScorerName.WORDS and details.get("matches"):
         return "matched " + ", ".join(sorted({m["pattern"] for m in details["matches"]}))
-    if signal.scorer == "relevance" and details.get("shared_terms"):
+    if signal.scorer == ScorerName.RELEVANCE and details.get("shared_terms"):
         return f"shares with the {details.get('compared_with')}: " + ", ".join(
             details["shared_terms"][:8]
         )

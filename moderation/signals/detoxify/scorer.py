@@ -5,26 +5,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from moderation.kinds import SignalState
+from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.detoxify.explain import explain_all
 from moderation.signals.detoxify.inference import TextScores, predict
-from moderation.signals.detoxify.model import (
-    DetoxifyOptions,
-    LoadedDetoxify,
-    ModelUnavailable,
-    load_detoxify,
-)
+from moderation.signals.detoxify.model import DetoxifyOptions, LoadedDetoxify, load_detoxify
+from moderation.signals.loading import LazyModel
 
 log = logging.getLogger(__name__)
 WARM_UP_LENGTHS = (4, 16, 32, 64, 128, 256, 400, 500)  # words
 
 
 class DetoxifyScorer:
-    """The abuse scorer: loads its model on first use and remembers a failure for a while."""
+    """The abuse scorer: Detoxify, loaded on first use (see `LazyModel` for retries)."""
 
-    name = "detoxify"
+    name = ScorerName.DETOXIFY
 
     def __init__(
         self,
@@ -34,19 +31,24 @@ class DetoxifyScorer:
         explain_above: float | Callable[[], float] = 1.0,
         explain_budget_ms: int = 2000,
     ) -> None:
-        self.options, self.retry_seconds, self.clock = options, retry_seconds, clock
+        self.options = options
+        watched = [Path(p) for p in (options.checkpoint, options.hf_config) if p]
+        self.model = LazyModel(
+            lambda: load_detoxify(options),
+            what=f"Detoxify ({options.variant})",
+            watched=watched,
+            max_retry_seconds=retry_seconds,
+            clock=clock,
+        )
         # A callable follows the active policy's lowest publish line as it changes.
         self._explain_above = explain_above if callable(explain_above) else lambda: explain_above
         self.explain_budget_ms = explain_budget_ms
-        self._loaded: LoadedDetoxify | None = None
-        self._failure: ModelUnavailable | None = None
-        self._failed_at = 0.0
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """Detoxify's labels for each comment, or a failed signal saying why there are none."""
-        loaded = self.ensure_loaded()
+        loaded = self.model.get()
         if loaded is None:
-            what = self._failure.what if self._failure else "not loaded"
+            what = self.model.problem or "not loaded"
             return [failed(self.name, f"model unavailable: {what}") for _ in inputs]
         predictions = predict(loaded, [item.text for item in inputs], self.options.batch_size)
         signals = [self._signal(loaded, p) for p in predictions]
@@ -86,41 +88,26 @@ class DetoxifyScorer:
 
     def score_texts(self, texts: Sequence[str]) -> list[dict[str, float]] | None:
         """Labels for bare texts (the identity guard's variants), or None without a model."""
-        loaded = self.ensure_loaded()
+        loaded = self.model.get()
         if loaded is None:
             return None
         return [p.scores for p in predict(loaded, texts, self.options.batch_size)]
-
-    def ensure_loaded(self) -> LoadedDetoxify | None:
-        """Load the model unless it is loaded, or failed less than `retry_seconds` ago."""
-        if self._loaded is None and not self._waiting_after_failure():
-            started = time.perf_counter()
-            try:
-                self._loaded = load_detoxify(self.options)
-                self._failure = None
-                log.info("loaded %s in %.1fs", self._loaded.version, time.perf_counter() - started)
-            except ModelUnavailable as exc:
-                self._failure, self._failed_at = exc, self.clock()
-                log.error("%s", exc)
-        return self._loaded
 
     def warm_up(self) -> None:
         """Load the model and run it once on a few lengths (a failure is remembered, not
         raised): the first forward passes of a process are slow, and they should not be a
         reader's comments."""
-        loaded = self.ensure_loaded()
+        loaded = self.model.get()
         if loaded is not None:
             predict(
                 loaded, [" ".join(["warm"] * n) for n in WARM_UP_LENGTHS], self.options.batch_size
             )
 
-    def _waiting_after_failure(self) -> bool:
-        return self._failure is not None and self.clock() - self._failed_at < self.retry_seconds
-
     def health(self) -> ScorerHealth:
         """ok with the model version, unavailable with the reason, or not_loaded yet."""
-        if self._loaded is not None:
-            return ScorerHealth("ok", self._loaded.version, ", ".join(self._loaded.labels))
-        if self._failure is not None:
-            return ScorerHealth("unavailable", "", str(self._failure))
-        return ScorerHealth("not_loaded", "", "the model loads when the first comment is scored")
+        loaded = self.model.model
+        if loaded is not None:
+            return ScorerHealth(ScorerState.OK, loaded.version, ", ".join(loaded.labels))
+        if self.model.problem is not None:
+            return ScorerHealth(ScorerState.UNAVAILABLE, "", self.model.problem)
+        return ScorerHealth(ScorerState.NOT_LOADED, "", "it loads when the first comment is scored")

@@ -20,10 +20,11 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from moderation.kinds import SignalState
+from moderation.kinds import RelevanceMethod, ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
+from moderation.signals.loading import LazyModel
 from moderation.signals.relevance.article_vectors import VectorStore
-from moderation.signals.relevance.embeddings import Embedder, EmbeddingUnavailable
+from moderation.signals.relevance.embeddings import Embedder
 from moderation.signals.text import content_terms, language, weighted_terms
 
 # A comment whose content words weigh this much together gives full confidence in its score
@@ -88,29 +89,38 @@ def has_article(item: ScoringInput) -> bool:
 class RelevanceScorer:
     """Semantic relevance when the embedding model loads, lexical relevance otherwise."""
 
-    name = "relevance"
+    name = ScorerName.RELEVANCE
 
     def __init__(
         self,
         embedder: Callable[[], Embedder] | None,
         store: VectorStore | None,
+        retry_seconds: float = 300,
     ) -> None:
-        self._load, self.store = embedder, store
-        self._embedder: Embedder | None = None
-        self._problem: str | None = None if embedder else "no embedding model configured"
+        self.store = store
+        self.model = (
+            LazyModel(embedder, what="the embedding model", max_retry_seconds=retry_seconds)
+            if embedder
+            else None
+        )
         self._recent: deque[Any] = deque(maxlen=RECENT_COMMENTS)
 
     @property
     def version(self) -> str:
         """lexical-2, or semantic-2 with the model's name."""
-        return f"semantic-2/{self._embedder.name}" if self._embedder else "lexical-2"
+        embedder = self.model.model if self.model else None
+        return f"semantic-2/{embedder.name}" if embedder else "lexical-2"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """One signal per comment."""
         embedder = self._loaded()
         if embedder is None or self.store is None:
             return [
-                self._signal(item, *lexical(item), {"method": "lexical", "note": self._problem})
+                self._signal(
+                    item,
+                    *lexical(item),
+                    {"method": RelevanceMethod.LEXICAL, "note": self._problem()},
+                )
                 for item in inputs
             ]
         # One forward pass set for the whole batch: comments, parents and thread openers
@@ -127,7 +137,7 @@ class RelevanceScorer:
         comment = vectors[item.text]
         scores, details = lexical(item)
         scores = {f"{k}_lexical": v for k, v in scores.items()}
-        details["method"] = "semantic"
+        details["method"] = RelevanceMethod.SEMANTIC
         if has_article(item):
             article_score, found = self._against_article(embedder, item, comment)
             scores["article"] = article_score
@@ -187,24 +197,23 @@ class RelevanceScorer:
         return SignalResult(self.name, self.version, SignalState.OK, scores, details)
 
     def _loaded(self) -> Embedder | None:
-        if self._embedder is None and self._load is not None and self._problem is None:
-            try:
-                self._embedder = self._load()
-            except EmbeddingUnavailable as exc:
-                self._problem = f"embedding model unavailable ({exc}); lexical scores only"
-        return self._embedder
+        return self.model.get() if self.model else None
+
+    def _problem(self) -> str:
+        if self.model is None:
+            return "no embedding model configured"
+        return f"embedding model unavailable ({self.model.problem}); lexical scores only"
 
     def warm_up(self) -> None:
         """Load the embedding model now."""
         self._loaded()
 
     def health(self) -> ScorerHealth:
-        """ok with the method, or degraded to lexical with the reason."""
-        if self._embedder is not None:
-            return ScorerHealth("ok", self.version)
-        if self._problem is not None and self._load is not None:
-            return ScorerHealth("unavailable", self.version, self._problem)
-        return ScorerHealth("ok" if self._load is None else "not_loaded", self.version)
+        """ok with the method, or unavailable (lexical scores only) with the reason."""
+        if self.model is None:
+            return ScorerHealth(ScorerState.OK, self.version, self._problem())
+        detail = self._problem() if self.model.problem else ""
+        return ScorerHealth(self.model.state, self.version, detail)
 
 
 def _z(value: float, background: Sequence[float]) -> float | None:

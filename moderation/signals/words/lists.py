@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import audit
-from moderation.kinds import SignalState
+from moderation.errors import NotFound
+from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.models import WordListEntry
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.words.matcher import ACTIONS, PatternError, WatchedWord, WordMatcher, needle
@@ -36,10 +37,10 @@ def add_word(
 
 
 def remove_word(session: Session, pattern: str, actor: str) -> None:
-    """Remove an entry (committed), or raise LookupError."""
+    """Remove an entry (committed), or raise NotFound."""
     entry = session.scalar(select(WordListEntry).where(WordListEntry.pattern == pattern.strip()))
     if entry is None:
-        raise LookupError(f"{pattern!r} is not on the list")
+        raise NotFound(f"{pattern!r} is not on the list")
     session.delete(entry)
     audit.record(session, actor, "word.removed", "word", entry.pattern, action=entry.action)
     session.commit()
@@ -85,7 +86,7 @@ class StoredMatcher:
 class WordListScorer:
     """Matches of the watched-word list, with their actions and where they are."""
 
-    name = "words"
+    name = ScorerName.WORDS
     version = "wordlist-1"
 
     def __init__(self, matcher: Callable[[], WordMatcher]) -> None:
@@ -119,4 +120,4 @@ class WordListScorer:
 
     def health(self) -> ScorerHealth:
         """ok, with the number of entries."""
-        return ScorerHealth("ok", self.version, f"{len(self.matcher().words)} entries")
+        return ScorerHealth(ScorerState.OK, self.version, f"{len(self.matcher().words)} entries")

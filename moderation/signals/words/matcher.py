@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from moderation.errors import Invalid
 from moderation.signals.chartable import CharTable
 
 ACTIONS = ("reject", "review", "flag")
@@ -40,7 +41,7 @@ MAX_MATCHES = 50  # occurrences reported per text
 FEW_SYMBOLS = 32  # up to this many leet symbols are read one by one, more all at once
 
 
-class PatternError(ValueError):
+class PatternError(Invalid):
     """A watched word that cannot be used; the message says why."""
 
 

@@ -1,8 +1,9 @@
 """The abuse scorer: lazy loading, failure memory, one signal per comment."""
 
+import shutil
 from pathlib import Path
 
-from moderation.kinds import SignalState
+from moderation.kinds import ScorerState, SignalState
 from moderation.signals.base import ScoringInput
 from moderation.signals.detoxify.model import DetoxifyOptions
 from moderation.signals.detoxify.scorer import DetoxifyScorer
@@ -30,28 +31,35 @@ def test_the_scorer_tells_abuse_from_civility(tiny_detoxify: TinyDetoxify) -> No
     assert abusive.details["windows"] == 1
 
 
-def test_no_weights_offline_means_failed_signals_and_a_retry_later(tmp_path: Path) -> None:
-    clock = [0.0]
-    scorer = DetoxifyScorer(DetoxifyOptions("unbiased"), retry_seconds=60, clock=lambda: clock[0])
+def test_no_weights_offline_means_failed_signals_saying_how_to_provide_them() -> None:
+    scorer = DetoxifyScorer(DetoxifyOptions("unbiased"), retry_seconds=60)
     [result] = scorer.score_batch([item(CIVIL)])
     assert result.state is SignalState.FAILED
     assert (result.error or "").startswith(
         "model unavailable: Detoxify weights from the 'unbiased' release could not be loaded"
     )
-    assert scorer.health().state == "unavailable"
+    assert scorer.health().state is ScorerState.UNAVAILABLE
     assert "MODQ_DETOXIFY_CHECKPOINT" in scorer.health().detail
-    first_failure = scorer._failed_at
-    clock[0] = 30.0
-    scorer.score_batch([item(CIVIL)])
-    assert scorer._failed_at == first_failure, "no new attempt inside the retry window"
-    clock[0] = 61.0
-    scorer.score_batch([item(CIVIL)])
-    assert scorer._failed_at == 61.0, "a new attempt after the window"
+
+
+def test_a_restored_checkpoint_is_loaded_at_the_next_batch(
+    tiny_detoxify: TinyDetoxify, tmp_path: Path
+) -> None:
+    """The files coming back ends the outage at once, not after the retry wait."""
+    checkpoint = tmp_path / "restored.ckpt"
+    options = DetoxifyOptions("unbiased", checkpoint, tiny_detoxify.hf_config)
+    scorer = DetoxifyScorer(options, retry_seconds=3600, clock=lambda: 0.0)  # time stands still
+    [missing] = scorer.score_batch([item(CIVIL)])
+    assert missing.state is SignalState.FAILED
+    shutil.copy(tiny_detoxify.hub_layout, checkpoint)
+    [restored] = scorer.score_batch([item(CIVIL)])
+    assert restored.state is SignalState.OK
+    assert scorer.health().state is ScorerState.OK
 
 
 def test_health_reports_the_loaded_version(tiny_detoxify: TinyDetoxify) -> None:
     scorer = scorer_for(tiny_detoxify)
-    assert scorer.health().state == "not_loaded"
+    assert scorer.health().state is ScorerState.NOT_LOADED
     scorer.warm_up()
-    assert scorer.health().state == "ok"
+    assert scorer.health().state is ScorerState.OK
     assert "hub_layout.ckpt@" in scorer.health().version
