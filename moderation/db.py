@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy import ColumnElement, DateTime, create_engine, event, update
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -101,3 +101,10 @@ def schema_revisions(connection: Connection) -> frozenset[str]:
     from alembic.runtime.migration import MigrationContext
 
     return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def claim(session: Session, model: type[Base], *where: ColumnElement[bool], **values: Any) -> bool:
+    """Set `values` on the row matching `where`, and say whether it matched. The one way a
+    state change is claimed: of two sessions racing, exactly one sees True."""
+    result = session.execute(update(model).where(*where).values(**values))
+    return bool(getattr(result, "rowcount", 0))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings
-from moderation.decisions.active_policy import StoredPolicy, fallback_text
+from moderation.decisions.active_policy import fallback_text, stored_policy
 from moderation.policy.document import Policy
 from moderation.signals.activity import ActivityScorer
 from moderation.signals.base import Scorer, TextRescorer
@@ -23,7 +23,7 @@ from moderation.signals.links import LinkScorer
 from moderation.signals.relevance.article_vectors import DatabaseStore, MemoryStore, VectorStore
 from moderation.signals.relevance.embeddings import load_embedder
 from moderation.signals.relevance.scorer import RelevanceScorer
-from moderation.signals.words.lists import StoredMatcher, WordListScorer
+from moderation.signals.words.lists import WordListScorer, stored_matcher
 
 
 def detoxify_options(settings: Settings) -> DetoxifyOptions:
@@ -41,7 +41,7 @@ def detoxify_options(settings: Settings) -> DetoxifyOptions:
 
 def policy_source(settings: Settings, sessions: sessionmaker[Session]) -> Callable[[], Policy]:
     """The active policy, re-read as it changes."""
-    return StoredPolicy(sessions, fallback_text(settings.policy_file))
+    return stored_policy(sessions, fallback_text(settings.policy_file))
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def default_scorers(
     relevance = relevance_scorer(settings, DatabaseStore(sessions))
     cheap: list[Scorer] = [
         LexicalAbuseScorer(settings.scorer_retry_seconds),
-        WordListScorer(StoredMatcher(sessions)),
+        WordListScorer(stored_matcher(sessions)),
         LinkScorer(),
         ActivityScorer(),
         BrigadingScorer(redis_client),
@@ -83,7 +83,7 @@ def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> Scor
     relevance = relevance_scorer(settings, MemoryStore())
     cheap: list[Scorer] = [
         LexicalAbuseScorer(settings.scorer_retry_seconds),
-        WordListScorer(StoredMatcher(sessions)),
+        WordListScorer(stored_matcher(sessions)),
         LinkScorer(),
     ]
     return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance)

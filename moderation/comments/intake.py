@@ -9,15 +9,15 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
-from moderation.db import utcnow
+from moderation.db import claim, utcnow
 from moderation.errors import Conflict
 from moderation.kinds import CommentStatus
 from moderation.models import Article, Comment
@@ -179,22 +179,20 @@ def requeue_stale(
             .limit(limit)
         )
     )
-    claimed = [comment_id for comment_id in stale if _claim(session, comment_id, cutoff)]
+    claimed = [
+        comment_id
+        for comment_id in stale
+        if claim(
+            session,
+            Comment,
+            Comment.id == comment_id,
+            Comment.status == CommentStatus.PENDING,
+            Comment.queued_at < cutoff,
+            queued_at=utcnow(),
+        )
+    ]
     session.commit()
     published = sum(publish(comment_id, enqueue) for comment_id in claimed)
     if claimed:
         log.info("requeued %d of %d stale pending comments", published, len(claimed))
     return published
-
-
-def _claim(session: Session, comment_id: str, cutoff: datetime) -> bool:
-    result = session.execute(
-        update(Comment)
-        .where(
-            Comment.id == comment_id,
-            Comment.status == CommentStatus.PENDING,
-            Comment.queued_at < cutoff,
-        )
-        .values(queued_at=utcnow())
-    )
-    return bool(getattr(result, "rowcount", 0))

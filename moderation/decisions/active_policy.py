@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import audit
+from moderation.cache import RELOAD_SECONDS, Reloaded
 from moderation.models import PolicyVersion
 from moderation.policy.document import Policy, digest, load
-
-RELOAD_SECONDS = 10  # how stale a worker's copy of the active policy may get
 
 
 def fallback_text(policy_file: Path | None) -> str:
@@ -35,9 +33,15 @@ def active_version(session: Session) -> PolicyVersion | None:
 def active_policy(session: Session, fallback: str = "") -> Policy:
     """The policy decisions are made with now."""
     version = active_version(session)
-    if version is None:
-        return load(fallback, "builtin" if not fallback.strip() else f"file-{digest(fallback)}")
-    return load(version.document, version.label)
+    return _parse(version.document, version.label) if version else _parse_fallback(fallback)
+
+
+def _parse(document: str, label: str) -> Policy:
+    return load(document, label)
+
+
+def _parse_fallback(fallback: str) -> Policy:
+    return load(fallback, "builtin" if not fallback.strip() else f"file-{digest(fallback)}")
 
 
 def activate(session: Session, text: str, actor: str, note: str = "") -> PolicyVersion:
@@ -55,24 +59,17 @@ def activate(session: Session, text: str, actor: str, note: str = "") -> PolicyV
     return version
 
 
-class StoredPolicy:
-    """The active policy, re-read at most every RELOAD_SECONDS."""
+def stored_policy(
+    sessions: sessionmaker[Session], fallback: str = "", clock: Callable[[], float] = time.monotonic
+) -> Callable[[], Policy]:
+    """The active policy, re-read at most every RELOAD_SECONDS and parsed when it changed."""
 
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        fallback: str = "",
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.sessions, self.fallback, self.clock = sessions, fallback, clock
-        self._lock = threading.Lock()
-        self._policy: Policy | None = None
-        self._read_at = -1e9
+    def build(document: tuple[str, str] | None) -> Policy:
+        return _parse(*document) if document else _parse_fallback(fallback)
 
-    def __call__(self) -> Policy:
-        with self._lock:
-            if self._policy is None or self.clock() - self._read_at >= RELOAD_SECONDS:
-                with self.sessions() as session:
-                    self._policy = active_policy(session, self.fallback)
-                self._read_at = self.clock()
-            return self._policy
+    return Reloaded(sessions, _active_document, build, RELOAD_SECONDS, clock)
+
+
+def _active_document(session: Session) -> tuple[str, str] | None:
+    version = active_version(session)
+    return (version.document, version.label) if version else None

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.db import utcnow
+from moderation.db import claim, utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.decisions.pending import Pending, pending
 from moderation.decisions.spotchecks import maybe_spot_check
@@ -113,12 +113,8 @@ def record_decision(
 ) -> Outcome:
     """Store signals and the policy's decision, unless another delivery decided first."""
     now = utcnow()
-    claimed = session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
-        .values(status=STATUS_AFTER[verdict.action], decided_at=now)
-    )
-    if not getattr(claimed, "rowcount", 0):
+    where = (Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
+    if not claim(session, Comment, *where, status=STATUS_AFTER[verdict.action], decided_at=now):
         session.rollback()
         return Outcome(comment_id, None)
     session.add_all(_signal_row(comment_id, s) for s in signals.values())

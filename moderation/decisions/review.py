@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
-from moderation.db import utcnow
+from moderation.db import claim, utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.kinds import STATUS_AFTER, Action, CommentStatus
@@ -56,12 +56,8 @@ def decide_as_moderator(
     if action not in MODERATOR_ACTIONS:
         raise Invalid(f"moderators publish or reject, not {action}")
     now = utcnow()
-    claimed = session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id, Comment.status == CommentStatus.REVIEW)
-        .values(status=STATUS_AFTER[action], decided_at=now)
-    )
-    if not getattr(claimed, "rowcount", 0):
+    where = (Comment.id == comment_id, Comment.status == CommentStatus.REVIEW)
+    if not claim(session, Comment, *where, status=STATUS_AFTER[action], decided_at=now):
         session.rollback()
         comment = session.get(Comment, comment_id)
         if comment is None:

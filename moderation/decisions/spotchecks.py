@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
-from moderation.db import utcnow
+from moderation.db import claim, utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.errors import Conflict
 from moderation.kinds import STATUS_AFTER, Action, SpotCheckVerdict
@@ -61,12 +61,10 @@ def check(
 ) -> SpotCheck:
     """Confirm the automatic decision, or overturn it (which reverses the comment's status);
     committed and audited."""
-    claimed = session.execute(
-        update(SpotCheck)
-        .where(SpotCheck.comment_id == comment_id, SpotCheck.verdict.is_(None))
-        .values(verdict=verdict, moderator_id=moderator.id, checked_at=utcnow())
-    )
-    if not getattr(claimed, "rowcount", 0):
+    where = (SpotCheck.comment_id == comment_id, SpotCheck.verdict.is_(None))
+    if not claim(
+        session, SpotCheck, *where, verdict=verdict, moderator_id=moderator.id, checked_at=utcnow()
+    ):
         session.rollback()
         raise AlreadyChecked(f"the decision on {comment_id} was already checked")
     spot = session.get(SpotCheck, comment_id)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from moderation.cache import RELOAD_SECONDS
 from moderation.decisions import active_policy, authors
 from moderation.learning import trial
 from moderation.policy.document import PolicyError, builtin_text, load
@@ -88,7 +89,7 @@ def activate(path: Path, note: str) -> None:
             version = active_policy.activate(session, path.read_text(), "cli", note)
         except PolicyError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"activated {version.label}; workers use it within {active_policy.RELOAD_SECONDS} s")
+    click.echo(f"activated {version.label}; workers use it within {RELOAD_SECONDS} s")
 
 
 @author_cli.command("premoderate")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.cache import Reloaded
 from moderation.models import ArticleVectorsRow
 from moderation.signals.relevance.embeddings import Embedder
 
@@ -135,9 +135,7 @@ class DatabaseStore:
     ) -> None:
         self.sessions, self.clock = sessions, clock
         self._memory = MemoryStore()
-        self._lock = threading.Lock()
-        self._background: list[ArticleVectors] = []
-        self._read_at = -1e9
+        self._background: dict[str, Reloaded[list[StoredRow], list[ArticleVectors]]] = {}
 
     def vectors(
         self, embedder: Embedder, title: str, section: str | None, body: str
@@ -157,28 +155,49 @@ class DatabaseStore:
 
     def background(self, embedder: Embedder, exclude: str) -> list[ArticleVectors]:
         """The most recent stored articles of this model, re-read at most every minute."""
-        with self._lock:
-            if self.clock() - self._read_at >= BACKGROUND_SECONDS:
-                with self.sessions() as session:
-                    rows = session.scalars(
-                        select(ArticleVectorsRow)
-                        .where(ArticleVectorsRow.model == embedder.name)
-                        .order_by(ArticleVectorsRow.created_at.desc())
-                        .limit(BACKGROUND_ARTICLES + 1)
-                    )
-                    self._background = [_from_row(r) for r in rows]
-                self._read_at = self.clock()
-            return [v for v in self._background if v.key != exclude][:BACKGROUND_ARTICLES]
+        if embedder.name not in self._background:
+
+            def read(session: Session) -> list[StoredRow]:
+                return _recent_rows(session, embedder.name)
+
+            self._background[embedder.name] = Reloaded(
+                self.sessions, read, _from_rows, BACKGROUND_SECONDS, self.clock
+            )
+        recent = self._background[embedder.name]()
+        return [v for v in recent if v.key != exclude][:BACKGROUND_ARTICLES]
+
+
+# What is read of a stored article: its key, passages (JSON) and vectors (bytes). Plain values,
+# so a new read can be compared with the last one and decoded only when it changed.
+StoredRow = tuple[str, str, bytes]
+
+
+def _recent_rows(session: Session, model: str) -> list[StoredRow]:
+    rows = session.execute(
+        select(ArticleVectorsRow.key, ArticleVectorsRow.passages, ArticleVectorsRow.vectors)
+        .where(ArticleVectorsRow.model == model)
+        .order_by(ArticleVectorsRow.created_at.desc())
+        .limit(BACKGROUND_ARTICLES + 1)
+    )
+    return [(key, passages, vectors) for key, passages, vectors in rows]
+
+
+def _from_rows(rows: list[StoredRow]) -> list[ArticleVectors]:
+    return [_decode(*row) for row in rows]
 
 
 def _from_row(row: ArticleVectorsRow) -> ArticleVectors:
+    return _decode(row.key, row.passages, row.vectors)
+
+
+def _decode(key: str, stored_passages: str, stored_vectors: bytes) -> ArticleVectors:
     import numpy as np
 
-    passages = json.loads(row.passages)
-    vectors = np.frombuffer(row.vectors, dtype=np.float32).reshape(len(passages), -1)
+    passages = json.loads(stored_passages)
+    vectors = np.frombuffer(stored_vectors, dtype=np.float32).reshape(len(passages), -1)
     centroid = vectors.mean(axis=0)
     return ArticleVectors(
-        row.key,
+        key,
         passages,
         vectors,
         (centroid / (np.linalg.norm(centroid) or 1.0)).astype(np.float32),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -10,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import audit
+from moderation.cache import RELOAD_SECONDS, Reloaded
 from moderation.errors import NotFound
 from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.models import WordListEntry
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.words.matcher import ACTIONS, PatternError, WatchedWord, WordMatcher, needle
-
-RELOAD_SECONDS = 10  # how stale a worker's copy of the list may get
 
 
 def add_word(
@@ -60,27 +58,13 @@ def _entries(session: Session) -> tuple[WatchedWord, ...]:
     return tuple(WatchedWord(e.pattern, e.action) for e in list_words(session))
 
 
-class StoredMatcher:
-    """The database's list as a matcher, rebuilt when the list changes (checked at most every
+def stored_matcher(
+    sessions: sessionmaker[Session], clock: Callable[[], float] = time.monotonic
+) -> Callable[[], WordMatcher]:
+    """The database's list as a matcher, rebuilt when the list changed (checked at most every
     RELOAD_SECONDS). The whole list is compared, not a count or an id: SQLite reuses the id of
     a deleted newest row, so those could stay the same while an entry changed."""
-
-    def __init__(
-        self, sessions: sessionmaker[Session], clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.sessions, self.clock = sessions, clock
-        self._lock = threading.Lock()
-        self._matcher, self._checked = WordMatcher([]), -1e9
-
-    def __call__(self) -> WordMatcher:
-        with self._lock:
-            if self.clock() - self._checked >= RELOAD_SECONDS:
-                with self.sessions() as session:
-                    entries = _entries(session)
-                if entries != tuple(self._matcher.words):
-                    self._matcher = WordMatcher(entries)
-                self._checked = self.clock()
-            return self._matcher
+    return Reloaded(sessions, _entries, WordMatcher, RELOAD_SECONDS, clock)
 
 
 class WordListScorer:

@@ -5,15 +5,15 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
+from moderation.cache import RELOAD_SECONDS
 from moderation.kinds import SignalState
 from moderation.signals.base import ScoringInput
 from moderation.signals.words.lists import (
-    RELOAD_SECONDS,
-    StoredMatcher,
     WordListScorer,
     add_word,
     list_words,
     remove_word,
+    stored_matcher,
 )
 from moderation.signals.words.matcher import PatternError
 
@@ -39,7 +39,7 @@ def test_workers_see_changes_after_the_reload_interval(
     session_factory: sessionmaker[Session], session: Session
 ) -> None:
     now = [0.0]
-    matcher = StoredMatcher(session_factory, clock=lambda: now[0])
+    matcher = stored_matcher(session_factory, clock=lambda: now[0])
     scorer = WordListScorer(matcher)
     item = ScoringInput("c", "you 1d10t", "T", "B")
     assert scorer.score_batch([item])[0].scores["reject"] == 0.0
