@@ -20,7 +20,7 @@ def shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
 
 
-def similarity(a: str, b: str) -> float:
+def shingle_similarity(a: str, b: str) -> float:
     """Jaccard similarity of the two texts' shingles (1.0: the same words in the same order)."""
     first, second = shingles(a), shingles(b)
     if not first or not second:
@@ -40,7 +40,9 @@ class ActivityScorer:
 
     def score_one(self, item: ScoringInput) -> SignalResult:
         """The activity signal of one comment."""
-        similarities = [similarity(item.text, earlier) for earlier in item.author.recent_texts]
+        similarities = [
+            shingle_similarity(item.text, earlier) for earlier in item.author.recent_texts
+        ]
         best = max(similarities, default=0.0)
         scores = {
             "repeat": round(best, 4),

@@ -70,7 +70,7 @@ def band_keys(sig: Any) -> list[str]:
     ]
 
 
-def similarity(first: Any, second: Any) -> float:
+def signature_similarity(first: Any, second: Any) -> float:
     """The estimated Jaccard similarity of two signatures."""
     return float((first == second).mean())
 
@@ -157,7 +157,7 @@ class BrigadingScorer:
         others = [
             (c, a)
             for c, a in members
-            if a != item.author_id and c in known and similarity(sig, known[c]) >= SIMILAR
+            if a != item.author_id and c in known and signature_similarity(sig, known[c]) >= SIMILAR
         ]
         return SignalResult(
             self.name,

@@ -33,7 +33,7 @@ _SUFFIX_TEXT = (
 _SUFFIXES = tuple(_SUFFIX_TEXT.split())
 
 
-def fold(text: str) -> str:
+def fold_accents(text: str) -> str:
     """Lower-case and strip accents, so 'Zürich' and 'zurich' compare equal."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -41,7 +41,7 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of `text`, folded, in order."""
-    return [w.replace("\u2019", "'") for w in _WORD.findall(fold(text))]
+    return [w.replace("\u2019", "'") for w in _WORD.findall(fold_accents(text))]
 
 
 def stem(word: str) -> str:

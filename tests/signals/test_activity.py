@@ -6,16 +6,16 @@ from sqlalchemy.orm import Session
 from moderation.db import utcnow
 from moderation.decisions.pending import pending
 from moderation.models import Comment
-from moderation.signals.activity import ActivityScorer, similarity
+from moderation.signals.activity import ActivityScorer, shingle_similarity
 from tests.support import factories
 
 SPAM = "Buy cheap watches today at the best prices anywhere online with free shipping"
 
 
 def test_similarity_of_repeats() -> None:
-    assert similarity(SPAM, SPAM) == 1.0
-    assert similarity(SPAM, SPAM.replace("today", "now")) > 0.5
-    assert similarity(SPAM, "An unrelated remark about the energy talks in Athens") == 0.0
+    assert shingle_similarity(SPAM, SPAM) == 1.0
+    assert shingle_similarity(SPAM, SPAM.replace("today", "now")) > 0.5
+    assert shingle_similarity(SPAM, "An unrelated remark about the energy talks in Athens") == 0.0
 
 
 def test_repeats_and_rate_come_from_the_authors_history(any_session: Session) -> None:

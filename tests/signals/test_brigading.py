@@ -3,7 +3,7 @@ import redis
 from moderation.kinds import SignalState
 from moderation.redis_client import fail_fast
 from moderation.signals.base import ScoringInput
-from moderation.signals.brigading import BrigadingScorer, signature, similarity
+from moderation.signals.brigading import BrigadingScorer, signature, signature_similarity
 
 CAMPAIGN = (
     "The minister must resign today because the energy deal betrays every citizen of "
@@ -19,9 +19,9 @@ def test_edited_copies_stay_similar_and_unrelated_text_does_not() -> None:
     original = signature(CAMPAIGN)
     edited = signature(CAMPAIGN.replace("today", "now"))
     unrelated = signature("A recipe for banana bread with walnuts and a little cinnamon on top")
-    assert similarity(original, signature(CAMPAIGN)) == 1.0
-    assert similarity(original, edited) > 0.6
-    assert similarity(original, unrelated) < 0.2
+    assert signature_similarity(original, signature(CAMPAIGN)) == 1.0
+    assert signature_similarity(original, edited) > 0.6
+    assert signature_similarity(original, unrelated) < 0.2
     assert signature("Agreed, well said.") is None
 
 
