@@ -51,7 +51,7 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
     from detoxify import Detoxify
 
     from moderation.signals.detoxify.inference import predict
-    from moderation.signals.detoxify.model import DetoxifyOptions, load_detoxify
+    from moderation.signals.detoxify.model import BATCH_SIZE, DetoxifyOptions, load_detoxify
 
     options = DetoxifyOptions(variant, model.checkpoint, model.hf_config)
     fp32 = load_detoxify(options)
@@ -60,7 +60,10 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
     results["arrival_order_batches_of_8"] = rate(
         len(texts),
         timed(
-            lambda: [predict(fp32, texts[i : i + 8], batch_size=8) for i in range(0, len(texts), 8)]
+            lambda: [
+                predict(fp32, texts[i : i + BATCH_SIZE], batch_size=BATCH_SIZE)
+                for i in range(0, len(texts), BATCH_SIZE)
+            ]
         ),
     )
     results["ours_one_at_a_time"] = rate(

@@ -40,7 +40,8 @@ from moderation.learning.evaluation import (
     report,
     score_examples,
 )
-from moderation.policy.document import Policy, load
+from moderation.policy.document import Policy
+from moderation.policy.reader import load
 from moderation.signals.relevance.embeddings import load_embedder
 
 MAX_FLAGGED = 0.05

@@ -10,12 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.detoxify_checkpoint import (
-    ARCHITECTURES,
-    save_checkpoints,
-    write_byte_bpe,
-    write_wordpiece,
-)
+from tests.support.detoxify_checkpoint import ARCHITECTURES, save_checkpoints
+from tests.support.training_text import write_byte_bpe, write_wordpiece
 
 
 @dataclass(frozen=True)

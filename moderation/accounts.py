@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.errors import Invalid
-from moderation.models import Moderator
+from moderation.models import USERNAME_MAX_CHARS, Moderator
 
 MIN_PASSWORD_CHARS = 10
 # scrypt cost: ~16 MiB and a few tens of milliseconds per check on a small server.
@@ -65,8 +65,8 @@ def create_moderator(
 ) -> Moderator:
     """Add a moderator (committed), or raise AccountError."""
     username = username.strip()
-    if not username or len(username) > 100:
-        raise AccountError("the username must have 1 to 100 characters")
+    if not username or len(username) > USERNAME_MAX_CHARS:
+        raise AccountError(f"the username must have 1 to {USERNAME_MAX_CHARS} characters")
     if problem := password_problem(password):
         raise AccountError(problem)
     if session.scalar(select(Moderator).where(Moderator.username == username)):

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from moderation.signals.detoxify.model import BATCH_SIZE
+
 PREFIX = "MODQ_"
 DETOXIFY_VARIANTS = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
 
@@ -82,7 +84,8 @@ class Settings:
         ),
     )
     detoxify_batch_size: int = field(
-        default=8, metadata=_meta("Text windows per Detoxify forward pass.", low=1, high=256)
+        default=BATCH_SIZE,
+        metadata=_meta("Text windows per Detoxify forward pass.", low=1, high=256),
     )
     torch_threads: int = field(
         default=0, metadata=_meta("Threads torch may use in a worker; 0 lets torch choose.", low=0)

@@ -35,6 +35,14 @@ STATUS_AFTER = {
 }
 
 
+class Decider(enum.StrEnum):
+    """Who made a decision, as the public API says it: the policy or a moderator (never
+    which moderator)."""
+
+    POLICY = "policy"
+    MODERATOR = "moderator"
+
+
 class ScorerName(enum.StrEnum):
     """Every scorer, by the name its signals are stored under."""
 

@@ -21,12 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from moderation.db import Base, UTCDateTime, utcnow
-from moderation.kinds import CommentStatus
+from moderation.kinds import CommentStatus, Decider
 
 
 def new_comment_id() -> str:
     """An unguessable comment id, so a status URL does not reveal other comments."""
     return uuid.uuid4().hex
+
+
+USERNAME_MAX_CHARS = 100
 
 
 class Article(Base):
@@ -114,9 +117,14 @@ class Decision(Base):
     moderator: Mapped[Moderator | None] = relationship()
 
     @property
-    def decided_by(self) -> str:
-        """`policy`, or the moderator's username."""
-        return self.moderator.username if self.moderator else "policy"
+    def decider(self) -> Decider:
+        """The policy or a moderator, as the public API says it."""
+        return Decider.MODERATOR if self.moderator_id else Decider.POLICY
+
+    @property
+    def decider_name(self) -> str:
+        """`policy`, or the moderator's username (for moderators' eyes only)."""
+        return self.moderator.username if self.moderator else Decider.POLICY
 
 
 class Moderator(Base):
@@ -125,7 +133,7 @@ class Moderator(Base):
     __tablename__ = "moderators"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_CHARS), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

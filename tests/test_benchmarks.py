@@ -10,7 +10,7 @@ import pytest
 import benchmarks
 from benchmarks import bench_relevance
 from moderation.learning.evaluation import Example
-from moderation.policy.document import load
+from moderation.policy.reader import load
 
 ARTICLES = [
     ("Port strike", "Dock workers walked out over pay; ships queue outside the harbour."),

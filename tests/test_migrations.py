@@ -8,7 +8,9 @@ from moderation.config import Settings
 from moderation.db import alembic_config, upgrade
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_models_and_migrations_agree(backend: str, request: pytest.FixtureRequest) -> None:
     if backend == "sqlite":
         url = request.getfixturevalue("settings").database_url

@@ -179,7 +179,7 @@ def comment_status_json(comment: Comment) -> dict[str, Any]:
         "id": comment.id,
         "status": comment.status,
         "reasons": last.reasons if last else [],
-        "decided_by": ("moderator" if last.moderator_id else "policy") if last else None,
+        "decided_by": last.decider if last else None,
         "article_id": comment.article.external_id,
         "parent_id": comment.parent_id,
         "author": {"id": comment.author_id, "name": comment.author_name},

@@ -15,6 +15,9 @@ from web.auth import login_required
 from web.review import card
 from web.runtime import db, runtime
 
+CALIBRATION_DAYS = 30  # the Stats page weighs the last month of decisions
+ALERTS_SHOWN_HOURS = 7 * 24  # and shows the last week of drift alerts
+
 bp = Blueprint("insight", __name__, url_prefix="/review")
 
 
@@ -24,7 +27,9 @@ def spot_checks() -> str:
     """Automatic decisions drawn for a check, oldest first."""
     open_checks = spotchecks.open_spot_checks(db())
     return render_template(
-        "review/spot_checks.html", checks=[(s, card(s.comment)) for s in open_checks]
+        "review/spot_checks.html",
+        checks=[(s, card(s.comment)) for s in open_checks],
+        verdicts=SpotCheckVerdict,
     )
 
 
@@ -64,10 +69,10 @@ def _same_site(target: str | None) -> bool:
 def stats() -> str:
     """Calibration of each label's bands, and drift alerts."""
     policy = runtime().policy(db())
-    report = calibration.report(calibration.cases(db(), 30), policy)
+    report = calibration.report(calibration.cases(db(), CALIBRATION_DAYS), policy)
     return render_template(
         "review/stats.html",
         report=report,
         policy=policy,
-        alerts=drift.recent_alerts(db(), hours=24 * 7),
+        alerts=drift.recent_alerts(db(), hours=ALERTS_SHOWN_HOURS),
     )

@@ -23,6 +23,7 @@ DRIFT_TASK = "modq.check_drift"
 # Messages a worker took but never acknowledged come back after this long; it must exceed
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
+DRIFT_CHECK_SECONDS = 3600.0  # drift compares a day with a month: hourly is often enough
 
 
 class WorkerContext:
@@ -104,7 +105,7 @@ def celery_options(settings: Settings) -> dict[str, Any]:
                 "task": REQUEUE_TASK,
                 "schedule": float(settings.requeue_interval_seconds),
             },
-            "check-score-drift": {"task": DRIFT_TASK, "schedule": 3600.0},
+            "check-score-drift": {"task": DRIFT_TASK, "schedule": DRIFT_CHECK_SECONDS},
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.kinds import CommentStatus
@@ -74,13 +74,3 @@ def build_forest(published: list[Comment], parent_of: dict[str, str | None]) -> 
             node, parent_id = placeholder, parent_of.get(parent_id)
         (nodes[parent_id].replies if parent_id is not None else roots).append(node)
     return roots
-
-
-def count_published(session: Session, article: Article) -> int:
-    """How many comments of the article are published."""
-    query = (
-        select(func.count())
-        .select_from(Comment)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.PUBLISHED)
-    )
-    return int(session.scalar(query) or 0)

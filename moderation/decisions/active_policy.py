@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation import audit
 from moderation.cache import RELOAD_SECONDS, Reloaded
 from moderation.models import PolicyVersion
-from moderation.policy.document import Policy, digest, load
+from moderation.policy.document import Policy
+from moderation.policy.reader import digest, load
 
 
 def fallback_text(policy_file: Path | None) -> str:

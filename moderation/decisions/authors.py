@@ -13,7 +13,7 @@ from moderation import audit
 from moderation.db import utcnow
 from moderation.kinds import CommentStatus
 from moderation.models import Author, Comment
-from moderation.policy.rules import AuthorStanding
+from moderation.policy.verdicts import AuthorStanding
 
 RECENT = timedelta(days=30)
 COUNTED = {CommentStatus.PUBLISHED: "published", CommentStatus.REJECTED: "rejected"}

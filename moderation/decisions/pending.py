@@ -12,7 +12,7 @@ from moderation.decisions.authors import standings
 from moderation.decisions.history import author_contexts
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
-from moderation.policy.rules import AuthorStanding, Context
+from moderation.policy.verdicts import AuthorStanding, Context
 from moderation.signals.base import AuthorContext, ScoringInput
 
 MAX_THREAD_DEPTH = 50  # a safety bound on walking up a thread

@@ -26,7 +26,9 @@ from moderation.kinds import (
 from moderation.models import Comment, Decision, ScorerStatus, Signal
 from moderation.policy.document import Policy
 from moderation.policy.identity import swapped_variants
-from moderation.policy.rules import ABUSE_CODES, Verdict, decide
+from moderation.policy.reasons import ABUSE_CODES
+from moderation.policy.rules import decide
+from moderation.policy.verdicts import Verdict
 from moderation.signals.base import Scorer, ScorerHealth, SignalResult, TextRescorer, run_scorers
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ class AlreadyDecided(Conflict):
 
     def __init__(self, comment: Comment) -> None:
         last = comment.decisions[-1] if comment.decisions else None
-        who = last.decided_by if last else "nobody"
+        who = last.decider_name if last else "nobody"
         super().__init__(f"this comment is already {comment.status} (last decided by {who})")
         self.comment = comment
 

@@ -17,7 +17,8 @@ from typing import Any
 from moderation.errors import Invalid
 from moderation.kinds import Action, ScorerName
 from moderation.policy.document import Policy
-from moderation.policy.rules import Verdict, decide
+from moderation.policy.rules import decide
+from moderation.policy.verdicts import Verdict
 from moderation.signals.base import Scorer, ScoringInput, SignalResult, run_scorers
 from moderation.signals.relevance.scorer import RelevanceScorer
 

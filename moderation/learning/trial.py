@@ -21,7 +21,8 @@ from moderation.decisions.pending import policy_context
 from moderation.kinds import SignalState
 from moderation.models import Comment, Decision, Signal
 from moderation.policy.document import Policy
-from moderation.policy.rules import Verdict, decide
+from moderation.policy.rules import decide
+from moderation.policy.verdicts import Verdict
 from moderation.signals.base import SignalResult
 
 PAGE = 500

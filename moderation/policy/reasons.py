@@ -41,6 +41,7 @@ LABEL_CODES = {
     "identity_attack": "hate_speech",
     "sexual_explicit": "sexual_content",
 }
+ABUSE_CODES = frozenset(LABEL_CODES.values())
 
 
 def public_sentence(code: str) -> str:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 
+LINK_COUNT = "links"  # the score: how many links the comment has
+
 MAX_PIECE = 300  # longer pieces of text are not links a reader could follow anyway
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})(?::\d+)?(?:/\S*)?")
@@ -64,7 +66,7 @@ class LinkScorer:
             self.name,
             self.version,
             SignalState.OK,
-            {"links": float(len(found))},
+            {LINK_COUNT: float(len(found))},
             {"domains": sorted(set(found))},
         )
 

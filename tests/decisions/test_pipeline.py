@@ -8,8 +8,8 @@ from moderation.audit import history
 from moderation.decisions.pipeline import record_decision, score_and_decide, scorer_health
 from moderation.kinds import Action
 from moderation.models import Comment, Decision, Signal
-from moderation.policy.document import load
-from moderation.policy.rules import Verdict
+from moderation.policy.reader import load
+from moderation.policy.verdicts import Verdict
 from moderation.signals.base import Scorer, ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.detoxify.model import DetoxifyOptions
 from moderation.signals.detoxify.scorer import DetoxifyScorer
@@ -52,7 +52,7 @@ def test_each_comment_gets_signals_a_decision_and_an_audit_entry(
     detoxify = next(s for s in stored.signals if s.scorer == "detoxify")
     assert len(detoxify.scores) == 7 and detoxify.version.startswith("detoxify-0.5.4/")
     [decision] = stored.decisions
-    assert decision.decided_by == "policy"
+    assert decision.decider_name == "policy"
     assert decision.reasons[0]["code"] in first_reason
     assert [e.action for e in history(any_session, "comment", comment.id)][-1] == "comment.decided"
 

@@ -8,7 +8,7 @@ from flask import Flask
 
 from moderation.kinds import Action, SignalState
 from moderation.learning.evaluation import Example, ExampleError, read_examples, report, roc_auc
-from moderation.policy.document import load
+from moderation.policy.reader import load
 from moderation.signals.base import SignalResult
 
 POLICY = load()

@@ -14,8 +14,8 @@ from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action, SignalState, SpotCheckVerdict
 from moderation.learning import calibration, drift, trial
 from moderation.models import Comment, DriftAlert, Signal, SpotCheck
-from moderation.policy.document import load
-from moderation.policy.rules import Reason, Verdict
+from moderation.policy.reader import load
+from moderation.policy.verdicts import Reason, Verdict
 from moderation.signals.base import SignalResult
 from tests.support import factories
 
@@ -57,7 +57,7 @@ def test_an_overturned_spot_check_reverses_the_decision_and_the_counts(
     any_session.expire_all()
     comment = any_session.get(Comment, comment_id)
     assert comment.status == "rejected"
-    assert comment.decisions[-1].decided_by == "sam"
+    assert comment.decisions[-1].decider_name == "sam"
     standing = standings(any_session, ["writer"])["writer"]
     assert (standing.published, standing.rejected) == (0, 1)
     with pytest.raises(spotchecks.AlreadyChecked):

@@ -114,7 +114,7 @@ def test_a_decision_records_who_and_when(
     with app.extensions["modq"].session_factory() as session:
         comment = session.get(Comment, comment_id)
         assert comment.status == status and comment.decided_at is not None
-        assert comment.decisions[-1].decided_by == "alice"
+        assert comment.decisions[-1].decider_name == "alice"
         audit = history(session, "comment", comment_id)[-1]
         assert (audit.actor, audit.data["action"], audit.data["note"]) == (
             "moderator:alice",

@@ -20,7 +20,8 @@ from moderation.learning.evaluation import (
     report,
     score_examples,
 )
-from moderation.policy.document import Policy, PolicyError, load
+from moderation.policy.document import Policy, PolicyError
+from moderation.policy.reader import load
 from moderation.signals.base import Scorer
 from web.runtime import runtime
 

@@ -13,7 +13,8 @@ from flask.cli import AppGroup, with_appcontext
 from moderation.cache import RELOAD_SECONDS
 from moderation.decisions import active_policy, authors
 from moderation.learning import trial
-from moderation.policy.document import PolicyError, builtin_text, load
+from moderation.policy.document import PolicyError
+from moderation.policy.reader import builtin_text, load
 from web.runtime import runtime
 
 policy_cli = AppGroup("policy", help="The moderation policy.")

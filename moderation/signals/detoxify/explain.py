@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from moderation.signals.detoxify.inference import predict
-from moderation.signals.detoxify.model import LoadedDetoxify
+from moderation.signals.detoxify.model import BATCH_SIZE, LoadedDetoxify
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _WORD = re.compile(r"\S+")
@@ -61,7 +61,7 @@ def _grouped(spans: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
 
 
 def explain(
-    loaded: LoadedDetoxify, text: str, label: str, score: float, batch_size: int = 8
+    loaded: LoadedDetoxify, text: str, label: str, score: float, batch_size: int = BATCH_SIZE
 ) -> list[Span]:
     """The parts whose removal lowers `label`'s score most (at most MAX_SPANS)."""
     parts = units(text)

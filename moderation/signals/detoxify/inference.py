@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from moderation.signals.detoxify.model import LoadedDetoxify
+from moderation.signals.detoxify.model import BATCH_SIZE, LoadedDetoxify
 
 MAX_TOKENS = 512
-BATCH_SIZE = 8
 MAX_BATCH_TOKENS = 2048  # padded tokens per forward pass: 8 windows of 256, 4 of 512
 OVERLAP_TOKENS = 64
 

@@ -38,6 +38,7 @@ PARENT_WORDS = 1.0  # weight of the lexical overlap with the parent
 MIN_BACKGROUND = 10  # fewer articles (comments) than this: no z-score, similarity alone
 RECENT_COMMENTS = 500  # comments a worker remembers to judge how specific a reply is
 PASSAGE_SHOWN = 300
+MIN_LANGUAGE_SHARE = 0.5  # a weaker language guess than this is no guess
 
 
 def overlap(comment: dict[str, float], reference: AbstractSet[str]) -> float:
@@ -193,7 +194,11 @@ class RelevanceScorer:
         scores["on_topic"] = max((c for c in candidates if c is not None), default=0.0)
         spoken, share = language(item.text)
         # The policy decides which languages the check reads; a weak guess is no guess.
-        details = {**details, **extra, "language": spoken if share >= 0.5 else "unknown"}
+        details = {
+            **details,
+            **extra,
+            "language": spoken if share >= MIN_LANGUAGE_SHARE else "unknown",
+        }
         return SignalResult(self.name, self.version, SignalState.OK, scores, details)
 
     def _loaded(self) -> Embedder | None:

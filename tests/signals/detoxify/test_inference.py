@@ -5,7 +5,8 @@ from detoxify import Detoxify
 
 from moderation.signals.detoxify.inference import Window, length_sorted_batches, predict, windows_of
 from moderation.signals.detoxify.model import DetoxifyOptions, LoadedDetoxify, load_detoxify
-from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify, sentences
+from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
+from tests.support.training_text import sentences
 
 CIVIL = "Good reporting on the trade talks between both governments."
 ABUSIVE = "You are a stupid idiot and a pathetic fool."

@@ -2,7 +2,8 @@
 
 import pytest
 
-from moderation.policy.document import PolicyError, load
+from moderation.policy.document import PolicyError
+from moderation.policy.reader import load
 
 
 def test_the_builtin_policy_loads() -> None:
