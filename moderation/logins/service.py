@@ -49,7 +49,7 @@ def log_in(
     """Check an attempt within the throttle; audit a failure, open a session on success."""
     now = now or utcnow()
     keys = throttle.keys_for(attempt.username, attempt.address_hash, rules)
-    moderator, refused = _checked(session, attempt, keys, rules, now, purpose="login")
+    moderator, refused = _checked(session, attempt, keys, rules, now, audit.ANONYMOUS)
     if refused is not None:
         return refused
     assert moderator is not None
@@ -75,7 +75,8 @@ def confirm_password(
     """Check a logged-in moderator's password again (before changing it), held to the same
     throttle and audit as a login, so a stolen session cannot guess it; None when right."""
     keys = throttle.keys_for(attempt.username, attempt.address_hash, rules)
-    _, refused = _checked(session, attempt, keys, rules, now or utcnow(), purpose="password")
+    actor = audit.moderator_actor(attempt.username)
+    _, refused = _checked(session, attempt, keys, rules, now or utcnow(), actor)
     if refused is None:
         throttle.forgive(session, keys, rules)
         session.commit()
@@ -97,35 +98,38 @@ def _checked(
     keys: ThrottleKeys,
     rules: ThrottleRules,
     now: datetime,
-    purpose: str,
+    actor: str,
 ) -> tuple[Moderator | None, Refused | None]:
+    """The moderator whose credentials these are, or the refusal (a failure is audited as
+    done by `actor` and counted; committed)."""
     if seconds := throttle.wait(session, keys, rules, now):
         return None, Refused(seconds)
     moderator, failure = accounts.verify(session, attempt.username, attempt.password)
     if failure is None:
         return moderator, None
     delay = throttle.record_failure(session, keys, rules, now)
-    _audit_failure(session, attempt, moderator, failure, delay=delay, purpose=purpose).at = now
+    _audit_failure(session, actor, attempt, moderator, failure, delay).at = now
     session.commit()
     return moderator, Refused()
 
 
 def _audit_failure(
     session: Session,
+    actor: str,
     attempt: Attempt,
     moderator: Moderator | None,
     failure: LoginFailure,
-    **details: object,
+    delay: int,
 ) -> AuditEntry:
     """Who tried which username, from which address (hashed), why it failed; no password."""
     return audit.record(
         session,
-        audit.ANONYMOUS,
+        actor,
         LOGIN_FAILED,
         "moderator" if moderator else "username",
         moderator.id if moderator else attempt.username.strip()[:200],
         username=attempt.username.strip()[:100],
         address_hash=attempt.address_hash,
         reason=failure,
-        **details,
+        delay_seconds=delay,
     )

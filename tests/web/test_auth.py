@@ -120,6 +120,7 @@ def test_failed_logins_are_audited_without_the_password(
     expected_hash = hash_address("203.0.113.7", app.secret_key)  # type: ignore[arg-type]
     assert {e.data["address_hash"] for e in entries} == {expected_hash}
     assert (entries[0].subject_type, entries[0].subject_id) == ("moderator", str(moderator.id))
+    assert {e.actor for e in entries} == {"anonymous"}
     stored = repr([(e.actor, e.subject_id, e.data) for e in entries])
     assert "hunter2" not in stored and "swordfish" not in stored and "203.0.113.7" not in stored
 
@@ -358,4 +359,4 @@ def test_guessing_the_current_password_on_the_password_form_is_throttled_too(
     refused = change_password(logged_in, "a new long secret", MODERATOR_PASSWORD)
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"
     entries = audit_entries(app, "moderator.login_failed")
-    assert [e.data["purpose"] for e in entries] == ["password"] * 5
+    assert [e.actor for e in entries] == ["moderator:alice"] * 5
