@@ -1,4 +1,4 @@
-"""Moderator accounts: creation, password hashing and login checks."""
+"""Moderator accounts: creation, password rules and hashing, credential checks."""
 
 from __future__ import annotations
 
@@ -6,15 +6,22 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.db import utcnow
 from moderation.errors import Invalid
+from moderation.kinds import LoginFailure, SessionEnd
+from moderation.logins import sessions
 from moderation.models import USERNAME_MAX_CHARS, Moderator
 
-MIN_PASSWORD_CHARS = 10
+MIN_PASSWORD_CHARS = 10  # not counting spaces
+MIN_DISTINCT_CHARS = 5
+# A hash behind this mark matches no password: a one-time password after its one login.
+USED = "!"
 # scrypt cost: ~16 MiB and a few tens of milliseconds per check on a small server.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -48,10 +55,15 @@ def check_password(stored: str, password: str) -> bool:
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, username: str = "") -> str | None:
     """Why a new password is refused, or None."""
-    if len(password) < MIN_PASSWORD_CHARS:
-        return f"the password must have at least {MIN_PASSWORD_CHARS} characters"
+    visible = "".join(password.split())
+    if len(visible) < MIN_PASSWORD_CHARS:
+        return f"the password must have at least {MIN_PASSWORD_CHARS} characters besides spaces"
+    if len(set(visible.casefold())) < MIN_DISTINCT_CHARS:
+        return f"the password must use at least {MIN_DISTINCT_CHARS} different characters"
+    if username and visible.casefold() == "".join(username.split()).casefold():
+        return "the password must not be the username"
     return None
 
 
@@ -67,7 +79,7 @@ def create_moderator(
     username = username.strip()
     if not username or len(username) > USERNAME_MAX_CHARS:
         raise AccountError(f"the username must have 1 to {USERNAME_MAX_CHARS} characters")
-    if problem := password_problem(password):
+    if problem := password_problem(password, username):
         raise AccountError(problem)
     if session.scalar(select(Moderator).where(Moderator.username == username)):
         raise AccountError(f"a moderator named {username!r} already exists")
@@ -83,23 +95,54 @@ def create_moderator(
     return moderator
 
 
-def authenticate(session: Session, username: str, password: str) -> Moderator | None:
-    """The active moderator with these credentials, or None."""
+def verify(
+    session: Session, username: str, password: str
+) -> tuple[Moderator | None, LoginFailure | None]:
+    """The moderator a username names, and why these credentials fail (None: they work)."""
     moderator = session.scalar(select(Moderator).where(Moderator.username == username.strip()))
     if moderator is None:
         check_password(_DUMMY_HASH, password)
-        return None
-    if not check_password(moderator.password_hash, password) or not moderator.active:
-        return None
-    return moderator
+        return None, LoginFailure.UNKNOWN_USERNAME
+    stored = moderator.password_hash
+    if not check_password(stored.removeprefix(USED), password):
+        return moderator, LoginFailure.WRONG_PASSWORD
+    if stored.startswith(USED):
+        return moderator, LoginFailure.ONE_TIME_PASSWORD_USED
+    if not moderator.active:
+        return moderator, LoginFailure.INACTIVE
+    return moderator, None
 
 
-def change_password(session: Session, moderator: Moderator, new_password: str) -> None:
-    """Set a new password (committed), clearing the must-change flag."""
-    if problem := password_problem(new_password):
+def authenticate(session: Session, username: str, password: str) -> Moderator | None:
+    """The active moderator with these credentials, or None."""
+    moderator, failure = verify(session, username, password)
+    return None if failure else moderator
+
+
+def use_one_time_password(moderator: Moderator) -> None:
+    """After the login it opened, a one-time password matches nothing (not committed)."""
+    if moderator.must_change_password and not moderator.password_hash.startswith(USED):
+        moderator.password_hash = USED + moderator.password_hash
+
+
+def change_password(
+    session: Session,
+    moderator: Moderator,
+    new_password: str,
+    keep_session: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Set a new password, clear the must-change flag and end the moderator's sessions but
+    `keep_session` (committed)."""
+    if problem := password_problem(new_password, moderator.username):
         raise AccountError(problem)
+    if check_password(moderator.password_hash.removeprefix(USED), new_password):
+        raise AccountError("the new password must differ from the old one")
     moderator.password_hash = hash_password(new_password)
     moderator.must_change_password = False
+    sessions.end_all(
+        session, moderator.id, SessionEnd.PASSWORD_CHANGED, now or utcnow(), keep=keep_session
+    )
     audit.record(
         session,
         audit.moderator_actor(moderator.username),
@@ -108,6 +151,20 @@ def change_password(session: Session, moderator: Moderator, new_password: str) -
         moderator.id,
     )
     session.commit()
+
+
+def reset_password(session: Session, username: str, actor: str) -> str:
+    """Give a moderator a new one-time password and end their sessions (committed)."""
+    moderator = session.scalar(select(Moderator).where(Moderator.username == username))
+    if moderator is None:
+        raise AccountError(f"there is no moderator named {username!r}")
+    one_time = secrets.token_urlsafe(12)
+    moderator.password_hash = hash_password(one_time)
+    moderator.must_change_password = True
+    sessions.end_all(session, moderator.id, SessionEnd.PASSWORD_CHANGED, utcnow())
+    audit.record(session, actor, "moderator.password_reset", "moderator", moderator.id)
+    session.commit()
+    return one_time
 
 
 def ensure_first_moderator(

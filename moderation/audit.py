@@ -11,6 +11,7 @@ from moderation.models import AuditEntry
 
 SYSTEM = "system"
 POLICY = "policy"
+ANONYMOUS = "anonymous"  # someone not logged in, e.g. a failed login
 
 
 def moderator_actor(username: str) -> str:

@@ -132,6 +132,41 @@ class Settings:
         default=False,
         metadata=_meta("Send session cookies over HTTPS only (turn on behind TLS)."),
     )
+    session_idle_minutes: int = field(
+        default=60,
+        metadata=_meta(
+            "A moderator's session ends after this many minutes without a request.", low=1
+        ),
+    )
+    session_max_hours: int = field(
+        default=12,
+        metadata=_meta(
+            "A moderator's session ends this many hours after login, active or not.", low=1
+        ),
+    )
+    login_account_free_failures: int = field(
+        default=5,
+        metadata=_meta(
+            "Failed logins for one username (in a day) before each further attempt must wait.",
+            low=1,
+        ),
+    )
+    login_address_free_failures: int = field(
+        default=20,
+        metadata=_meta(
+            "Failed logins from one network address (in a day) before each further attempt "
+            "must wait.",
+            low=1,
+        ),
+    )
+    login_first_delay_seconds: int = field(
+        default=2,
+        metadata=_meta("The first wait; it doubles with every further failure...", low=1),
+    )
+    login_max_delay_seconds: int = field(
+        default=900,
+        metadata=_meta("...up to this many seconds.", low=1),
+    )
     reader_address: str = field(
         default="field",
         metadata=_meta(

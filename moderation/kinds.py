@@ -1,5 +1,6 @@
 """The names every part of the service agrees on: statuses, actions, scorers, states,
-verdicts and failure modes, and the shapes of the signal details the UI reads.
+verdicts, failure modes, login failures and session ends, and the shapes of the signal
+details the UI reads.
 
 Pure: the policy imports this without the ORM. A string naming one of these anywhere else is
 a bug waiting for a typo.
@@ -108,6 +109,26 @@ class RelevanceMethod(enum.StrEnum):
 
     SEMANTIC = "semantic"
     LEXICAL = "lexical"
+
+
+class LoginFailure(enum.StrEnum):
+    """Why a login was refused, as the audit log records it."""
+
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_USERNAME = "unknown_username"
+    INACTIVE = "inactive"
+    ONE_TIME_PASSWORD_USED = "one_time_password_used"
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a moderator's session ended."""
+
+    LOGOUT = "logout"
+    PASSWORD_CHANGED = "password_changed"
+    IDLE = "idle"
+    EXPIRED = "expired"
+    DEACTIVATED = "deactivated"
+    UNKNOWN = "unknown"  # never stored: a session id the database does not know
 
 
 # ---- the signal details the policy and the review card read ------------------------------

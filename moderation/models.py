@@ -239,6 +239,8 @@ class AuditEntry(Base):
     """One state change; rows are only ever added."""
 
     __tablename__ = "audit_log"
+    # A subject's history, and the failed logins shown to a moderator, are read by subject.
+    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, session
 
-from moderation.models import Moderator
-from web.runtime import close_db, db
+from moderation.db import utcnow
+from moderation.kinds import SessionEnd
+from moderation.logins import sessions
+from moderation.logins.sessions import SessionRules
+from web.runtime import close_db, db, runtime
+
+# The key of the browser's session that holds the server-side session's token.
+SESSION_TOKEN = "sid"
 
 
 def register(app: Flask) -> None:
@@ -27,19 +33,16 @@ def security_headers(response: Response) -> Response:
 
 
 def load_moderator() -> None:
-    """Put the logged-in, still active moderator (or None) in `g.moderator`."""
-    g.moderator = None
-    moderator_id = session.get("moderator_id")
-    if moderator_id is None:
+    """Put the logged-in moderator (or None) in `g.moderator`, their server-side session in
+    `g.login_session`, and why a session just ended (if it did) in `g.session_end`."""
+    g.moderator = g.login_session = g.session_end = None
+    token = session.get(SESSION_TOKEN)
+    if token is None:
         return
-    moderator = db().get(Moderator, moderator_id)
-    # A changed password ends other sessions: the session keeps a fragment of the hash.
-    if moderator and moderator.active and session.get("pw") == password_fingerprint(moderator):
-        g.moderator = moderator
-    else:
+    rules = SessionRules.from_settings(runtime().settings)
+    found = sessions.resume(db(), token, rules, utcnow())
+    if isinstance(found, SessionEnd):  # logged out, timed out or ended by a password change
         session.clear()
-
-
-def password_fingerprint(moderator: Moderator) -> str:
-    """A short, non-secret tag of the current password hash."""
-    return moderator.password_hash[-12:]
+        g.session_end = found
+        return
+    g.login_session, g.moderator = found, found.moderator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from sqlalchemy import update
 from werkzeug.serving import make_server
 
 from moderation.models import Comment
-from tests.conftest import MODERATOR_PASSWORD
+from tests.conftest import MODERATOR_PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -129,3 +130,35 @@ def test_help_opens_with_the_question_mark(
     expect(page.locator(".card.selected")).to_be_visible()  # the keyboard script has run
     page.keyboard.press("?")
     expect(page.locator("#help")).to_be_visible()
+
+
+def test_after_logout_neither_the_back_button_nor_the_cookie_works(
+    app: Flask, base_url: str, page: Page, browser: Browser, moderator: object
+) -> None:
+    comment_id = in_review(app, "Decide me after logout.", "Reader")
+    log_in(app.test_client())  # an earlier login, from the test client's 127.0.0.1
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Last login:")
+    expect(page.locator(".flash")).to_contain_text("from 127.0.0.1")
+    expect(page.locator(".card.selected")).to_be_visible()
+    copied = page.context.cookies()
+
+    page.click("header button:has-text('Log out')")
+    expect(page.locator(".flash")).to_have_text("Logged out.")
+    page.go_back()
+    if "/login" not in page.url:  # the browser showed its copy of the queue: try to use it
+        expect(page.locator(".card.selected")).to_be_visible()
+        page.keyboard.press("p")
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.locator("input[name=password]")).to_be_visible()
+
+    thief = browser.new_context()
+    thief.add_cookies(copied)  # type: ignore[arg-type]
+    stolen = thief.new_page()
+    stolen.goto(f"{base_url}/review/")
+    expect(stolen).to_have_url(f"{base_url}/login?next=/review/")
+    thief.close()
+    assert status(app, comment_id) == "review"

@@ -54,6 +54,18 @@ def moderator_create(username: str, password: str) -> None:
     click.echo(f"created moderator {username}")
 
 
+@moderator_cli.command("reset-password")
+@click.argument("username")
+def moderator_reset_password(username: str) -> None:
+    """Give a moderator a one-time password (to change at login) and end their sessions."""
+    with runtime().session_factory() as session:
+        try:
+            one_time = accounts.reset_password(session, username, actor="cli")
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"one-time password for {username} (works once): {one_time}")
+
+
 @demo_cli.command("load")
 @click.option(
     "--base-url",

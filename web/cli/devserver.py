@@ -161,11 +161,15 @@ def redis_answers(url: str) -> bool:
 def first_moderator(settings: Settings) -> str:
     """Create the first moderator if needed; return how to log in."""
     engine = database.make_engine(settings.database_url)
-    with database.make_session_factory(engine)() as session:
-        username, one_time = accounts.ensure_first_moderator(
-            session, settings.admin_username, settings.admin_password
-        )
-    engine.dispose()
+    try:
+        with database.make_session_factory(engine)() as session:
+            username, one_time = accounts.ensure_first_moderator(
+                session, settings.admin_username, settings.admin_password
+            )
+    except accounts.AccountError as exc:  # e.g. a MODQ_ADMIN_PASSWORD the rules refuse
+        raise click.ClickException(f"MODQ_ADMIN_USERNAME/MODQ_ADMIN_PASSWORD: {exc}") from None
+    finally:
+        engine.dispose()
     if one_time:
         return (
             f"Log in as '{username}' with the one-time password {one_time} "

@@ -1,0 +1,1 @@
+"""Moderators' logins: throttling guesses, server-side sessions, what the last login was."""
