@@ -183,7 +183,7 @@ def _worker_env(settings: Any) -> dict[str, str]:
 
 
 def _loaded(sessions: Any) -> bool:
-    from moderation.decisions.pipeline import scorer_health
+    from moderation.decisions.health import scorer_health
 
     with sessions() as session:
         health = scorer_health(session).get("detoxify")

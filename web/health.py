@@ -8,7 +8,7 @@ import redis
 from flask import Blueprint, Response, jsonify
 
 from moderation.db import migration_heads, schema_revisions
-from moderation.decisions.pipeline import scorer_health
+from moderation.decisions.health import scorer_health
 from moderation.kinds import CheckState, Readiness
 from moderation.redis_client import fail_fast
 from web.runtime import db, runtime

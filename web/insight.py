@@ -12,7 +12,7 @@ from moderation.decisions import authors, spotchecks
 from moderation.kinds import SpotCheckVerdict
 from moderation.learning import calibration, drift
 from web.auth import login_required
-from web.review import card
+from web.presenters.cards import card
 from web.runtime import db, runtime
 
 CALIBRATION_DAYS = 30  # the Stats page weighs the last month of decisions

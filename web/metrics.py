@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from sqlalchemy import func, select
 
-from moderation.decisions.pipeline import scorer_health
+from moderation.decisions.health import scorer_health
 from moderation.kinds import ScorerState
 from moderation.learning import drift
 from moderation.models import Comment, SpotCheck

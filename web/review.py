@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from moderation.decisions.authors import standings
-from moderation.decisions.pipeline import scorer_health
+from moderation.decisions.health import scorer_health
 from moderation.decisions.review import (
     AlreadyDecided,
     decide_as_moderator,
     queue_size,
     review_queue,
 )
-from moderation.kinds import Action, ScorerName, ScorerState
+from moderation.kinds import Action
 from moderation.learning import drift
 from moderation.models import Comment
-from moderation.signals.base import ScorerHealth
 from web.auth import login_required
-from web.presenters.highlight import marked_spans, segments, signal_summary
+from web.presenters.cards import card, scorer_problems
 from web.runtime import db
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -41,47 +38,6 @@ def queue() -> str:
         problems=scorer_problems(scorer_health(db())),
         drift=drift.recent_alerts(db()),
     )
-
-
-def card(comment: Comment) -> dict[str, Any]:
-    """What the review card shows of a comment."""
-    policy = next((d for d in reversed(comment.decisions) if d.moderator_id is None), None)
-    return {
-        "comment": comment,
-        "reasons": policy.reasons if policy else [],
-        "segments": segments(comment.body, marked_spans(comment.signals)),
-        "passage": next(
-            (
-                s.details.get("best_passage")
-                for s in comment.signals
-                if s.scorer == ScorerName.RELEVANCE
-            ),
-            None,
-        ),
-        "signals": [
-            {
-                "scorer": s.scorer,
-                "version": s.version,
-                "state": s.state,
-                "error": s.error,
-                "scores": sorted(s.scores.items(), key=lambda kv: -kv[1]),
-                "summary": signal_summary(s),
-            }
-            for s in comment.signals
-        ],
-    }
-
-
-def scorer_problems(health: dict[str, ScorerHealth]) -> list[str]:
-    """Sentences for the banner: which scorer cannot run and how to fix it."""
-    if not health:
-        return [
-            "No worker has reported its scorers yet. Is a worker running "
-            "(celery -A workers.app worker)?"
-        ]
-    return [
-        f"{name}: {h.state}. {h.detail}" for name, h in health.items() if h.state != ScorerState.OK
-    ]
 
 
 @bp.post("/comments/<comment_id>/decision")

@@ -11,8 +11,9 @@ from celery.signals import worker_ready
 from celery_batches import SimpleRequest
 from sqlalchemy.exc import OperationalError
 
-from moderation.comments.intake import requeue_stale
-from moderation.decisions.pipeline import record_health, score_and_decide
+from moderation.comments.requeue import requeue_stale
+from moderation.decisions.health import record_health
+from moderation.decisions.pipeline import score_and_decide
 from moderation.learning import drift
 from workers.batching import ScoringBatches
 from workers.celery_app import (

@@ -9,7 +9,6 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
-from moderation.db import claim, utcnow
+from moderation.db import utcnow
 from moderation.errors import Conflict
-from moderation.kinds import CommentStatus
 from moderation.models import Article, Comment
 
 log = logging.getLogger(__name__)
@@ -159,40 +157,3 @@ def publish(comment_id: str, enqueue: Enqueue) -> bool:
         log.warning("could not queue comment %s (%s); it will be requeued", comment_id, exc)
         return False
     return True
-
-
-def requeue_stale(
-    session: Session, older_than: timedelta, enqueue: Enqueue, limit: int = 500
-) -> int:
-    """Queue again the pending comments last queued before `older_than` ago; returns how many.
-
-    Each comment is claimed by moving its queued_at forward in a conditional update, so two
-    sweeps never both requeue it; a duplicate delivery is harmless anyway (scoring skips
-    comments that are no longer pending).
-    """
-    cutoff = utcnow() - older_than
-    stale = list(
-        session.scalars(
-            select(Comment.id)
-            .where(Comment.status == CommentStatus.PENDING, Comment.queued_at < cutoff)
-            .order_by(Comment.queued_at)
-            .limit(limit)
-        )
-    )
-    claimed = [
-        comment_id
-        for comment_id in stale
-        if claim(
-            session,
-            Comment,
-            Comment.id == comment_id,
-            Comment.status == CommentStatus.PENDING,
-            Comment.queued_at < cutoff,
-            queued_at=utcnow(),
-        )
-    ]
-    session.commit()
-    published = sum(publish(comment_id, enqueue) for comment_id in claimed)
-    if claimed:
-        log.info("requeued %d of %d stale pending comments", published, len(claimed))
-    return published

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation.decisions.authors import standings
-from moderation.decisions.history import author_contexts
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
 from moderation.policy.verdicts import AuthorStanding, Context
@@ -76,3 +77,42 @@ def thread_opener(comment: Comment) -> str | None:
     if opener is None or opener is comment.parent:
         return None
     return opener.body
+
+
+LOOK_BACK = timedelta(hours=24)  # how far back repeats are looked for
+RATE_WINDOW = timedelta(hours=1)
+RECENT_TEXTS = 20  # latest comments of the author compared with a new one
+
+
+def author_contexts(session: Session, comments: Sequence[Comment]) -> dict[str, AuthorContext]:
+    """Each comment's author context, from one query for the whole batch."""
+    if not comments:
+        return {}
+    authors = {c.author_id for c in comments}
+    addresses = {c.client_ip_hash for c in comments if c.client_ip_hash}
+    since = min(c.created_at for c in comments) - LOOK_BACK
+    same_source: ColumnElement[bool] = Comment.author_id.in_(authors)
+    if addresses:
+        same_source = or_(same_source, Comment.client_ip_hash.in_(addresses))
+    earlier = session.execute(
+        select(
+            Comment.id, Comment.author_id, Comment.client_ip_hash, Comment.body, Comment.created_at
+        )
+        .where(same_source, Comment.created_at >= since)
+        .order_by(Comment.created_at.desc())
+    ).all()
+    return {c.id: _context(c, earlier) for c in comments}
+
+
+def _context(comment: Comment, earlier: Sequence[Any]) -> AuthorContext:
+    before = [r for r in earlier if r.id != comment.id and r.created_at <= comment.created_at]
+    in_hour = [r for r in before if r.created_at > comment.created_at - RATE_WINDOW]
+    mine = [r for r in before if r.author_id == comment.author_id]
+    return AuthorContext(
+        recent_texts=tuple(r.body for r in mine[:RECENT_TEXTS]),
+        last_hour=sum(r.author_id == comment.author_id for r in in_hour),
+        last_hour_same_ip=sum(
+            bool(comment.client_ip_hash) and r.client_ip_hash == comment.client_ip_hash
+            for r in in_hour
+        ),
+    )

@@ -6,13 +6,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.db import claim, utcnow
 from moderation.decisions.authors import count_outcome
+from moderation.decisions.health import record_health
 from moderation.decisions.pending import Pending, pending
 from moderation.decisions.spotchecks import maybe_spot_check
 from moderation.kinds import (
@@ -20,16 +19,15 @@ from moderation.kinds import (
     Action,
     CommentStatus,
     ScorerName,
-    ScorerState,
     SignalState,
 )
-from moderation.models import Comment, Decision, ScorerStatus, Signal
+from moderation.models import Comment, Decision, Signal
 from moderation.policy.document import Policy
 from moderation.policy.identity import swapped_variants
 from moderation.policy.reasons import ABUSE_CODES
 from moderation.policy.rules import decide
 from moderation.policy.verdicts import Verdict
-from moderation.signals.base import Scorer, ScorerHealth, SignalResult, TextRescorer, run_scorers
+from moderation.signals.base import Scorer, SignalResult, TextRescorer, run_scorers
 
 log = logging.getLogger(__name__)
 
@@ -158,26 +156,3 @@ def _signal_row(comment_id: str, signal: SignalResult) -> Signal:
         error=signal.error,
         duration_ms=signal.duration_ms,
     )
-
-
-def record_health(session: Session, scorers: Sequence[Scorer]) -> None:
-    """Store each scorer's state where the web process can read it."""
-    for scorer in scorers:
-        health = scorer.health()
-        row = session.get(ScorerStatus, scorer.name) or ScorerStatus(scorer=scorer.name)
-        if (row.state, row.version, row.detail) != (health.state, health.version, health.detail):
-            row.state, row.version, row.detail = health.state, health.version, health.detail
-            row.updated_at = utcnow()
-            session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:  # another worker inserted the same row first; its report stands
-        session.rollback()
-
-
-def scorer_health(session: Session) -> dict[str, ScorerHealth]:
-    """What the workers last reported about each scorer."""
-    return {
-        row.scorer: ScorerHealth(ScorerState(row.state), row.version, row.detail)
-        for row in session.scalars(select(ScorerStatus).order_by(ScorerStatus.scorer))
-    }

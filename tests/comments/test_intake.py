@@ -5,7 +5,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
-from moderation.comments.intake import IdempotencyConflict, requeue_stale, submit_comment
+from moderation.comments.intake import IdempotencyConflict, submit_comment
+from moderation.comments.requeue import requeue_stale
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
 from moderation.kinds import CommentStatus

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.audit import history
-from moderation.decisions.pipeline import record_decision, score_and_decide, scorer_health
+from moderation.decisions.health import scorer_health
+from moderation.decisions.pipeline import record_decision, score_and_decide
 from moderation.kinds import Action
 from moderation.models import Comment, Decision, Signal
 from moderation.policy.reader import load

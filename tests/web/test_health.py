@@ -5,7 +5,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from moderation.db import upgrade
-from moderation.decisions.pipeline import record_health
+from moderation.decisions.health import record_health
 from moderation.signals.relevance.scorer import RelevanceScorer
 from tests.conftest import make_settings
 from web import create_app
