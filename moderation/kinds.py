@@ -143,7 +143,7 @@ class Span(TypedDict):
     text: str
 
 
-class WordMatch(TypedDict):
+class MatchedWord(TypedDict):
     """Where a watched-word entry matched."""
 
     pattern: str
@@ -166,7 +166,7 @@ class DetoxifyDetails(TypedDict, total=False):
 class WordsDetails(TypedDict, total=False):
     """details of a `words` signal."""
 
-    matches: list[WordMatch]
+    matches: list[MatchedWord]
 
 
 class LinksDetails(TypedDict, total=False):

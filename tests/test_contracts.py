@@ -81,6 +81,8 @@ def test_templates_name_no_scorer_or_verdict() -> None:
             assert f"== '{value}'" not in text and f'== "{value}"' not in text, template
         for verdict in SpotCheckVerdict:
             assert f'value="{verdict}"' not in text, f"{template}: pass the enum in"
+        for state in {*ScorerState, *CheckState}:
+            assert f"state != '{state}'" not in text and f"state == '{state}'" not in text
 
 
 def test_no_module_is_over_300_lines() -> None:

@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.kinds import BrigadingDetails, ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.text import words
 
@@ -164,7 +164,7 @@ class BrigadingScorer:
             self.version,
             SignalState.OK,
             {"other_authors": float(len({a for _, a in others}))},
-            {"similar_comments": sorted(c for c, _ in others)[:5]},
+            dict(BrigadingDetails(similar_comments=sorted(c for c, _ in others)[:5])),
         )
 
     def warm_up(self) -> None:

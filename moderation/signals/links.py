@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.kinds import LinksDetails, ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 
 LINK_COUNT = "links"  # the score: how many links the comment has
@@ -67,7 +67,7 @@ class LinkScorer:
             self.version,
             SignalState.OK,
             {LINK_COUNT: float(len(found))},
-            {"domains": sorted(set(found))},
+            dict(LinksDetails(domains=sorted(set(found)))),
         )
 
     def warm_up(self) -> None:

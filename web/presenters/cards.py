@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderation.kinds import ScorerName, ScorerState
+from moderation.kinds import ScorerName, ScorerState, SignalState
 from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
 from web.presenters.highlight import marked_spans, segments, signal_summary
@@ -30,6 +30,7 @@ def card(comment: Comment) -> dict[str, Any]:
                 "scorer": s.scorer,
                 "version": s.version,
                 "state": s.state,
+                "ok": s.state == SignalState.OK,
                 "error": s.error,
                 "scores": sorted(s.scores.items(), key=lambda kv: -kv[1]),
                 "summary": signal_summary(s),

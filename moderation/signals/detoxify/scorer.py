@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.kinds import DetoxifyDetails, ScorerName, ScorerState, SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.detoxify.explain import explain_all
 from moderation.signals.detoxify.inference import TextScores, predict
@@ -57,12 +57,12 @@ class DetoxifyScorer:
 
     def _signal(self, loaded: LoadedDetoxify, prediction: TextScores) -> SignalResult:
         scores = prediction.scores
-        details = {
+        details: DetoxifyDetails = {
             "top_label": max(scores, key=scores.__getitem__),
             "windows": prediction.windows,
             "batch_size": self.options.batch_size,
         }
-        return SignalResult(self.name, loaded.version, SignalState.OK, scores, details)
+        return SignalResult(self.name, loaded.version, SignalState.OK, scores, dict(details))
 
     def _explain(
         self, loaded: LoadedDetoxify, inputs: Sequence[ScoringInput], signals: list[SignalResult]

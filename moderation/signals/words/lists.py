@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation import audit
 from moderation.cache import RELOAD_SECONDS, Reloaded
 from moderation.errors import NotFound
-from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.kinds import MatchedWord, ScorerName, ScorerState, SignalState, WordsDetails
 from moderation.models import WordListEntry
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.words.matcher import ACTIONS, PatternError, WatchedWord, WordMatcher, needle
@@ -84,19 +84,15 @@ class WordListScorer:
     def _signal(self, matcher: WordMatcher, text: str) -> SignalResult:
         matches = matcher.find(text)
         scores = {action: float(sum(m.action == action for m in matches)) for action in ACTIONS}
-        details = {
-            "matches": [
-                {
-                    "pattern": m.pattern,
-                    "action": m.action,
-                    "start": m.start,
-                    "end": m.end,
-                    "text": m.text,
-                }
+        details = WordsDetails(
+            matches=[
+                MatchedWord(
+                    pattern=m.pattern, action=m.action, start=m.start, end=m.end, text=m.text
+                )
                 for m in matches
             ]
-        }
-        return SignalResult(self.name, self.version, SignalState.OK, scores, details)
+        )
+        return SignalResult(self.name, self.version, SignalState.OK, scores, dict(details))
 
     def warm_up(self) -> None:
         """Read the list now."""
