@@ -2,51 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from moderation import accounts
 from moderation.comments.intake import hash_address
 from moderation.db import upgrade
-from moderation.models import AuditEntry, Comment, Moderator
+from moderation.models import Comment, Moderator
 from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, make_settings
+from tests.support.logins import WRONG, audit_entries, from_address, time_passes
 from tests.web.test_review_ui import queued_comment
 from web import create_app
-
-WRONG = "not the password"
-
-
-def from_address(client: FlaskClient, address: str) -> FlaskClient:
-    """Make the client's requests come from `address`."""
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
-
-
-def time_passes(app: Flask, **delta: float) -> None:
-    """Move every stored login and session time back, as if the clock had moved forward."""
-    from moderation.logins.models import LoginThrottle, ModeratorSession
-
-    shift = timedelta(**delta)
-    with app.extensions["modq"].session_factory() as session:
-        for row in session.scalars(select(LoginThrottle)):
-            row.last_failure_at -= shift
-            row.blocked_until = row.blocked_until and row.blocked_until - shift
-        for login in session.scalars(select(ModeratorSession)):
-            login.created_at -= shift
-            login.last_seen_at -= shift
-        session.commit()
-
-
-def audit_entries(app: Flask, action: str) -> list[AuditEntry]:
-    with app.extensions["modq"].session_factory() as session:
-        query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        return list(session.scalars(query))
-
 
 # ---- finding 4: throttling, audit, last login -----------------------------------------------
 

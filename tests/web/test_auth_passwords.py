@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,43 +10,14 @@ import click
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from moderation import accounts
 from moderation.db import upgrade
-from moderation.models import AuditEntry, Moderator
+from moderation.models import Moderator
 from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, make_settings
+from tests.support.logins import audit_entries
 from tests.web.test_review_ui import queued_comment
 from web.cli.devserver import first_moderator
-
-WRONG = "not the password"
-
-
-def from_address(client: FlaskClient, address: str) -> FlaskClient:
-    """Make the client's requests come from `address`."""
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
-
-
-def time_passes(app: Flask, **delta: float) -> None:
-    """Move every stored login and session time back, as if the clock had moved forward."""
-    from moderation.logins.models import LoginThrottle, ModeratorSession
-
-    shift = timedelta(**delta)
-    with app.extensions["modq"].session_factory() as session:
-        for row in session.scalars(select(LoginThrottle)):
-            row.last_failure_at -= shift
-            row.blocked_until = row.blocked_until and row.blocked_until - shift
-        for login in session.scalars(select(ModeratorSession)):
-            login.created_at -= shift
-            login.last_seen_at -= shift
-        session.commit()
-
-
-def audit_entries(app: Flask, action: str) -> list[AuditEntry]:
-    with app.extensions["modq"].session_factory() as session:
-        query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        return list(session.scalars(query))
 
 
 def change_password(client: FlaskClient, new: str, current: str | None = None) -> Any:
