@@ -249,15 +249,17 @@ def test_published_comments_come_back_threaded_and_paginated(
     assert page1["total_threads"] == 3
     assert [t["id"] for t in page1["comments"]] == [first, second]
     thread = page1["comments"][0]
-    assert [r["id"] for r in thread["replies"]] == [reply, hidden]
+    assert [r.get("id") for r in thread["replies"]] == [reply, None]
     placeholder = thread["replies"][1]
-    assert placeholder == {"id": hidden, "removed": True, "replies": [placeholder["replies"][0]]}
+    assert placeholder == {"removed": True, "replies": [placeholder["replies"][0]]}
+    assert placeholder["replies"][0]["id"] == reply_to_hidden
     assert placeholder["replies"][0]["body"] == "reply to a rejected one"
     page2 = client.get(page1["next"]).get_json()
     assert [t["id"] for t in page2["comments"]] == [third]
     assert page2["next"] is None
     everything = str(page1) + str(page2)
     assert pending not in everything and "rejected reply" not in everything
+    assert hidden not in everything, "a removed comment's id would open its status URL"
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=101", "per_page=-1"])
@@ -274,3 +276,119 @@ def test_a_decided_comment_shows_its_reasons(app: Flask, client: FlaskClient, ar
     assert status["decided_by"] == "moderator"
     assert status["reasons"][0]["code"] == "moderator"
     assert status["decided_at"] is not None
+
+
+# ---- issue 10, finding 7: odd input is a 4xx naming the field, never a 500 -------------------
+
+
+def test_a_five_thousand_digit_article_id_is_a_422_naming_it(
+    client: FlaskClient, article: str
+) -> None:
+    raw = '{"article_id": %s, "author": {"id": "u1", "name": "R"}, "body": "Hi."}' % ("9" * 5000)
+    response = client.post("/api/v1/comments", data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert "at most 200 characters" in response.get_json()["fields"]["article_id"]
+
+
+def test_a_numeric_author_id_has_the_same_length_limit_as_a_text_one(
+    client: FlaskClient, article: str
+) -> None:
+    raw = '{"article_id": "a1", "author": {"id": %s, "name": "R"}, "body": "Hi."}' % ("7" * 250)
+    response = client.post("/api/v1/comments", data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert "at most 200 characters" in response.get_json()["fields"]["author.id"]
+
+
+@pytest.mark.parametrize("query", ["page=²", "per_page=²", "page=١", "page=" + "9" * 5000])
+def test_odd_digits_in_pagination_are_a_422_naming_the_parameter(
+    client: FlaskClient, article: str, query: str
+) -> None:
+    response = client.get(f"/api/v1/articles/a1/comments?{query}")
+    assert response.status_code == 422
+    assert set(response.get_json()["fields"]) == {query.split("=")[0]}
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u200b\u200b\u200b", "\u200d\ufeff\u2060", "\u3164\u2800", "\u0301\u200c \n"]
+)
+def test_a_body_of_invisible_characters_is_refused_as_empty(
+    client: FlaskClient, article: str, invisible: str
+) -> None:
+    response = client.post("/api/v1/comments", json=comment(body=invisible))
+    assert response.status_code == 422
+    assert "invisible" in response.get_json()["fields"]["body"]
+
+
+# ---- issue 10, finding 1: a status URL shows only the status and the public reasons ----------
+
+
+def _decide_by_policy(app: Flask, comment_id: str, reasons: list[dict[str, str]]) -> None:
+    """Store a policy rejection whose reasons carry moderators' details, as the pipeline does."""
+    from moderation.models import Decision
+
+    with app.extensions["modq"].session_factory() as session:
+        session.get(Comment, comment_id).status = "rejected"  # type: ignore[union-attr]
+        session.add(Decision(comment_id=comment_id, action="reject", reasons=reasons))
+        session.commit()
+
+
+PRIVATE_REASONS = [
+    {
+        "code": "banned_word",
+        "message": "Uses idiot (listed: reject)",
+        "public": "Your comment uses a word that is not allowed here.",
+    },
+    {
+        "code": "check_failed",
+        "message": "detoxify failed: OperationalError at redis://:hunter2@cache:6379/0",
+        "public": "A moderator will check this comment, as an automatic check did not run.",
+    },
+]
+
+
+def test_a_status_url_shows_no_private_text(app: Flask, client: FlaskClient, article: str) -> None:
+    comment_id = client.post(
+        "/api/v1/comments",
+        json=comment(body="You idiot, secret body", author={"id": "u-77", "name": "Mallory"}),
+    ).get_json()["id"]
+    _decide_by_policy(app, comment_id, PRIVATE_REASONS)
+    status = client.get(f"/api/v1/comments/{comment_id}").get_json()
+    assert status["status"] == "rejected"
+    assert status["reasons"] == [
+        {"code": "banned_word", "message": "Your comment uses a word that is not allowed here."},
+        {
+            "code": "check_failed",
+            "message": "A moderator will check this comment, as an automatic check did not run.",
+        },
+    ]
+    text = str(status)
+    for private in ("secret body", "Mallory", "u-77", "idiot", "hunter2", "OperationalError"):
+        assert private not in text
+
+
+def test_a_moderators_note_stays_private(app: Flask, client: FlaskClient, article: str) -> None:
+    from moderation import accounts
+
+    comment_id = client.post("/api/v1/comments", json=comment()).get_json()["id"]
+    with app.extensions["modq"].session_factory() as session:
+        session.get(Comment, comment_id).status = "review"  # type: ignore[union-attr]
+        session.commit()
+        carol = accounts.create_moderator(session, "carol", "password-of-carol")
+        decide_as_moderator(session, comment_id, carol, Action.REJECT, "generalises about a group")
+    status = client.get(f"/api/v1/comments/{comment_id}").get_json()
+    assert status["reasons"] == [
+        {"code": "moderator", "message": "A moderator decided on your comment."}
+    ]
+    assert "generalises" not in str(status) and "carol" not in str(status)
+
+
+def test_a_published_thread_shows_names_not_reader_ids(
+    app: Flask, client: FlaskClient, article: str
+) -> None:
+    comment_id = client.post(
+        "/api/v1/comments", json=comment(author={"id": "reader@example.org", "name": "Reader"})
+    ).get_json()["id"]
+    _publish(app, comment_id)
+    thread = client.get("/api/v1/articles/a1/comments").get_json()["comments"][0]
+    assert thread["author"] == {"name": "Reader"}
+    assert "reader@example.org" not in str(thread)
