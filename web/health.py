@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, g, jsonify
 
 from moderation.db import migration_heads, schema_revisions
 from moderation.decisions.pipeline import scorer_health
+from moderation.masking import mask_credentials
 from moderation.redis_client import fail_fast
 from web.runtime import db, runtime
 
@@ -24,7 +25,10 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """Database, broker and scorers: 503 if comments cannot be accepted, 'degraded' if the
-    service accepts them but cannot decide them all automatically."""
+    service accepts them but cannot decide them all automatically.
+
+    Anyone (an orchestrator's probe) gets the status; the checks, which name hosts, versions
+    and errors, only a logged-in moderator, and even then with credentials masked."""
     checks = {"database": database_check(), "broker": broker_check(), **scorer_checks()}
     if checks["database"]["state"] != "ok":
         status, code = "unavailable", 503
@@ -32,7 +36,16 @@ def readyz() -> tuple[Response, int]:
         status, code = "ok", 200
     else:
         status, code = "degraded", 200
-    return jsonify({"status": status, "checks": checks}), code
+    if g.get("moderator") is None or g.moderator.must_change_password:
+        return jsonify({"status": status}), code
+    return jsonify({"status": status, "checks": _masked(checks)}), code
+
+
+def _masked(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {key: mask_credentials(v) if isinstance(v, str) else v for key, v in check.items()}
+        for name, check in checks.items()
+    }
 
 
 def database_check() -> dict[str, str]:

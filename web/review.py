@@ -18,6 +18,7 @@ from moderation.decisions.review import (
 )
 from moderation.kinds import Action
 from moderation.learning import drift
+from moderation.masking import mask_credentials
 from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
 from web.auth import login_required
@@ -59,7 +60,7 @@ def card(comment: Comment) -> dict[str, Any]:
                 "scorer": s.scorer,
                 "version": s.version,
                 "state": s.state,
-                "error": s.error,
+                "error": mask_credentials(s.error) if s.error else s.error,
                 "scores": sorted(s.scores.items(), key=lambda kv: -kv[1]),
                 "summary": signal_summary(s),
             }
@@ -75,7 +76,11 @@ def scorer_problems(health: dict[str, ScorerHealth]) -> list[str]:
             "No worker has reported its scorers yet. Is a worker running "
             "(celery -A workers.app worker)?"
         ]
-    return [f"{name}: {h.state}. {h.detail}" for name, h in health.items() if h.state != "ok"]
+    return [
+        mask_credentials(f"{name}: {h.state}. {h.detail}")
+        for name, h in health.items()
+        if h.state != "ok"
+    ]
 
 
 @bp.post("/comments/<comment_id>/decision")
