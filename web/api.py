@@ -112,8 +112,9 @@ def _idempotency_key() -> str | None:
 
 @bp.get("/comments/<comment_id>")
 def get_comment(comment_id: str) -> Response:
-    """A comment's status and the reasons for it."""
-    comment = db().get(Comment, comment_id)
+    """A comment's status and the public reasons for it."""
+    # Checked first: PostgreSQL refuses NUL characters in a query with an error, not a miss.
+    comment = db().get(Comment, parse_identifier(comment_id, "comment_id"))
     if comment is None:
         abort(404, description="no comment with this id")
     return jsonify(comment_status_json(comment))
@@ -150,7 +151,7 @@ def list_published(article_id: str) -> Response:
 
 
 def _article_or_404(article_id: str) -> Article:
-    article = find_article(db(), article_id)
+    article = find_article(db(), parse_identifier(article_id, "article_id"))
     if article is None:
         abort(404, description="no article with this id")
     return article

@@ -28,7 +28,7 @@ def json_error(status: int, error: str, message: str, **extra: object) -> tuple[
 def register(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(ValidationError, _validation_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -36,7 +36,8 @@ def _validation_error(exc: ValidationError) -> tuple[Response, int]:
     return json_error(422, "invalid_request", "Some fields are not valid.", fields=exc.fields)
 
 
-def _http_error(exc: HTTPException) -> object:
+def http_error(exc: HTTPException) -> object:
+    """JSON for JSON clients; Werkzeug's own page for browsers."""
     code = exc.code or 500
     if not wants_json():
         return exc
