@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, session
+from flask import Flask, Response, g, request, session
 
 from moderation.models import Moderator
 from web.access import refuse_anonymous
@@ -37,7 +37,7 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP 2
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if g.get("moderator") is not None:
+    if g.get("moderator") is not None and request.endpoint not in ("static", "favicon"):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -32,9 +32,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from moderation.decisions.review import decide_as_moderator
-from moderation.kinds import Action, CommentStatus
-from moderation.models import Comment
+from moderation.kinds import Action
+from tests.support import factories
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 CHECKS = [
@@ -88,15 +87,8 @@ def seed(app: Flask, headers: Mapping[str, str] | None = None) -> Seeds:
 
 
 def _decide(app: Flask, comment_id: str, action: Action) -> None:
-    from moderation import accounts
-
     with app.extensions["modq"].session_factory() as session:
-        session.get(Comment, comment_id).status = CommentStatus.REVIEW  # type: ignore[union-attr]
-        session.commit()
-        moderator = accounts.authenticate(
-            session, "fuzzer", "fuzzer-password"
-        ) or accounts.create_moderator(session, "fuzzer", "fuzzer-password")
-        decide_as_moderator(session, comment_id, moderator, action)
+        factories.moderator_decides(session, comment_id, action)
 
 
 def fuzz(

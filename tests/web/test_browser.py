@@ -75,6 +75,9 @@ def test_a_moderator_clears_the_queue_with_the_keyboard(
     page.keyboard.press("p")
     expect(page.locator(".flash")).to_contain_text("Published the comment by Reader")
     expect(page.locator("#queue-count")).to_have_text("1")
+    # The reloaded page's keyboard script has run (before it, "n" does nothing and the "r" of
+    # the typed note would reject the comment).
+    expect(page.locator(".card.selected")).to_have_attribute("data-comment-id", first)
 
     page.keyboard.press("n")
     page.keyboard.type("script injection attempt")
