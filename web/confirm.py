@@ -26,7 +26,12 @@ def register(app: Flask) -> None:
 def ask_again(error: CSRFError) -> object:
     """Re-show a logged-in moderator's form with their choice kept; other callers get the
     plain 400."""
-    if wants_json() or g.get("moderator") is None or request.endpoint not in MODERATOR_ENDPOINTS:
+    if (
+        wants_json()
+        or g.get("moderator") is None
+        or request.endpoint not in MODERATOR_ENDPOINTS
+        or request.blueprint == "auth"  # password forms: nothing to keep that may be shown
+    ):
         return http_error(error)
     kept = [
         (name, value)
