@@ -9,7 +9,7 @@ no network, the queue replaced by nothing. Every answer is checked: no 5xx, a do
 status and content type, a body matching its schema, and a 4xx for anything the document
 calls invalid. Rounds repeat with new random cases until at least --requests were sent.
 Prints the requests sent, the answers by status, and every distinct failure (exit 1 if any).
-The database is a fresh SQLite file unless --database-url names an empty, migrated one.
+The database is a fresh SQLite file unless --database-url names an empty one (it is migrated).
 """
 
 from __future__ import annotations
@@ -87,7 +87,9 @@ def _header(text: str) -> tuple[str, str]:
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000, help="at least this many")
-    parser.add_argument("--database-url", help="an empty, migrated database (default: SQLite)")
+    parser.add_argument(
+        "--database-url", help="an empty database, migrated here (default: a fresh SQLite file)"
+    )
     parser.add_argument(
         "--header",
         action="append",

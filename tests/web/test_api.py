@@ -1,6 +1,7 @@
 """The intake API over HTTP: status codes, bodies and every kind of bad input."""
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,9 @@ from flask.testing import FlaskClient
 from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action
 from moderation.models import Comment
+from tests.conftest import make_settings
 from tests.support import factories
+from web import create_app
 
 ARTICLE = {
     "title": "Ministers meet on energy",
@@ -389,3 +392,17 @@ def test_a_published_thread_shows_names_not_reader_ids(
     thread = client.get("/api/v1/articles/a1/comments").get_json()["comments"][0]
     assert thread["author"] == {"name": "Reader"}
     assert "reader@example.org" not in str(thread)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/comments/a%00b", "/api/v1/articles/a%00b", "/api/v1/articles/a%00b/comments"]
+)
+def test_a_nul_in_a_path_id_is_a_422_on_postgresql(
+    postgres_url: str, tmp_path: Path, path: str
+) -> None:
+    # PostgreSQL refuses NUL characters in a query with an error (a 500), not with a miss.
+    app = create_app(make_settings(tmp_path, database_url=postgres_url))
+    response = app.test_client().get(path)
+    app.extensions["modq"].engine.dispose()
+    assert response.status_code == 422
+    assert "NUL" in next(iter(response.get_json()["fields"].values()))
