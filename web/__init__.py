@@ -41,12 +41,13 @@ def create_app(
             x_for=settings.trusted_proxies,  # type: ignore[method-assign]
             x_proto=settings.trusted_proxies,
         )
+    from web import cli, confirm, errors, hooks
+
+    hooks.register(app)  # first: who is calling, and may they, before the CSRF check
     csrf.init_app(app)
     _register_blueprints(app)
-    from web import cli, errors, hooks
-
     errors.register(app)
-    hooks.register(app)
+    confirm.register(app)
     cli.register(app)
     return app
 
@@ -67,12 +68,15 @@ def flask_config(settings: Settings) -> dict[str, Any]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, auth, health, insight, metrics, review
+    from web import api, auth, health, insight, metrics, openapi, review
 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # machine-to-machine JSON, no cookies: CSRF does not apply
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(insight.bp)
     app.register_blueprint(metrics.bp)
+    # Browsers ask for /favicon.ico by convention; the pages also link the same file.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -20,17 +21,21 @@ from moderation.comments.threads import ThreadNode, published_threads
 from moderation.comments.validation import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     ValidationError,
+    json_integer,
     parse_article,
     parse_comment,
     parse_identifier,
     text_problem,
 )
 from moderation.models import Article, Comment
+from moderation.policy.reasons import public_sentence
 from web.errors import json_error
 from web.runtime import db, runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
+# ASCII digits only ("²".isdigit() is True) and few enough to stay a sane integer.
+_PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def json_body() -> Any:
@@ -39,7 +44,7 @@ def json_body() -> Any:
         raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_int=json_integer)
     except UnicodeDecodeError:
         raise BadRequest("the body is not valid UTF-8") from None
     except json.JSONDecodeError as exc:
@@ -107,8 +112,9 @@ def _idempotency_key() -> str | None:
 
 @bp.get("/comments/<comment_id>")
 def get_comment(comment_id: str) -> Response:
-    """A comment's status and the reasons for it."""
-    comment = db().get(Comment, comment_id)
+    """A comment's status and the public reasons for it."""
+    # Checked first: PostgreSQL refuses NUL characters in a query with an error, not a miss.
+    comment = db().get(Comment, parse_identifier(comment_id, "comment_id"))
     if comment is None:
         abort(404, description="no comment with this id")
     return jsonify(comment_status_json(comment))
@@ -145,7 +151,7 @@ def list_published(article_id: str) -> Response:
 
 
 def _article_or_404(article_id: str) -> Article:
-    article = find_article(db(), article_id)
+    article = find_article(db(), parse_identifier(article_id, "article_id"))
     if article is None:
         abort(404, description="no article with this id")
     return article
@@ -155,7 +161,11 @@ def _positive_int(name: str, default: int, maximum: int | None) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+    if (
+        not _PAGE_NUMBER.fullmatch(raw)
+        or int(raw) < 1
+        or (maximum is not None and int(raw) > maximum)
+    ):
         upper = f" and at most {maximum}" if maximum else ""
         raise ValidationError({name: f"must be a whole number of at least 1{upper}"})
     return int(raw)
@@ -173,31 +183,38 @@ def article_json(article: Article) -> dict[str, Any]:
 
 
 def comment_status_json(comment: Comment) -> dict[str, Any]:
-    """A comment with its status and the latest decision's reasons."""
+    """What a status URL shows its holder: the status and the public reasons, nothing else.
+
+    Whoever holds the URL may not be the author (URLs get shared), so the text, the author,
+    moderators' notes, matched list entries, scores and errors stay with the moderators.
+    """
     last = comment.decisions[-1] if comment.decisions else None
     return {
         "id": comment.id,
         "status": comment.status,
-        "reasons": last.reasons if last else [],
+        "reasons": public_reasons(last.reasons) if last else [],
         "decided_by": last.decider if last else None,
         "article_id": comment.article.external_id,
-        "parent_id": comment.parent_id,
-        "author": {"id": comment.author_id, "name": comment.author_name},
-        "body": comment.body,
         "created_at": comment.created_at.isoformat(),
         "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
     }
 
 
+def public_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each reason's code and the fixed sentence for commenters; never the stored detail."""
+    return [{"code": r["code"], "message": public_sentence(r["code"])} for r in reasons]
+
+
 def thread_json(node: ThreadNode) -> dict[str, Any]:
-    """A published comment and its replies; a hidden parent shows only its id."""
+    """A published comment and its replies. A hidden comment keeps its place in the thread as
+    a placeholder with no id: an id would open its status URL."""
     replies = [thread_json(reply) for reply in node.replies]
     if node.comment is None:
-        return {"id": node.id, "removed": True, "replies": replies}
+        return {"removed": True, "replies": replies}
     c = node.comment
     return {
         "id": c.id,
-        "author": {"id": c.author_id, "name": c.author_name},
+        "author": {"name": c.author_name},
         "body": c.body,
         "created_at": c.created_at.isoformat(),
         "replies": replies,

@@ -23,10 +23,10 @@ from werkzeug.wrappers import Response
 
 from moderation.accounts import AccountError, change_password
 from moderation.comments.intake import hash_address
-from moderation.kinds import SessionEnd
 from moderation.logins import service
 from moderation.logins.history import LastLogin
 from moderation.logins.throttle import ThrottleRules
+from web.access import login_redirect
 from web.hooks import SESSION_TOKEN
 from web.runtime import db, runtime
 
@@ -41,10 +41,7 @@ def login_required(view: View) -> View:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.moderator is None:
-            _say_why_the_session_ended()
-            # Only a page can be returned to: a refused POST cannot be replayed after login.
-            target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("auth.login", next=target))
+            return login_redirect()
         if g.moderator.must_change_password:
             return redirect(url_for("auth.password"))
         return view(*args, **kwargs)
@@ -134,18 +131,6 @@ def _show_last_login(previous: LastLogin) -> None:
         plural = "s" if count != 1 else ""
         text += f" {count} failed login attempt{plural} {since}: if not yours, tell an admin."
     flash(text, "error" if count else "info")
-
-
-def _say_why_the_session_ended() -> None:
-    settings = runtime().settings
-    why = {
-        SessionEnd.IDLE: f"Your session ended after {settings.session_idle_minutes} minutes "
-        "without activity.",
-        SessionEnd.EXPIRED: f"Your session reached its {settings.session_max_hours}-hour limit.",
-        SessionEnd.PASSWORD_CHANGED: "Your session ended because the password was changed.",
-    }.get(g.session_end)
-    if why:
-        flash(f"{why} Please log in again.", "info")
 
 
 def _safe_next(target: str | None) -> str:

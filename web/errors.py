@@ -33,7 +33,7 @@ def json_error(status: int, error: str, message: str, **extra: object) -> tuple[
 def register(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(DomainError, _domain_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -51,7 +51,8 @@ def _domain_error(exc: DomainError) -> object:
     return error_page(status, str(exc))
 
 
-def _http_error(exc: HTTPException) -> object:
+def http_error(exc: HTTPException) -> object:
+    """JSON for JSON clients; Werkzeug's own page for browsers."""
     code = exc.code or 500
     if not wants_json():
         return exc

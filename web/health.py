@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, g, jsonify
 
 from moderation.db import migration_heads, schema_revisions
 from moderation.decisions.health import scorer_health
 from moderation.kinds import CheckState, Readiness
+from moderation.masking import mask_credentials
 from moderation.redis_client import fail_fast
 from web.runtime import db, runtime
 
@@ -25,7 +26,10 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """Database, broker and scorers: 503 if comments cannot be accepted, 'degraded' if the
-    service accepts them but cannot decide them all automatically."""
+    service accepts them but cannot decide them all automatically.
+
+    Anyone (an orchestrator's probe) gets the status; the checks, which name hosts, versions
+    and errors, only a logged-in moderator, and even then with credentials masked."""
     checks = {"database": database_check(), "broker": broker_check(), **scorer_checks()}
     if checks["database"]["state"] != CheckState.OK:
         status, code = Readiness.UNAVAILABLE, 503
@@ -33,7 +37,16 @@ def readyz() -> tuple[Response, int]:
         status, code = Readiness.OK, 200
     else:
         status, code = Readiness.DEGRADED, 200
-    return jsonify({"status": status, "checks": checks}), code
+    if g.get("moderator") is None or g.moderator.must_change_password:
+        return jsonify({"status": status}), code
+    return jsonify({"status": status, "checks": _masked(checks)}), code
+
+
+def _masked(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {key: mask_credentials(v) if isinstance(v, str) else v for key, v in check.items()}
+        for name, check in checks.items()
+    }
 
 
 def database_check() -> dict[str, str]:

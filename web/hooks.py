@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, session
+from flask import Flask, Response, g, request, session
 
 from moderation.db import utcnow
 from moderation.kinds import SessionEnd
 from moderation.logins import sessions
 from moderation.logins.sessions import SessionRules
+from web.access import refuse_anonymous
 from web.runtime import close_db, db, runtime
 
 # The key of the browser's session that holds the server-side session's token.
@@ -17,18 +18,33 @@ SESSION_TOKEN = "sid"
 def register(app: Flask) -> None:
     """Install the request hooks."""
     app.before_request(load_moderator)
+    app.before_request(refuse_anonymous)  # after load_moderator: it reads g.moderator
     app.after_request(security_headers)
     app.teardown_appcontext(close_db)
 
 
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",  # no inline scripts
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",  # an injected <base> cannot re-point relative URLs
+        "form-action 'self'",  # an injected form cannot post elsewhere
+        "frame-ancestors 'none'",
+    ]
+)
+
+
 def security_headers(response: Response) -> Response:
-    """No inline scripts, no framing, no MIME sniffing: defence in depth behind escaping."""
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
-    )
+    """No inline scripts, no framing, no MIME sniffing: defence in depth behind escaping; and
+    nothing a logged-in moderator saw is kept in a cache."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP 2
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if g.get("moderator") is not None and request.endpoint not in ("static", "favicon"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

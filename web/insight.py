@@ -8,6 +8,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from moderation import audit
+from moderation.comments.validation import MAX_ID_CHARS, text_problem
 from moderation.decisions import authors, spotchecks
 from moderation.kinds import SpotCheckVerdict
 from moderation.learning import calibration, drift
@@ -50,10 +51,16 @@ def check(comment_id: str) -> Response:
     return redirect(url_for("insight.spot_checks"))
 
 
-@bp.post("/authors/<author_id>/premoderation")
+@bp.post("/authors/premoderation")
 @login_required
-def premoderate(author_id: str) -> Response:
-    """Pre-moderate an author (on=1) or stop (on=0)."""
+def premoderate() -> Response:
+    """Pre-moderate an author (on=1) or stop (on=0).
+
+    The author id travels in the form, not the path: sites' ids may hold `/`, `..`, `?` or
+    `%`, which no path segment carries intact."""
+    author_id = request.form.get("author_id", "")
+    if problem := text_problem(author_id, MAX_ID_CHARS):
+        raise BadRequest(f"author_id {problem}")
     on = request.form.get("on") == "1"
     authors.set_premoderated(db(), author_id, on, audit.moderator_actor(g.moderator.username))
     flash(f"{'Pre-moderating' if on else 'No longer pre-moderating'} {author_id}.", "info")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,14 @@ MAX_TITLE_CHARS = 500
 MAX_URL_CHARS = 2000
 MAX_ARTICLE_CHARS = 500_000
 MAX_IDEMPOTENCY_KEY_CHARS = 200
+# JSON integers longer than this are kept as their digits (see `json_integer`).
+MAX_INTEGER_DIGITS = 100
+# Characters that draw nothing but are letters or symbols to Unicode: fillers and the blank
+# Braille pattern, used to post "empty" text that passes a whitespace check.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u180e\u2800\u3164\uffa0")
+# Separators, controls, format characters (zero-width spaces and joiners, the BOM, bidi marks)
+# and combining marks with nothing to combine with draw nothing either.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Mn", "Me"})
 
 
 class ValidationError(Invalid):
@@ -47,6 +56,22 @@ class ArticleData:
     section: str | None
 
 
+@dataclass(frozen=True)
+class LongInteger:
+    """A JSON integer too long to be a number anyone means; kept as its digits.
+
+    Python refuses to convert integers of more than 4,300 digits, and an identifier is
+    limited to 200 characters anyway, so the parser never builds such numbers.
+    """
+
+    digits: str
+
+
+def json_integer(digits: str) -> int | LongInteger:
+    """`parse_int` for json.loads: an int, or a LongInteger past MAX_INTEGER_DIGITS."""
+    return LongInteger(digits) if len(digits) > MAX_INTEGER_DIGITS else int(digits)
+
+
 class _Fields:
     """Reads fields of one JSON object, collecting errors into a dict shared with nested objects."""
 
@@ -54,7 +79,19 @@ class _Fields:
         self.payload, self.errors, self.prefix = payload, errors, prefix
 
     def text(self, name: str, limit: int, *, required: bool = True) -> Any:
+        return self._checked(name, self.payload.get(name), limit, required)
+
+    def identifier(self, name: str) -> Any:
+        """Text, or a whole number (sites often number their users and articles) read as its
+        decimal digits; either way at most MAX_ID_CHARS characters."""
         value = self.payload.get(name)
+        if isinstance(value, LongInteger):
+            value = value.digits
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return self._checked(name, value, MAX_ID_CHARS, True)
+
+    def _checked(self, name: str, value: Any, limit: int, required: bool) -> Any:
         if value is None:
             if required:
                 self.errors[self.prefix + name] = "is required"
@@ -64,13 +101,6 @@ class _Fields:
             self.errors[self.prefix + name] = problem
             return None
         return value
-
-    def identifier(self, name: str) -> Any:
-        """Text, or a whole number (sites often number their users and articles) read as text."""
-        value = self.payload.get(name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return self.text(name, MAX_ID_CHARS)
 
     def object(self, name: str) -> _Fields:
         value = self.payload.get(name)
@@ -94,6 +124,8 @@ def text_problem(value: Any, limit: int) -> str | None:
         return f"must be a string, not {_json_type(value)}"
     if not value.strip():
         return "must not be empty or only whitespace"
+    if not has_visible_character(value):
+        return "must not be empty or only whitespace and invisible characters"
     if len(value) > limit:
         return f"must be at most {limit} characters (got {len(value)})"
     if "\x00" in value:
@@ -105,8 +137,18 @@ def text_problem(value: Any, limit: int) -> str | None:
     return None
 
 
+def has_visible_character(value: str) -> bool:
+    """True when some character of `value` draws something (not only zero-width spaces,
+    joiners, fillers or lone combining marks)."""
+    return any(
+        unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LOOKING
+        for ch in value
+    )
+
+
 def _json_type(value: Any) -> str:
     names = {
+        LongInteger: "a number",
         bool: "a boolean",
         int: "a number",
         float: "a number",

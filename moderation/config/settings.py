@@ -13,6 +13,7 @@ DETOXIFY_VARIANTS = ("original", "unbiased", "multilingual", "original-small", "
 
 
 def _meta(doc: str, **checks: Any) -> dict[str, Any]:
+    """A field's documentation and checks; `secret=True` hides its value wherever it is shown."""
     return {"doc": doc, **checks}
 
 
@@ -35,7 +36,8 @@ class Settings:
         default="",
         metadata=_meta(
             "Signs sessions and CSRF tokens. Required outside development; `make run` "
-            "generates one into var/secret_key when unset."
+            "generates one into var/secret_key when unset.",
+            secret=True,
         ),
     )
     var_dir: Path = field(
@@ -186,14 +188,18 @@ class Settings:
     )
     api_key: str = field(
         default="",
-        metadata=_meta("When set, writing articles needs `Authorization: Bearer <key>`."),
+        metadata=_meta(
+            "When set, writing articles needs `Authorization: Bearer <key>`.", secret=True
+        ),
     )
     admin_username: str = field(
         default="", metadata=_meta("First moderator created by `make run` / `modq up`.")
     )
     admin_password: str = field(
         default="",
-        metadata=_meta("Password of that first moderator (else a one-time one is printed)."),
+        metadata=_meta(
+            "Password of that first moderator (else a one-time one is printed).", secret=True
+        ),
     )
     log_level: str = field(
         default="INFO",

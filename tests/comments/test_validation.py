@@ -77,3 +77,29 @@ def test_a_good_article_is_read() -> None:
         "B",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"body": "\u200b" * 40}, "body"),
+        ({"author": {"id": "u1", "name": "\u200b\u3164"}}, "author.name"),
+        ({"author": {"id": "\u2060", "name": "N"}}, "author.id"),
+        ({"article_id": "\ufeff"}, "article_id"),
+    ],
+)
+def test_invisible_text_counts_as_empty(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        parse_comment(with_(**changes), max_body_chars=100)
+    assert "invisible characters" in raised.value.fields[field]
+
+
+@pytest.mark.parametrize("text", ["a\u200bb", "\u200b!", "😀", "\u0301e", "\u0661"])
+def test_text_with_something_visible_is_kept(text: str) -> None:
+    assert parse_comment(with_(body=text), max_body_chars=100).body == text
+
+
+def test_a_numeric_id_is_length_checked_like_text() -> None:
+    with pytest.raises(ValidationError) as raised:
+        parse_comment(with_(author={"id": 10**250, "name": "N"}), max_body_chars=100)
+    assert raised.value.fields["author.id"] == "must be at most 200 characters (got 251)"

@@ -1,15 +1,21 @@
 """`modq eval`: reading examples, the figures, and the command."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from moderation.config import to_environment
+from moderation.db import upgrade
 from moderation.kinds import Action, SignalState
 from moderation.learning.evaluation import Example, ExampleError, read_examples, report, roc_auc
 from moderation.policy.reader import load
 from moderation.signals.base import SignalResult
+from tests.conftest import make_settings
 
 POLICY = load()
 
@@ -97,3 +103,25 @@ def test_the_command_prints_json_and_writes_nothing(app: Flask, tmp_path: Path) 
     assert figures["off_topic"]["off_topic_caught"] == 1.0
     assert figures["scorers"]["relevance"] == "ok"
     assert figures["scorers"]["detoxify"] == "unavailable"
+
+
+def test_json_output_is_exactly_one_json_document(tmp_path: Path) -> None:
+    # Issue 10, finding 8: torch printed its download notice on stdout, before the JSON. A real
+    # process, so that notices written by libraries (to sys.stdout or to file descriptor 1)
+    # land where a shell pipe would see them.
+    settings = make_settings(tmp_path)
+    upgrade(settings.database_url)
+    path = tmp_path / "examples.jsonl"
+    path.write_text(json.dumps({"text": "Energy talks.", "labels": {"abusive": 0}}) + "\n")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "from web.cli import main; main()", "eval", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        env=environment | to_environment(settings),
+        cwd=Path(__file__).parents[2],
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["examples"] == 1

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from moderation import accounts
 from moderation.comments.intake import submit_comment, upsert_article
 from moderation.comments.validation import ArticleData, CommentSubmission
+from moderation.decisions.review import decide_as_moderator
+from moderation.kinds import Action, CommentStatus
 from moderation.models import Article, Comment
 
 ARTICLE = ArticleData(
@@ -34,3 +38,18 @@ def comment(
     submission = CommentSubmission(article_id, parent_id, author_id, f"Reader {author_id}", body)
     sink = queued if queued is not None else []
     return submit_comment(session, submission, sink.append, key)[0]
+
+
+def moderator_decides(session: Session, comment_id: str, action: Action) -> None:
+    """Put a comment in review, then let moderator bob decide it, as the review UI would."""
+    session.execute(
+        update(Comment).where(Comment.id == comment_id).values(status=CommentStatus.REVIEW)
+    )
+    session.commit()
+    bob = accounts.authenticate(session, "bob", "password-of-bob")
+    decide_as_moderator(
+        session,
+        comment_id,
+        bob or accounts.create_moderator(session, "bob", "password-of-bob"),
+        action,
+    )

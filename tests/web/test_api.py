@@ -7,22 +7,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action
 from moderation.models import Comment
-
-ARTICLE = {
-    "title": "Ministers meet on energy",
-    "url": "https://news.example.org/a",
-    "body": "The ministers discussed energy cooperation and shipping.",
-    "section": "World",
-}
-
-
-@pytest.fixture
-def article(client: FlaskClient) -> str:
-    assert client.put("/api/v1/articles/a1", json=ARTICLE).status_code == 201
-    return "a1"
+from tests.support import factories
+from tests.web.conftest import ARTICLE
 
 
 def comment(**changes: Any) -> dict[str, Any]:
@@ -216,17 +204,8 @@ def test_writing_articles_needs_the_api_key_when_one_is_set(
 
 def _publish(app: Flask, comment_id: str, action: Action = Action.PUBLISH) -> None:
     """Move a comment to review, then let a moderator decide it (as the UI would)."""
-    from sqlalchemy import update
-
-    from moderation import accounts
-
     with app.extensions["modq"].session_factory() as session:
-        session.execute(update(Comment).where(Comment.id == comment_id).values(status="review"))
-        session.commit()
-        moderator = accounts.authenticate(
-            session, "bob", "password-of-bob"
-        ) or accounts.create_moderator(session, "bob", "password-of-bob")
-        decide_as_moderator(session, comment_id, moderator, action)
+        factories.moderator_decides(session, comment_id, action)
 
 
 def test_published_comments_come_back_threaded_and_paginated(
@@ -249,15 +228,17 @@ def test_published_comments_come_back_threaded_and_paginated(
     assert page1["total_threads"] == 3
     assert [t["id"] for t in page1["comments"]] == [first, second]
     thread = page1["comments"][0]
-    assert [r["id"] for r in thread["replies"]] == [reply, hidden]
+    assert [r.get("id") for r in thread["replies"]] == [reply, None]
     placeholder = thread["replies"][1]
-    assert placeholder == {"id": hidden, "removed": True, "replies": [placeholder["replies"][0]]}
+    assert placeholder == {"removed": True, "replies": [placeholder["replies"][0]]}
+    assert placeholder["replies"][0]["id"] == reply_to_hidden
     assert placeholder["replies"][0]["body"] == "reply to a rejected one"
     page2 = client.get(page1["next"]).get_json()
     assert [t["id"] for t in page2["comments"]] == [third]
     assert page2["next"] is None
     everything = str(page1) + str(page2)
     assert pending not in everything and "rejected reply" not in everything
+    assert hidden not in everything, "a removed comment's id would open its status URL"
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=101", "per_page=-1"])

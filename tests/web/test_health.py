@@ -1,14 +1,27 @@
 from pathlib import Path
 
 import redis
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from moderation import accounts
+from moderation.config import Settings
 from moderation.db import upgrade
 from moderation.decisions.health import record_health
 from moderation.signals.relevance.scorer import RelevanceScorer
-from tests.conftest import make_settings
+from tests.conftest import MODERATOR_PASSWORD, log_in, make_settings
 from web import create_app
+
+
+def moderators_client(settings: Settings) -> FlaskClient:
+    """A client of a fresh app on `settings`, logged in as a moderator."""
+    app = create_app(settings)
+    with app.extensions["modq"].session_factory() as session:
+        accounts.create_moderator(session, "alice", MODERATOR_PASSWORD)
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    return client
 
 
 def test_healthz_only_says_the_process_is_alive(client: FlaskClient) -> None:
@@ -16,10 +29,10 @@ def test_healthz_only_says_the_process_is_alive(client: FlaskClient) -> None:
 
 
 def test_readyz_is_ok_with_database_broker_and_scorers(
-    client: FlaskClient, session: Session, redis_client: redis.Redis
+    logged_in: FlaskClient, session: Session, redis_client: redis.Redis
 ) -> None:
     record_health(session, [RelevanceScorer(None, None)])
-    response = client.get("/readyz")
+    response = logged_in.get("/readyz")
     body = response.get_json()
     assert response.status_code == 200
     assert body["checks"]["database"]["state"] == "ok"
@@ -31,14 +44,35 @@ def test_readyz_is_ok_with_database_broker_and_scorers(
 def test_readyz_says_what_is_wrong_with_the_broker(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, redis_url="redis://127.0.0.1:1/0")
     upgrade(settings.database_url)
-    body = create_app(settings).test_client().get("/readyz").get_json()
+    body = moderators_client(settings).get("/readyz").get_json()
     assert body["status"] == "degraded"
     assert "does not answer" in body["checks"]["broker"]["detail"]
     assert body["checks"]["scorers"]["detail"] == "no worker has reported yet; is a worker running?"
 
 
+def test_readyz_tells_strangers_the_status_only_and_masks_passwords(tmp_path: Path) -> None:
+    # Issue 10, finding 6: /readyz printed the broker URL with its password to anyone.
+    settings = make_settings(tmp_path, redis_url="redis://:hunter2@127.0.0.1:1/0")
+    upgrade(settings.database_url)
+    stranger = create_app(settings).test_client().get("/readyz")
+    assert (stranger.status_code, stranger.get_json()) == (200, {"status": "degraded"})
+    detail = moderators_client(settings).get("/readyz").get_json()["checks"]["broker"]["detail"]
+    assert "redis://:***@127.0.0.1:1/0" in detail and "hunter2" not in detail
+
+
+def test_readyz_keeps_its_status_codes_for_orchestrators(tmp_path: Path, app: Flask) -> None:
+    assert app.test_client().get("/readyz").status_code == 200
+    unmigrated = create_app(make_settings(tmp_path / "empty")).test_client().get("/readyz")
+    assert (unmigrated.status_code, unmigrated.get_json()) == (503, {"status": "unavailable"})
+
+
 def test_readyz_is_503_when_the_schema_is_not_migrated(tmp_path: Path) -> None:
-    response = create_app(make_settings(tmp_path)).test_client().get("/readyz")
+    settings = make_settings(tmp_path)
+    upgrade(settings.database_url)
+    client = moderators_client(settings)
+    with create_app(settings).extensions["modq"].engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert "run `modq db upgrade`" in response.get_json()["checks"]["database"]["detail"]
 
@@ -48,8 +82,7 @@ def test_readyz_is_503_without_a_database(tmp_path: Path) -> None:
         tmp_path, database_url="postgresql+psycopg://postgres@127.0.0.1:1/none"
     )
     response = create_app(settings).test_client().get("/readyz")
-    assert response.status_code == 503
-    assert response.get_json()["checks"]["database"]["state"] == "failed"
+    assert (response.status_code, response.get_json()) == (503, {"status": "unavailable"})
 
 
 def test_the_web_process_never_imports_the_models(tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """Moderators' spot-check, stats and author pages; /metrics."""
 
+import re
+from html import unescape
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -9,6 +12,7 @@ from moderation.kinds import Action
 from moderation.models import Comment, DriftAlert, Moderator
 from tests.conftest import csrf_token, log_in
 from tests.learning.test_learning import decided
+from tests.web.test_review_ui import queued_comment
 
 
 @pytest.mark.parametrize(
@@ -17,7 +21,7 @@ from tests.learning.test_learning import decided
         ("get", "/review/spot-checks"),
         ("get", "/review/stats"),
         ("post", "/review/spot-checks/abc"),
-        ("post", "/review/authors/u1/premoderation"),
+        ("post", "/review/authors/premoderation"),
     ],
 )
 def test_the_pages_need_login(client: FlaskClient, method: str, path: str) -> None:
@@ -59,8 +63,8 @@ def test_a_moderator_premoderates_an_author(
 ) -> None:
     log_in(client)
     client.post(
-        "/review/authors/reader-9/premoderation",
-        data={"on": "1", "csrf_token": csrf_token(client, "/review/")},
+        "/review/authors/premoderation",
+        data={"author_id": "reader-9", "on": "1", "csrf_token": csrf_token(client, "/review/")},
     )
     with app.extensions["modq"].session_factory() as session:
         assert standings(session, ["reader-9"])["reader-9"].premoderated
@@ -91,3 +95,26 @@ def test_metrics_are_aggregate_numbers(app: Flask, client: FlaskClient) -> None:
     assert 'modq_comments{status="pending"} 1' in text
     assert 'modq_score_drift_psi{label="toxicity"} 0.3' in text
     assert "modq_spot_checks_open 0" in text
+
+
+@pytest.mark.parametrize("author_id", ["site/42", "../x", "a?b#c", "100%/..", "sp ace"])
+def test_any_author_id_can_be_premoderated_from_the_queue(
+    app: Flask, client: FlaskClient, moderator: Moderator, author_id: str
+) -> None:
+    # Issue 10, finding 7: an author id with `/` made the queue's button post to a 404.
+    client.put("/api/v1/articles/a1", json={"title": "T", "url": "https://e.org/a", "body": "E."})
+    comment_id = queued_comment(app, client, "Energy talks.")
+    with app.extensions["modq"].session_factory() as session:
+        session.get(Comment, comment_id).author_id = author_id  # type: ignore[union-attr]
+        session.commit()
+    log_in(client)
+    html = client.get("/review/").get_data(as_text=True)
+    form = re.search(r'action="([^"]+)" class="author-form">(.*?)</form>', html, re.S)
+    assert form is not None
+    fields = re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2))
+    response = client.post(
+        unescape(form.group(1)), data={name: unescape(value) for name, value in fields}
+    )
+    assert response.status_code == 302
+    with app.extensions["modq"].session_factory() as session:
+        assert standings(session, [author_id])[author_id].premoderated

@@ -258,3 +258,32 @@ def test_the_card_shows_the_closest_article_passage(
     log_in(client)
     html = client.get("/review/").get_data(as_text=True)
     assert "Closest passage of the article:</span> Energy &lt;talks&gt; resumed." in html
+
+
+def test_the_queue_masks_credentials_in_scorer_errors(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    # Issue 10, finding 6: credentials are masked wherever they are shown.
+    from moderation.models import ScorerStatus, Signal
+
+    comment_id = queued_comment(app, client, "A comment.")
+    with app.extensions["modq"].session_factory() as session:
+        session.add(
+            ScorerStatus(
+                scorer="brigading", state="unavailable", detail="redis://:hunter2@cache/0 down"
+            )
+        )
+        session.add(
+            Signal(
+                comment_id=comment_id,
+                scorer="activity",
+                version="v",
+                state="unavailable",
+                error="OperationalError: postgresql://modq:s3cr3t@db/modq refused",
+            )
+        )
+        session.commit()
+    log_in(client)
+    html = client.get("/review/").get_data(as_text=True)
+    assert "redis://:***@cache/0 down" in html and "postgresql://modq:***@db/modq" in html
+    assert "hunter2" not in html and "s3cr3t" not in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,14 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from moderation import accounts
 from moderation import db as database
 from moderation.comments.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
-from moderation.config import DETOXIFY_VARIANTS, ConfigError, documented_variables
+from moderation.config import (
+    DETOXIFY_VARIANTS,
+    ConfigError,
+    Settings,
+    documented_variables,
+    env_name,
+)
+from moderation.masking import MASK, mask_credentials
 from web.runtime import runtime
 
 
@@ -23,7 +31,7 @@ def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigError as exc:
-        click.echo(f"modq: {exc}", err=True)
+        click.echo(f"modq: {mask_credentials(str(exc))}", err=True)
         sys.exit(2)
 
 
@@ -161,10 +169,25 @@ def detoxify_check() -> None:
 
 
 @click.command("config")
+@with_appcontext
 def show_config() -> None:
-    """List every MODQ_ variable with its default and meaning."""
+    """List every MODQ_ variable: its value here (secrets masked), default and meaning."""
+    current = shown_values(runtime().settings)
     for name, default, doc in documented_variables():
-        click.echo(f"{name} (default {default})\n    {doc}")
+        click.echo(f"{name} = {current[name]} (default {default})\n    {doc}")
+
+
+def shown_values(settings: Settings) -> dict[str, str]:
+    """Each variable's current value as it may be printed: secrets as ***, URLs masked."""
+    shown = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if value in (None, ""):
+            shown[env_name(f.name)] = "(unset)"
+        else:
+            secret = f.metadata.get("secret")
+            shown[env_name(f.name)] = MASK if secret else mask_credentials(str(value))
+    return shown
 
 
 @click.command("up")

@@ -19,6 +19,7 @@ import redis
 from moderation import accounts
 from moderation import db as database
 from moderation.config import Settings, dev_secret_key
+from moderation.masking import mask_credentials
 from moderation.redis_client import fail_fast
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -121,13 +122,15 @@ def ensure_redis(settings: Settings, children: Children) -> bool:
         return True
     parts = urlsplit(settings.redis_url)
     if parts.hostname not in LOCAL_HOSTS:
-        click.echo(f"modq: Redis at {settings.redis_url} does not answer.", err=True)
+        click.echo(
+            f"modq: Redis at {mask_credentials(settings.redis_url)} does not answer.", err=True
+        )
         return False
     server = shutil.which("redis-server")
     if server is None:
         click.echo(
-            f"modq: no Redis answers at {settings.redis_url} and redis-server is not "
-            f"installed. {INSTALL_REDIS}",
+            f"modq: no Redis answers at {mask_credentials(settings.redis_url)} and "
+            f"redis-server is not installed. {INSTALL_REDIS}",
             err=True,
         )
         return False

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +46,36 @@ def evaluate(path: Path, as_json: bool, policy_file: Path | None) -> None:
         policy = _policy(policy_file)
     except (ExampleError, PolicyError) as exc:
         raise click.ClickException(str(exc)) from None
-    scorers = _scorers(examples)
-    with click.progressbar(length=len(examples), label="scoring", file=sys.stderr) as bar:
-        signals = score_examples(examples, scorers, bar.update)
+    # Libraries print notices (torch's "Downloading: ...") to stdout; with --json stdout
+    # must hold exactly one JSON document, so everything else goes to stderr meanwhile.
+    with stdout_to_stderr() if as_json else contextlib.nullcontext():
+        scorers = _scorers(examples)
+        with click.progressbar(length=len(examples), label="scoring", file=sys.stderr) as bar:
+            signals = score_examples(examples, scorers, bar.update)
     figures = report(examples, signals, policy)
     figures["scorers"] = {s.name: s.health().state for s in scorers}
     click.echo(json.dumps(figures, indent=2) if as_json else _text(figures))
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send what is written to stdout, by Python code or by native libraries, to stderr."""
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test runner's buffer)
+        fd = -1
+    saved = os.dup(fd) if fd >= 0 else -1
+    if saved >= 0:
+        os.dup2(sys.stderr.fileno(), fd)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved >= 0:
+            os.dup2(saved, fd)
+            os.close(saved)
 
 
 def _policy(path: Path | None) -> Policy:

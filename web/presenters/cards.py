@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.masking import mask_credentials
 from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
 from web.presenters.highlight import marked_spans, segments, signal_summary
@@ -31,7 +32,7 @@ def card(comment: Comment) -> dict[str, Any]:
                 "version": s.version,
                 "state": s.state,
                 "ok": s.state == SignalState.OK,
-                "error": s.error,
+                "error": mask_credentials(s.error) if s.error else s.error,
                 "scores": sorted(s.scores.items(), key=lambda kv: -kv[1]),
                 "summary": signal_summary(s),
             }
@@ -48,5 +49,7 @@ def scorer_problems(health: dict[str, ScorerHealth]) -> list[str]:
             "(celery -A workers.app worker)?"
         ]
     return [
-        f"{name}: {h.state}. {h.detail}" for name, h in health.items() if h.state != ScorerState.OK
+        mask_credentials(f"{name}: {h.state}. {h.detail}")
+        for name, h in health.items()
+        if h.state != ScorerState.OK
     ]

@@ -1,0 +1,77 @@
+"""Who may call what. Every endpoint is classified here, in one place: public, a site's, or a
+moderator's. Anything not on the public or site lists needs a logged-in moderator, so a route
+added without thought is closed rather than open (tests/web/test_access.py checks every route).
+"""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from moderation.kinds import SessionEnd
+from web.errors import json_error, wants_json
+from web.runtime import runtime
+
+# Anyone may call these: what a stranger may read.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "favicon",
+        "openapi.openapi",
+        "api.get_article",
+        "api.get_comment",
+        "api.list_published",
+        "health.healthz",
+        "health.readyz",  # the status for anyone, the details for moderators
+        "metrics.metrics",  # aggregate numbers only
+        "auth.login",
+        "auth.logout",  # ending no session is harmless, and the form carries a CSRF token
+    }
+)
+# Sites' servers call these; their credential is the site's, not a moderator's login.
+SITE_ENDPOINTS = frozenset({"api.put_article", "api.post_comment"})
+# Logged-in moderators only (also the default for anything unlisted).
+MODERATOR_ENDPOINTS = frozenset(
+    {
+        "auth.password",
+        "review.queue",
+        "review.decide",
+        "insight.spot_checks",
+        "insight.check",
+        "insight.premoderate",
+        "insight.stats",
+    }
+)
+
+
+def refuse_anonymous() -> Response | tuple[Response, int] | None:
+    """Before every request: send anonymous callers of a moderator's endpoint to the login
+    page (pages) or answer 401 (JSON clients)."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS | SITE_ENDPOINTS:
+        return None  # no route (404/405 follow), or open to callers without a login
+    if g.get("moderator") is not None:
+        return None
+    if wants_json():
+        return json_error(401, "unauthorized", "log in as a moderator to use this")
+    return login_redirect()
+
+
+def login_redirect() -> Response:
+    """To the login page, saying why a session ended; only a page can be returned to after
+    login (a refused POST cannot be replayed)."""
+    _say_why_the_session_ended()
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
+
+
+def _say_why_the_session_ended() -> None:
+    settings = runtime().settings
+    why = {
+        SessionEnd.IDLE: f"Your session ended after {settings.session_idle_minutes} minutes "
+        "without activity.",
+        SessionEnd.EXPIRED: f"Your session reached its {settings.session_max_hours}-hour limit.",
+        SessionEnd.PASSWORD_CHANGED: "Your session ended because the password was changed.",
+    }.get(g.session_end)
+    if why:
+        flash(f"{why} Please log in again.", "info")
