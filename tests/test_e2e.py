@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.conftest import fresh_postgres_database, make_settings
+from tests.conftest import fresh_postgres_database, make_settings, site_client
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import celery_process, children_of, settings_env, wait_for
 from web import create_app
@@ -60,7 +60,7 @@ def e2e_settings(tmp_path: Path, e2e_database: str, tiny_detoxify: TinyDetoxify)
         connection.execute(
             sa.text(
                 "TRUNCATE signals, decisions, comments, articles, audit_log, scorer_status, "
-                "moderators CASCADE"
+                "moderators, authors, api_keys, sites CASCADE"
             )
         )
     engine.dispose()
@@ -89,7 +89,7 @@ def apps() -> Iterator[list[Flask]]:
 def client_for(apps: list[Flask], settings: Settings, article: bool = True) -> FlaskClient:
     app = create_app(settings, {"TESTING": True})
     apps.append(app)
-    client = app.test_client()
+    client = site_client(app, "e2e")
     if article:
         assert client.put("/api/v1/articles/a1", json=ARTICLE).status_code == 201
     return client

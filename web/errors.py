@@ -8,6 +8,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from moderation.comments.validation import ValidationError
+from moderation.ratelimit import RateLimited
+from moderation.sites import KeyRefused, WrongSite
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +30,32 @@ def json_error(status: int, error: str, message: str, **extra: object) -> tuple[
 def register(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(ValidationError, _validation_error)
+    app.register_error_handler(KeyRefused, _key_refused)
+    app.register_error_handler(WrongSite, _wrong_site)
+    app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
 def _validation_error(exc: ValidationError) -> tuple[Response, int]:
     return json_error(422, "invalid_request", "Some fields are not valid.", fields=exc.fields)
+
+
+def _key_refused(exc: KeyRefused) -> tuple[Response, int]:
+    response, status = json_error(401, "unauthorized", str(exc))
+    challenge = 'Bearer realm="modq"' + (', error="invalid_token"' if exc.presented else "")
+    response.headers["WWW-Authenticate"] = challenge
+    return response, status
+
+
+def _wrong_site(exc: WrongSite) -> tuple[Response, int]:
+    return json_error(403, "forbidden", str(exc))
+
+
+def _rate_limited(exc: RateLimited) -> tuple[Response, int]:
+    response, status = json_error(429, "too_many_requests", str(exc), limit=exc.quota.scope)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response, status
 
 
 def _http_error(exc: HTTPException) -> object:

@@ -8,10 +8,10 @@ import ipaddress
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,10 +20,21 @@ from moderation.comments.validation import ArticleData, CommentSubmission, Valid
 from moderation.db import utcnow
 from moderation.kinds import CommentStatus
 from moderation.models import Article, Comment
+from moderation.sites import check_owner
 
 log = logging.getLogger(__name__)
 
-Enqueue = Callable[[str], None]
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """What the scoring queue carries for one comment."""
+
+    comment_id: str
+    author_id: str  # workers share each batch fairly between authors
+    deferred: bool = False  # scored after every other author's comments
+
+
+Enqueue = Callable[[QueueEntry], None]
 
 
 class IdempotencyConflict(ValueError):
@@ -31,14 +42,18 @@ class IdempotencyConflict(ValueError):
 
 
 def upsert_article(
-    session: Session, external_id: str, data: ArticleData, actor: str = "api"
+    session: Session, site_id: int, external_id: str, data: ArticleData, actor: str = "api"
 ) -> tuple[Article, bool]:
-    """Create or update an article by the site's id (committed); True when it was created."""
+    """Create or update a site's article by its id (committed); True when it was created.
+
+    An article another site created is refused (WrongSite)."""
     article = find_article(session, external_id)
     created = article is None
     if article is None:
-        article = Article(external_id=external_id)
+        article = Article(site_id=site_id, external_id=external_id)
         session.add(article)
+    else:
+        check_owner(site_id, article.site_id, f"article {external_id!r}")
     changed = {k: v for k, v in asdict(data).items() if getattr(article, k, None) != v}
     for field, value in changed.items():
         setattr(article, field, value)
@@ -63,21 +78,26 @@ def find_article(session: Session, external_id: str) -> Article | None:
 
 def submit_comment(
     session: Session,
+    site_id: int,
     submission: CommentSubmission,
     enqueue: Enqueue,
     idempotency_key: str | None = None,
     ip_key: str = "",
+    deferred: bool = False,
 ) -> tuple[Comment, bool]:
-    """Store a comment (committed), then queue it; returns (comment, created).
+    """Store a site's comment (committed), then queue it; returns (comment, created).
 
     A retry with the same Idempotency-Key returns the first comment and queues nothing. The
-    reader's address is kept only as a hash keyed with `ip_key`.
+    reader's address is kept only as a hash keyed with `ip_key`. A deferred comment is
+    scored after other authors' comments. An article of another site is refused (WrongSite).
     """
     fingerprint = _fingerprint(submission)
     if idempotency_key and (earlier := _by_key(session, idempotency_key, fingerprint)):
         return earlier, False
     article, parent_id = _resolve_targets(session, submission)
+    check_owner(site_id, article.site_id, f"article {submission.article_id!r}")
     comment = Comment(
+        site_id=site_id,
         article_id=article.id,
         parent_id=parent_id,
         author_id=submission.author_id,
@@ -87,6 +107,7 @@ def submit_comment(
         request_fingerprint=fingerprint,
         client_ip_hash=hash_address(submission.client_ip, ip_key),
         queued_at=utcnow(),
+        deferred=deferred,
     )
     session.add(comment)
     try:
@@ -106,7 +127,7 @@ def submit_comment(
         article_id=submission.article_id,
     )
     session.commit()
-    publish(comment.id, enqueue)
+    publish(QueueEntry(comment.id, comment.author_id, deferred), enqueue)
     return comment, True
 
 
@@ -149,50 +170,77 @@ def _resolve_targets(session: Session, submission: CommentSubmission) -> tuple[A
     return article, parent.id
 
 
-def publish(comment_id: str, enqueue: Enqueue) -> bool:
+def publish(entry: QueueEntry, enqueue: Enqueue) -> bool:
     """Hand the comment to the queue; on failure it stays pending for the requeue sweep."""
     try:
-        enqueue(comment_id)
+        enqueue(entry)
     except Exception as exc:  # the broker is down: the row is safe, the sweep will retry
-        log.warning("could not queue comment %s (%s); it will be requeued", comment_id, exc)
+        log.warning("could not queue comment %s (%s); it will be requeued", entry.comment_id, exc)
         return False
     return True
 
 
 def requeue_stale(
-    session: Session, older_than: timedelta, enqueue: Enqueue, limit: int = 500
+    session: Session,
+    older_than: timedelta,
+    enqueue: Enqueue,
+    limit: int = 500,
+    fair_share: int = 0,
+    backlog_empty: bool = True,
 ) -> int:
     """Queue again the pending comments last queued before `older_than` ago; returns how many.
 
+    Fair as intake is: each author's first `fair_share` stale comments (0: all) go first, the
+    rest behind everyone else's (deferred). Deferred comments wait their turn in the backlog
+    for as long as it takes, so they are sent again only once the backlog is empty
+    (`backlog_empty`): before, their message is still there, and a copy would only grow it.
     Each comment is claimed by moving its queued_at forward in a conditional update, so two
     sweeps never both requeue it; a duplicate delivery is harmless anyway (scoring skips
     comments that are no longer pending).
     """
     cutoff = utcnow() - older_than
-    stale = list(
-        session.scalars(
-            select(Comment.id)
-            .where(Comment.status == CommentStatus.PENDING, Comment.queued_at < cutoff)
-            .order_by(Comment.queued_at)
-            .limit(limit)
-        )
-    )
-    claimed = [comment_id for comment_id in stale if _claim(session, comment_id, cutoff)]
+    entries = _stale(session, cutoff, limit, fair_share, backlog_empty)
+    claimed = [entry for entry in entries if _claim(session, entry, cutoff)]
     session.commit()
-    published = sum(publish(comment_id, enqueue) for comment_id in claimed)
+    published = sum(publish(entry, enqueue) for entry in claimed)
     if claimed:
         log.info("requeued %d of %d stale pending comments", published, len(claimed))
     return published
 
 
-def _claim(session: Session, comment_id: str, cutoff: datetime) -> bool:
+def _stale(
+    session: Session, cutoff: datetime, limit: int, fair_share: int, backlog_empty: bool
+) -> list[QueueEntry]:
+    """Stale pending comments, every author's first ones before anyone's later ones."""
+    rank = (
+        func.row_number()
+        .over(partition_by=(Comment.deferred, Comment.author_id), order_by=Comment.queued_at)
+        .label("rank")
+    )
+    conditions = [Comment.status == CommentStatus.PENDING, Comment.queued_at < cutoff]
+    if not backlog_empty:
+        conditions.append(Comment.deferred.is_(False))
+    ranked = (
+        select(Comment.id, Comment.author_id, Comment.deferred, Comment.queued_at, rank)
+        .where(*conditions)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked).order_by(ranked.c.deferred, ranked.c.rank, ranked.c.queued_at).limit(limit)
+    )
+    return [
+        QueueEntry(row.id, row.author_id, row.deferred or 0 < fair_share < row.rank) for row in rows
+    ]
+
+
+def _claim(session: Session, entry: QueueEntry, cutoff: datetime) -> bool:
     result = session.execute(
         update(Comment)
         .where(
-            Comment.id == comment_id,
+            Comment.id == entry.comment_id,
             Comment.status == CommentStatus.PENDING,
             Comment.queued_at < cutoff,
         )
-        .values(queued_at=utcnow())
+        .values(queued_at=utcnow(), deferred=entry.deferred)
     )
     return bool(getattr(result, "rowcount", 0))

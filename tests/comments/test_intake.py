@@ -5,7 +5,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
-from moderation.comments.intake import IdempotencyConflict, requeue_stale, submit_comment
+from moderation.comments.intake import (
+    IdempotencyConflict,
+    QueueEntry,
+    requeue_stale,
+    submit_comment,
+)
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
 from moderation.kinds import CommentStatus
@@ -16,29 +21,30 @@ from tests.support import factories
 def test_a_comment_is_committed_before_it_is_queued(
     session: Session, session_factory: sessionmaker[Session]
 ) -> None:
-    factories.article(session)
+    site_id = factories.article(session).site_id
     seen_by_another_connection: list[bool] = []
 
-    def enqueue(comment_id: str) -> None:
+    def enqueue(entry: QueueEntry) -> None:
         # A worker reads with its own connection: the row must be committed before publishing.
         with session_factory() as worker_session:
-            seen_by_another_connection.append(worker_session.get(Comment, comment_id) is not None)
+            found = worker_session.get(Comment, entry.comment_id) is not None
+            seen_by_another_connection.append(found)
 
     submission = CommentSubmission("a1", None, "u1", "Reader", "Good talks.")
-    comment, created = submit_comment(session, submission, enqueue)
+    comment, created = submit_comment(session, site_id, submission, enqueue)
     assert created and comment.status == CommentStatus.PENDING
     assert seen_by_another_connection == [True]
     assert [e.action for e in history(session, "comment", comment.id)] == ["comment.created"]
 
 
 def test_a_failed_publish_keeps_the_comment_pending(any_session: Session) -> None:
-    factories.article(any_session)
+    site_id = factories.article(any_session).site_id
 
-    def broker_down(_: str) -> None:
+    def broker_down(_: QueueEntry) -> None:
         raise ConnectionError("Redis is down")
 
     submission = CommentSubmission("a1", None, "u1", "Reader", "Kept safe in the database.")
-    comment, created = submit_comment(any_session, submission, broker_down)
+    comment, created = submit_comment(any_session, site_id, submission, broker_down)
     assert created
     assert any_session.get(Comment, comment.id).status == CommentStatus.PENDING
 
@@ -100,11 +106,11 @@ def test_requeue_sweeps_only_stale_pending_comments_once(any_session: Session) -
         update(Comment).where(Comment.id == decided.id).values(status=CommentStatus.PUBLISHED)
     )
     any_session.commit()
-    queued: list[str] = []
+    queued: list[QueueEntry] = []
     assert requeue_stale(any_session, timedelta(minutes=2), queued.append) == 1
-    assert queued == [stale.id]
+    assert queued == [QueueEntry(stale.id, "u1")]
     assert requeue_stale(any_session, timedelta(minutes=2), queued.append) == 0, "claimed once"
-    assert fresh.id not in queued
+    assert fresh.id not in [entry.comment_id for entry in queued]
 
 
 def test_audit_entries_cannot_be_changed_or_deleted(any_session: Session) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from werkzeug.serving import make_server
 
 from moderation.models import Comment
-from tests.conftest import MODERATOR_PASSWORD
+from tests.conftest import MODERATOR_PASSWORD, site_client
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -54,7 +54,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def in_review(app: Flask, body: str, author: str) -> str:
-    client = app.test_client()
+    client = site_client(app)
     client.put(
         "/api/v1/articles/a1",
         json={

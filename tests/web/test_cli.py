@@ -5,8 +5,9 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
-from moderation import accounts
+from moderation import accounts, sites
 from moderation.comments.demo import DEMO_COMMENTS
+from moderation.config import Settings
 from moderation.models import Comment, Moderator
 from tests.conftest import make_settings
 from web import create_app
@@ -39,8 +40,12 @@ def test_moderator_create_refuses_a_short_password_and_a_duplicate(app: Flask) -
     assert again.exit_code != 0 and "already exists" in again.output
 
 
-def test_demo_load_goes_through_the_api_and_is_idempotent(app: Flask) -> None:
+def test_demo_load_goes_through_the_api_and_is_idempotent(app: Flask, settings: Settings) -> None:
     runner = app.test_cli_runner()
+    without_key = runner.invoke(args=["demo", "load"])
+    assert without_key.exit_code != 0 and "modq up" in without_key.output
+    with app.extensions["modq"].session_factory() as session:
+        sites.ensure_dev_key(session, settings.var_dir)  # as `modq up` does
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     second = runner.invoke(args=["demo", "load"])

@@ -14,6 +14,7 @@ from moderation import accounts
 from moderation import db as database
 from moderation.comments.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
 from moderation.config import DETOXIFY_VARIANTS, ConfigError, documented_variables
+from moderation.sites import DEV_KEY_FILE, read_dev_key
 from web.runtime import runtime
 
 
@@ -91,8 +92,15 @@ def demo_load(base_url: str) -> None:
 
 
 def _api_headers() -> dict[str, str]:
-    key = runtime().settings.api_key
-    return {"Authorization": f"Bearer {key}"} if key else {}
+    settings = runtime().settings
+    key = settings.demo_api_key or read_dev_key(settings.var_dir)
+    if not key:
+        raise click.ClickException(
+            "no API key to post the demo with: start the service once with `modq up` (it "
+            f"writes {settings.var_dir / DEV_KEY_FILE}), or set MODQ_DEMO_API_KEY to a key "
+            "from `modq site create NAME`"
+        )
+    return {"Authorization": f"Bearer {key}"}
 
 
 def _check(response: Any, what: str) -> None:
@@ -170,12 +178,14 @@ def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
     from web.cli.eval import evaluate
     from web.cli.policy import author_cli, calibration, drift, policy_cli
+    from web.cli.sites import site_cli
     from web.cli.words import words_cli
 
     commands = (
         db_cli,
         moderator_cli,
         demo_cli,
+        site_cli,
         detoxify_cli,
         words_cli,
         policy_cli,
