@@ -105,6 +105,10 @@ class RateLimiter:
             raise RateLimited(quotas[int(result[0]) - 1], self.window, retry_after)
         return {q.scope: int(n) for q, n in zip(quotas, result[1:], strict=True)}
 
+    def close(self) -> None:
+        """Close the connections to Redis."""
+        self._client.close()
+
     def _key(self, quota: Quota, window: int) -> str:
         digest = hmac.new(self._secret, quota.subject.encode(), hashlib.sha256).hexdigest()[:24]
         return f"{self.namespace}:{quota.scope}:{window}:{digest}"

@@ -113,6 +113,48 @@ def test_requeue_sweeps_only_stale_pending_comments_once(any_session: Session) -
     assert fresh.id not in [entry.comment_id for entry in queued]
 
 
+def stale_comments(session: Session, authors: list[str]) -> list[Comment]:
+    """Comments (one per entry of `authors`) last queued ten minutes ago, oldest first."""
+    factories.article(session)
+    made = [factories.comment(session, f"Comment {n}.", author_id=a) for n, a in enumerate(authors)]
+    for n, comment in enumerate(made):
+        old = utcnow() - timedelta(minutes=10, seconds=-n)
+        session.execute(update(Comment).where(Comment.id == comment.id).values(queued_at=old))
+    session.commit()
+    return made
+
+
+def test_the_sweep_is_fair_between_authors(any_session: Session) -> None:
+    made = stale_comments(any_session, ["flooder"] * 5 + ["reader"])
+    queued: list[QueueEntry] = []
+    requeue_stale(any_session, timedelta(minutes=2), queued.append, limit=3, fair_share=2)
+    assert [e.comment_id for e in queued] == [made[0].id, made[5].id, made[1].id], (
+        "every author's first stale comment before anyone's second, even past the limit"
+    )
+    requeue_stale(any_session, timedelta(minutes=2), queued.append, fair_share=2)
+    assert [(e.author_id, e.deferred) for e in queued[3:]] == [
+        ("flooder", False),
+        ("flooder", False),
+        ("flooder", True),
+    ], "each sweep gives an author their fair share, and defers the rest"
+    deferred = any_session.scalars(select(Comment.id).where(Comment.deferred)).all()
+    assert deferred == [made[4].id]
+
+
+def test_deferred_comments_are_sent_again_only_once_the_backlog_is_empty(
+    any_session: Session,
+) -> None:
+    made = stale_comments(any_session, ["flooder", "flooder"])
+    any_session.execute(update(Comment).where(Comment.id == made[1].id).values(deferred=True))
+    any_session.commit()
+    queued: list[QueueEntry] = []
+    sweep = {"older_than": timedelta(minutes=2), "enqueue": queued.append, "fair_share": 1}
+    assert requeue_stale(any_session, **sweep, backlog_empty=False) == 1  # type: ignore[arg-type]
+    assert queued == [QueueEntry(made[0].id, "flooder")], "still waiting in the backlog"
+    assert requeue_stale(any_session, **sweep, backlog_empty=True) == 1  # type: ignore[arg-type]
+    assert queued[1] == QueueEntry(made[1].id, "flooder", deferred=True), "never lost"
+
+
 def test_audit_entries_cannot_be_changed_or_deleted(any_session: Session) -> None:
     factories.article(any_session)
     entry = any_session.scalars(select(AuditEntry)).first()

@@ -129,3 +129,23 @@ def test_help_opens_with_the_question_mark(
     expect(page.locator(".card.selected")).to_be_visible()  # the keyboard script has run
     page.keyboard.press("?")
     expect(page.locator("#help")).to_be_visible()
+
+
+def test_a_moderator_rejects_a_flood_from_the_card_after_confirming(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    flood = [in_review(app, f"Buy now, offer {n}!", "flooder") for n in range(3)]
+    other = in_review(app, "A reader's comment on energy.", "reader")
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#queue-count")).to_have_text("4")
+    page.locator(f"#c-{flood[0]} button.reject-all").click()
+    expect(page.locator("#reject-all-total")).to_have_text("3")
+    page.fill("input[name=note]", "spam run")
+    page.click("button.reject")
+    expect(page.locator(".flash")).to_contain_text("Rejected 3 comments by flooder.")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    assert [status(app, c) for c in flood] == ["rejected"] * 3
+    assert status(app, other) == "review"

@@ -176,8 +176,9 @@ def up(host: str, port: int) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
+    from web.cli.authors import author_cli
     from web.cli.eval import evaluate
-    from web.cli.policy import author_cli, calibration, drift, policy_cli
+    from web.cli.policy import calibration, drift, policy_cli
     from web.cli.sites import site_cli
     from web.cli.words import words_cli
 
