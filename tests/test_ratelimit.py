@@ -17,6 +17,7 @@ from moderation.kinds import RateScope
 from moderation.ratelimit import Quota, RateLimited, RateLimiter
 from tests.conftest import REDIS_TEST_URL
 from tests.support.processes import wait_for
+from web.cli.devserver import redis_server_argv
 
 
 class Clock:
@@ -108,22 +109,7 @@ def test_without_redis_calls_go_through_logged_once_until_it_is_back(
     assert len(warnings) == 1 and "rate limits are off" in warnings[0].getMessage()
 
     server = shutil.which("redis-server") or "redis-server"
-    started.append(
-        subprocess.Popen(
-            [
-                server,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-    )
+    started.append(subprocess.Popen(redis_server_argv(server, port), stdout=subprocess.DEVNULL))
     try:
         wait_for(lambda: limiter.count([author(1)]) != {}, timeout=20)
         with pytest.raises(RateLimited):

@@ -132,22 +132,13 @@ def ensure_redis(settings: Settings, children: Children) -> bool:
         )
         return False
     click.echo(f"modq: starting redis-server on port {parts.port or 6379}")
-    children.start(
-        "redis",
-        [
-            server,
-            "--port",
-            str(parts.port or 6379),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        dict(os.environ),
-    )
+    children.start("redis", redis_server_argv(server, parts.port or 6379), dict(os.environ))
     return _poll(lambda: redis_answers(settings.redis_url), children, timeout=10)
+
+
+def redis_server_argv(server: str, port: int) -> list[str]:
+    """A throwaway local redis-server: loopback only, nothing saved to disk."""
+    return [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
 
 
 def redis_answers(url: str) -> bool:
