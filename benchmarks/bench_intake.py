@@ -2,9 +2,9 @@
 
     python -m benchmarks.bench_intake [--redis URL] [--comments N] [--json FILE]
 
-Posts N comments (distinct authors and addresses, no key limit: nothing is refused) through the Flask
-test client to an app on a fresh SQLite file, with the rate limiter on a real Redis and with
-the limiter off (pointed at a closed port: after its first failure it skips Redis), and times
+Posts N comments (distinct authors and addresses, no key limit: nothing is refused) through
+the Flask test client to an app on a fresh SQLite file, with the rate limiter on a real Redis
+and with it off (pointed at a closed port: after its first failure it skips Redis), and times
 `RateLimiter.count` alone. Prints p50 / p99 in milliseconds. Nothing is queued (the app's
 queue is a list), so this is intake alone.
 """

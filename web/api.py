@@ -19,6 +19,7 @@ from moderation.comments.threads import ThreadNode, published_threads
 from moderation.comments.validation import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     ValidationError,
+    is_ip_address,
     parse_article,
     parse_comment,
     parse_identifier,
@@ -80,7 +81,10 @@ def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int
     # only the client_ip it sends counts; when browsers post directly, the connection does
     # (and a client_ip they send is ignored: a reader could pick any).
     if key is None or settings.reader_address == "connection":
-        submission = dataclasses.replace(submission, client_ip=request.remote_addr)
+        address = request.remote_addr or ""
+        submission = dataclasses.replace(
+            submission, client_ip=address if is_ip_address(address) else None
+        )
     deferred = access.admit(site, key, submission.author_id, submission.client_ip)
     try:
         comment, created = submit_comment(
