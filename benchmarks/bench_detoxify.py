@@ -94,6 +94,7 @@ def through_worker(
     from moderation.comments.validation import ArticleData, CommentSubmission
     from moderation.config import load_settings
     from moderation.db import make_engine, make_session_factory, upgrade
+    from moderation.sites import create_site
     from workers.celery_app import SCORE_TASK, create_celery
 
     settings = load_settings(
@@ -111,12 +112,13 @@ def through_worker(
     upgrade(settings.database_url)
     sessions = make_session_factory(make_engine(settings.database_url))
     with sessions() as session:
+        site, _ = create_site(session, "bench")
         upsert_article(
-            session, "a1", ArticleData("Benchmark", "https://example.org/a", "Body", None)
+            session, site.id, "a1", ArticleData("Benchmark", "https://example.org/a", "Body", None)
         )
         ids = [
             submit_comment(
-                session, CommentSubmission("a1", None, f"u{i}", "U", text), lambda _: None
+                session, site.id, CommentSubmission("a1", None, f"u{i}", "U", text), lambda _: None
             )[0].id
             for i, text in enumerate(texts)
         ]

@@ -104,6 +104,15 @@ class FailureMode(enum.StrEnum):
     CLOSED = "closed"
 
 
+class RateScope(enum.StrEnum):
+    """What an intake rate limit counts: calls per API key, comments per author or per
+    reader address."""
+
+    KEY = "key"
+    AUTHOR = "author"
+    ADDRESS = "address"
+
+
 class RelevanceMethod(enum.StrEnum):
     """How the on-topic score was computed."""
 

@@ -32,12 +32,46 @@ def new_comment_id() -> str:
 USERNAME_MAX_CHARS = 100
 
 
+class Site(Base):
+    """A site that sends articles and comments; its API keys are its credentials."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Origins (scheme://host[:port]) whose browsers may call the API (CORS).
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Comments accepted without a key, from readers' browsers on `origins`: off by default.
+    open_intake: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    keys: Mapped[list[ApiKey]] = relationship(back_populates="site", order_by="ApiKey.id")
+
+
+class ApiKey(Base):
+    """One of a site's keys; only a SHA-256 of it is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # its first characters, to tell keys apart
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    site: Mapped[Site] = relationship(back_populates="keys")
+
+
 class Article(Base):
-    """An article of the site, keyed by the site's own id."""
+    """An article of a site, keyed by the site's own id."""
 
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     external_id: Mapped[str] = mapped_column(String(200), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
     title: Mapped[str] = mapped_column(String(500))
@@ -58,6 +92,7 @@ class Comment(Base):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_comment_id)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("comments.id"), index=True)
     author_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -72,6 +107,8 @@ class Comment(Base):
     # A keyed hash of the reader's network address: enough to count, not to locate.
     client_ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Queued behind other authors' comments: its author was over their fair share.
+    deferred: Mapped[bool] = mapped_column(Boolean, default=False)
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +24,12 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from moderation import accounts
+from moderation import accounts, sites
+from moderation.comments.intake import QueueEntry
 from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
 from moderation.models import Moderator
+from moderation.ratelimit import RateLimiter
 from tests.support import detoxify_checkpoint
 from web import create_app
 
@@ -35,6 +38,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 REDIS_TEST_URL = os.environ.get("MODQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 MODERATOR_PASSWORD = "correct horse battery"
+# Marks each test with the servers its fixtures need (see tests/support/markers.py).
+pytest_plugins = ["tests.support.markers"]
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -76,7 +81,23 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 class Enqueued(list[str]):
-    """The comment ids the app tried to queue (a real broker is used in integration tests)."""
+    """The comment ids the app tried to queue (a real broker is used in integration tests),
+    and the whole entries in `entries`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[QueueEntry] = []
+
+    def __call__(self, entry: QueueEntry) -> None:
+        self.entries.append(entry)
+        self.append(entry.comment_id)
+
+
+def isolated_limiter(settings: Settings) -> RateLimiter:
+    """A rate limiter on the test Redis, with counters of its own (no other test's count)."""
+    return RateLimiter(
+        settings.redis_url, settings.rate_window_seconds, "test", f"test:{uuid.uuid4().hex}"
+    )
 
 
 @pytest.fixture
@@ -85,15 +106,42 @@ def app(settings: Settings) -> Iterator[Flask]:
     application = create_app(settings, {"TESTING": True})
     enqueued = Enqueued()
     runtime = application.extensions["modq"]
-    application.extensions["modq"] = dataclasses.replace(runtime, enqueue=enqueued.append)
+    application.extensions["modq"] = dataclasses.replace(
+        runtime, enqueue=enqueued, limiter=isolated_limiter(settings)
+    )
     application.extensions["enqueued"] = enqueued
     yield application
     runtime.engine.dispose()
 
 
+def site_key(app: Flask, name: str = "test") -> str:
+    """An API key of the site `name` (the site is created on first use)."""
+    keys = app.extensions.setdefault("test_api_keys", {})
+    if name not in keys:
+        with app.extensions["modq"].session_factory() as session:
+            site = sites.find_site(session, name)
+            keys[name] = (
+                sites.add_key(session, site)[1] if site else sites.create_site(session, name)[1]
+            )
+    return str(keys[name])
+
+
+def site_client(app: Flask, name: str = "test") -> FlaskClient:
+    """A test client that sends the site's API key with every call, as a site's server does."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {site_key(app, name)}"
+    return client
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A test client of the app."""
+    """A test client of the app, with the test site's API key."""
+    return site_client(app)
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    """A test client without any credential."""
     return app.test_client()
 
 
@@ -231,25 +279,3 @@ def embedder() -> object:
     from moderation.signals.relevance.embeddings import load_embedder
 
     return load_embedder()
-
-
-# ---- markers --------------------------------------------------------------------------------
-
-# Tests that use these fixtures need that server; they are marked so that
-# `pytest -m "not postgres and not redis and not e2e and not browser"` runs with neither.
-SERVER_FIXTURES = {
-    "postgres": {"postgres_url", "postgres_engine", "pg_session_factory", "pg_session"},
-    "redis": {"redis_client"},
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test with the servers its fixtures need."""
-    for item in items:
-        used = set(getattr(item, "fixturenames", ()))
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("any_session") == "postgresql":
-            used.add("pg_session")
-        for marker, fixtures in SERVER_FIXTURES.items():
-            if used & fixtures:
-                item.add_marker(marker)

@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from moderation.config import documented_variables
+
 REPO = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 
@@ -56,3 +58,10 @@ def test_app_services_wait_for_healthy_dependencies_and_migrations() -> None:
 def test_the_secret_comes_from_the_environment() -> None:
     secret = compose()["services"]["web"]["environment"]["MODQ_SECRET_KEY"]
     assert secret.startswith("${MODQ_SECRET_KEY:?")
+
+
+def test_every_variable_the_app_services_get_is_a_setting() -> None:
+    known = {name for name, _, _ in documented_variables()}
+    for name in APP_SERVICES:
+        given = {k for k in compose()["services"][name]["environment"] if k.startswith("MODQ_")}
+        assert given <= known, f"{name}: {sorted(given - known)} are not settings"

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.conftest import fresh_postgres_database, make_settings
+from tests.conftest import fresh_postgres_database, make_settings, site_client
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import celery_process, children_of, settings_env, wait_for
 from web import create_app
@@ -60,7 +60,7 @@ def e2e_settings(tmp_path: Path, e2e_database: str, tiny_detoxify: TinyDetoxify)
         connection.execute(
             sa.text(
                 "TRUNCATE signals, decisions, comments, articles, audit_log, scorer_status, "
-                "moderators CASCADE"
+                "moderators, authors, api_keys, sites CASCADE"
             )
         )
     engine.dispose()
@@ -89,7 +89,7 @@ def apps() -> Iterator[list[Flask]]:
 def client_for(apps: list[Flask], settings: Settings, article: bool = True) -> FlaskClient:
     app = create_app(settings, {"TESTING": True})
     apps.append(app)
-    client = app.test_client()
+    client = site_client(app, "e2e")
     if article:
         assert client.put("/api/v1/articles/a1", json=ARTICLE).status_code == 201
     return client
@@ -248,3 +248,38 @@ def test_a_burst_is_scored_in_batches(
     assert {r["status"] for r in results} == {"published"}, results
     assert sum(sizes) == 10
     assert max(sizes) == 4, "a burst fills batches up to MODQ_BATCH_MAX_COMMENTS"
+
+
+def test_one_authors_backlog_does_not_delay_another_authors_comment(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    import dataclasses
+    from datetime import datetime
+
+    settings = dataclasses.replace(
+        e2e_settings,
+        batch_max_comments=4,
+        batch_wait_ms=200,
+        rate_limit_per_author=0,  # this author got through the limits (or they are high)
+        fair_share_per_author=2,
+    )
+    client = client_for(apps, settings)
+    flood = [
+        submit(client, f"Point {n}: energy and shipping matter to me.", author_id="flooder")
+        for n in range(24)
+    ]
+    reader_url = submit(client, CLEAN, author_id="reader")  # queued behind the whole flood
+    with celery_process(
+        "worker", settings_env(settings), tmp_path / "worker.log", "--concurrency", "1"
+    ):
+        reader = decided(client, reader_url)
+        flooded = [decided(client, url, timeout=120) for url in flood]  # deferred, never lost
+
+    def when(status: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(status["decided_at"])
+
+    before = [s for s in flooded if when(s) < when(reader)]
+    assert len(before) < settings.batch_max_comments, (
+        f"{len(before)} of the flood were decided before the reader's comment: it waited "
+        "longer than one batch"
+    )

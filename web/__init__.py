@@ -8,11 +8,14 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.config import Settings, dev_secret_key, load_settings
 from moderation.db import make_engine, make_session_factory
 from moderation.logs import configure_logging
+from moderation.ratelimit import RateLimiter
+from moderation.sites import open_intake_warning, open_sites
 from web.runtime import Runtime, celery_enqueue
 
 csrf = CSRFProtect()
@@ -32,7 +35,11 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in a readable order
     engine = make_engine(settings.database_url)
     app.extensions["modq"] = Runtime(
-        settings, engine, make_session_factory(engine), celery_enqueue(settings)
+        settings,
+        engine,
+        make_session_factory(engine),
+        celery_enqueue(settings),
+        RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
     )
     if settings.trusted_proxies:
         # The address of the reader, not of the proxy, as X-Forwarded-For reports it.
@@ -50,6 +57,16 @@ def create_app(
     confirm.register(app)
     cli.register(app)
     return app
+
+
+def warn_about_open_intake(app: Flask) -> None:
+    """Say loudly, in the log, which sites take comments without a key."""
+    try:
+        with app.extensions["modq"].session_factory() as session:
+            for site in open_sites(session):
+                log.warning(open_intake_warning(site))
+    except SQLAlchemyError as exc:  # not migrated yet: /readyz says so
+        log.warning("could not read the sites: %s", exc)
 
 
 def flask_config(settings: Settings) -> dict[str, Any]:

@@ -39,6 +39,7 @@ MODERATOR_ENDPOINTS = frozenset(
         "insight.spot_checks",
         "insight.check",
         "insight.premoderate",
+        "insight.reject_all",
         "insight.stats",
     }
 )

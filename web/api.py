@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import json
 import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from moderation.comments.intake import (
     IdempotencyConflict,
@@ -21,6 +20,7 @@ from moderation.comments.threads import ThreadNode, published_threads
 from moderation.comments.validation import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     ValidationError,
+    is_ip_address,
     json_integer,
     parse_article,
     parse_comment,
@@ -29,10 +29,12 @@ from moderation.comments.validation import (
 )
 from moderation.models import Article, Comment
 from moderation.policy.reasons import public_sentence
+from web import cors, site_access
 from web.errors import json_error
 from web.runtime import db, runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+cors.register(bp)
 MAX_PER_PAGE = 100
 # ASCII digits only ("²".isdigit() is True) and few enough to stay a sane integer.
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -55,20 +57,14 @@ def json_body() -> Any:
         raise BadRequest("the body is not valid JSON: nested too deeply") from None
 
 
-def require_api_key() -> None:
-    """When MODQ_API_KEY is set, writes need `Authorization: Bearer <key>`."""
-    expected = runtime().settings.api_key
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if expected and not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthorized("this call needs the site's API key: Authorization: Bearer <key>")
-
-
 @bp.put("/articles/<article_id>")
 def put_article(article_id: str) -> tuple[Response, int]:
-    """Create or update an article."""
-    require_api_key()
+    """Create or update one of the calling site's articles."""
+    key = site_access.site_key()
     external_id = parse_identifier(article_id, "article_id")
-    article, created = upsert_article(db(), external_id, parse_article(json_body()))
+    data = parse_article(json_body())
+    site_access.admit(key.site, key, None, None)
+    article, created = upsert_article(db(), key.site_id, external_id, data)
     return jsonify(article_json(article)), 201 if created else 200
 
 
@@ -82,16 +78,28 @@ def get_article(article_id: str) -> Response:
 def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int]:
     """Accept a comment for moderation: stored now, scored in the background."""
     settings = runtime().settings
+    key = site_access.comment_key()
     submission = parse_comment(json_body(), settings.max_comment_chars)
+    idempotency_key = _idempotency_key()
+    site = key.site if key else site_access.open_intake_site(submission.article_id)
     # A site relaying comments from its server is one address for every reader, so by default
     # only the client_ip it sends counts; when browsers post directly, the connection does
     # (and a client_ip they send is ignored: a reader could pick any).
-    if settings.reader_address == "connection":
-        submission = dataclasses.replace(submission, client_ip=request.remote_addr)
-    key = _idempotency_key()
+    if key is None or settings.reader_address == "connection":
+        address = request.remote_addr or ""
+        submission = dataclasses.replace(
+            submission, client_ip=address if is_ip_address(address) else None
+        )
+    deferred = site_access.admit(site, key, submission.author_id, submission.client_ip)
     try:
         comment, created = submit_comment(
-            db(), submission, runtime().enqueue, key, ip_key=current_app.secret_key or ""
+            db(),
+            site.id,
+            submission,
+            runtime().enqueue,
+            idempotency_key,
+            ip_key=current_app.secret_key or "",
+            deferred=deferred,
         )
     except IdempotencyConflict as exc:
         return json_error(409, "idempotency_conflict", str(exc))

@@ -10,6 +10,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from moderation.comments.validation import ValidationError
 from moderation.errors import Conflict, DomainError, Invalid, NotFound
+from moderation.ratelimit import RateLimited
+from moderation.sites import KeyRefused, WrongSite
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,9 @@ def json_error(status: int, error: str, message: str, **extra: object) -> tuple[
 def register(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(KeyRefused, _key_refused)
+    app.register_error_handler(WrongSite, _wrong_site)
+    app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -49,6 +54,23 @@ def _domain_error(exc: DomainError) -> object:
     if wants_json():
         return json_error(status, exc.code, str(exc))
     return error_page(status, str(exc))
+
+
+def _key_refused(exc: KeyRefused) -> tuple[Response, int]:
+    response, status = json_error(401, "unauthorized", str(exc))
+    challenge = 'Bearer realm="modq"' + (', error="invalid_token"' if exc.presented else "")
+    response.headers["WWW-Authenticate"] = challenge
+    return response, status
+
+
+def _wrong_site(exc: WrongSite) -> tuple[Response, int]:
+    return json_error(403, "forbidden", str(exc))
+
+
+def _rate_limited(exc: RateLimited) -> tuple[Response, int]:
+    response, status = json_error(429, "too_many_requests", str(exc), limit=exc.quota.scope)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response, status
 
 
 def http_error(exc: HTTPException) -> object:

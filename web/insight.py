@@ -1,5 +1,5 @@
 """Moderators' other pages: spot-checks of automatic decisions, calibration and drift, and
-pre-moderating an author."""
+what is done to an author: pre-moderating them, rejecting all they have waiting."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from werkzeug.wrappers import Response
 
 from moderation import audit
 from moderation.comments.validation import MAX_ID_CHARS, text_problem
-from moderation.decisions import authors, spotchecks
+from moderation.decisions import authors, review, spotchecks
 from moderation.kinds import SpotCheckVerdict
 from moderation.learning import calibration, drift
 from web.auth import login_required
 from web.presenters.cards import card
+from web.review import MAX_NOTE_CHARS
 from web.runtime import db, runtime
 
 CALIBRATION_DAYS = 30  # the Stats page weighs the last month of decisions
@@ -65,6 +66,31 @@ def premoderate() -> Response:
     authors.set_premoderated(db(), author_id, on, audit.moderator_actor(g.moderator.username))
     flash(f"{'Pre-moderating' if on else 'No longer pre-moderating'} {author_id}.", "info")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("review.queue"))
+
+
+@bp.post("/authors/reject-all")
+@login_required
+def reject_all() -> str | Response:
+    """Reject everything an author has pending or in review on a site: first a confirmation
+    page saying how much that is, then (confirm=yes) the decisions."""
+    author_id = request.form.get("author_id", "")
+    site_id = _form_int("site_id")
+    waiting = review.waiting_from(db(), author_id, site_id)
+    if request.form.get("confirm") != "yes":
+        return render_template(
+            "review/reject_all.html", author_id=author_id, site_id=site_id, waiting=waiting
+        )
+    note = request.form.get("note", "").strip()[:MAX_NOTE_CHARS]
+    rejected = review.reject_all_from(db(), author_id, g.moderator, note, site_id)
+    flash(f"Rejected {len(rejected)} comments by {author_id}.", "info")
+    return redirect(url_for("review.queue"))
+
+
+def _form_int(name: str) -> int:
+    raw = request.form.get(name, "")
+    if not raw.isdigit():
+        raise BadRequest(f"{name} must be a whole number")
+    return int(raw)
 
 
 def _same_site(target: str | None) -> bool:

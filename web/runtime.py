@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.comments.intake import Enqueue
+from moderation.comments.intake import Enqueue, QueueEntry
 from moderation.config import Settings
 from moderation.decisions.active_policy import active_policy, fallback_text
 from moderation.policy.document import Policy
+from moderation.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     enqueue: Enqueue
+    limiter: RateLimiter
 
     def policy(self, session: Session) -> Policy:
         """The active policy, or MODQ_POLICY_FILE (else the built-in one) while none is."""
@@ -50,13 +51,13 @@ def close_db(_error: BaseException | None = None) -> None:
         session.close()
 
 
-def celery_enqueue(settings: Settings) -> Callable[[str], None]:
+def celery_enqueue(settings: Settings) -> Enqueue:
     """Publish the scoring task by name; the web process never imports the task code."""
-    from workers.celery_app import SCORE_TASK, create_celery
+    from workers.celery_app import create_celery, send_for_scoring
 
     celery = create_celery(settings)
 
-    def enqueue(comment_id: str) -> None:
-        celery.send_task(SCORE_TASK, args=[comment_id])
+    def enqueue(entry: QueueEntry) -> None:
+        send_for_scoring(celery, entry)
 
     return enqueue

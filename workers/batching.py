@@ -1,11 +1,13 @@
 """Scoring in batches: a worker takes up to N queued comments, or what arrived after T ms.
 
 Built on celery-batches, which buffers task messages in the worker and hands them to one task
-run as a list. Three things are added:
+run as a list. Added here:
 - the batch size and wait come from our settings;
-- while every pool process is busy, the wait timer does not flush a partial batch (it would
-  only queue in the pool): the buffer keeps filling until a process is free or N are there,
-  so a burst is scored in full batches while a lone comment still waits at most T;
+- a batch is handed to the pool only when a pool process is free, and chosen then from
+  everything buffered, fairly: every author's first comment before anyone's second, and the
+  backlog queue's (authors over their fair share) after all the rest. So a burst is scored in
+  full batches, a lone comment still waits at most T, and a comment that arrives behind one
+  author's flood is in the next batch;
 - a batch lost with its worker process goes back to the queue, as `task_reject_on_worker_lost`
   does for ordinary tasks (celery-batches alone leaves those messages unacknowledged until the
   worker restarts).
@@ -13,16 +15,57 @@ run as a list. Three things are added:
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Collection
-from typing import Any
+from collections import Counter
+from collections.abc import Collection, Sequence
+from typing import Any, Protocol, TypeVar
 
 from billiard.exceptions import WorkerLostError
 from celery.worker.request import Request
 from celery_batches import Batches, SimpleRequest
 from celery_batches.trace import apply_batches_task
 
+from moderation.comments.intake import QueueEntry
+from workers.celery_app import BACKLOG_QUEUE
+
 log = logging.getLogger(__name__)
+
+
+class Message(Protocol):
+    """What a scoring message shows of itself (a worker Request or a SimpleRequest)."""
+
+    @property
+    def args(self) -> Any: ...
+
+    @property
+    def kwargs(self) -> Any: ...
+
+    @property
+    def delivery_info(self) -> Any: ...
+
+
+M = TypeVar("M", bound=Message)
+
+
+def queue_entry(message: Message) -> QueueEntry:
+    """The queue entry a scoring message carries: the comment, its author, its queue."""
+    routing_key = (message.delivery_info or {}).get("routing_key")
+    author = str(message.kwargs.get("author", ""))
+    return QueueEntry(str(message.args[0]), author, deferred=routing_key == BACKLOG_QUEUE)
+
+
+def fair_order(messages: Sequence[M]) -> list[M]:
+    """Messages in arrival order, reordered so that every author's first comment comes before
+    anyone's second (and so on), and the backlog's after everything else."""
+    rank: Counter[tuple[bool, str]] = Counter()
+    keyed = []
+    for position, message in enumerate(messages):
+        entry = queue_entry(message)
+        group = (entry.deferred, entry.author_id or entry.comment_id)  # old messages: alone
+        rank[group] += 1
+        keyed.append(((entry.deferred, rank[group], position), message))
+    return [message for _, message in sorted(keyed, key=lambda pair: pair[0])]
 
 
 class ScoringBatches(Batches):  # type: ignore[misc]
@@ -40,18 +83,35 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         """Longest wait for a batch to fill, in seconds (MODQ_BATCH_WAIT_MS)."""
         return float(self.app.context.settings.batch_wait_ms) / 1000
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._arrival: dict[str, int] = {}  # task id -> order of arrival, while buffered
+        self._next = itertools.count()
+
+    def _pool_size(self) -> int:
+        return int(getattr(self._pool, "num_processes", 1) or 1)
+
     def _do_flush(self) -> None:
         # celery-batches calls this on every timer tick and when N messages are buffered.
-        pool_size = int(getattr(self._pool, "num_processes", 1) or 1)
-        if self.in_flight >= pool_size and self._buffer.qsize() < self.flush_every:
+        # While every pool process is busy, keep gathering: the next batch is chosen when one
+        # is free, from everything that has arrived by then.
+        if self.in_flight >= self._pool_size():
             return
         super()._do_flush()
 
     def flush(self, requests: Collection[Request]) -> Any:
-        """Hand the requests to the pool in batches of at most N."""
-        pending, size = list(requests), self.flush_every
-        for start in range(0, len(pending), size):
-            self._run(pending[start : start + size])
+        """Hand the free pool processes a batch of at most N each, fairest first; the rest
+        wait in the buffer's pending queue (which keeps the flush timer running)."""
+        for request in requests:
+            self._arrival.setdefault(request.id, next(self._next))
+        waiting = fair_order(sorted(requests, key=lambda r: self._arrival[r.id]))
+        while waiting and self.in_flight < self._pool_size():
+            batch, waiting = waiting[: self.flush_every], waiting[self.flush_every :]
+            for request in batch:
+                del self._arrival[request.id]
+            self._run(batch)
+        for request in waiting:
+            self._pending.put(request)
 
     def _run(self, batch: list[Request]) -> None:
         """Run one batch; acknowledge it when done, requeue it if its process dies."""

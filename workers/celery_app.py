@@ -7,8 +7,10 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery
+from kombu import Exchange, Queue
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.comments.intake import QueueEntry
 from moderation.config import Settings
 from moderation.db import make_engine, make_session_factory
 from moderation.policy.document import Policy
@@ -20,6 +22,11 @@ SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"
 WARM_UP_TASK = "modq.warm_up"
 DRIFT_TASK = "modq.check_drift"
+# Two queues, consumed in this order: a worker takes from the backlog only when nothing else
+# waits. Comments of authors over their fair share go to the backlog, so one author's flood
+# cannot delay everyone else. (The warm-up, sweep and drift tasks use the first.)
+SCORE_QUEUE = "celery"  # Celery's default name, so messages queued before this change count
+BACKLOG_QUEUE = "modq.backlog"
 # Messages a worker took but never acknowledged come back after this long; it must exceed
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
@@ -75,9 +82,26 @@ def create_celery(settings: Settings) -> ModqCelery:
     return app
 
 
+def send_for_scoring(
+    app: Celery, entry: QueueEntry, attempt: int = 0, countdown: float | None = None
+) -> None:
+    """Queue a comment for scoring: behind every other author's comments when it is deferred."""
+    app.send_task(
+        SCORE_TASK,
+        args=[entry.comment_id],
+        kwargs={"author": entry.author_id, **({"attempt": attempt} if attempt else {})},
+        queue=BACKLOG_QUEUE if entry.deferred else SCORE_QUEUE,
+        countdown=countdown,
+    )
+
+
 def celery_options(settings: Settings) -> dict[str, Any]:
     """Celery settings: late acks, requeue on worker loss, JSON only, no results kept."""
     return {
+        "task_default_queue": SCORE_QUEUE,
+        "task_queues": tuple(
+            Queue(name, Exchange(name), routing_key=name) for name in (SCORE_QUEUE, BACKLOG_QUEUE)
+        ),
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_ignore_result": True,
@@ -92,6 +116,8 @@ def celery_options(settings: Settings) -> dict[str, Any]:
             "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
             "socket_connect_timeout": 2,
             "socket_timeout": 10,
+            # Strictly in the order of task_queues (the default takes turns between queues).
+            "queue_order_strategy": "priority",
         },
         # Intake answers fast even when Redis is down: the sweep requeues what failed.
         "task_publish_retry_policy": {

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import redis
 from celery import Task, shared_task
 from celery.signals import worker_ready
 from celery_batches import SimpleRequest
@@ -15,14 +16,16 @@ from moderation.comments.requeue import requeue_stale
 from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
 from moderation.learning import drift
-from workers.batching import ScoringBatches
+from workers.batching import ScoringBatches, queue_entry
 from workers.celery_app import (
+    BACKLOG_QUEUE,
     DRIFT_TASK,
     REQUEUE_TASK,
     SCORE_TASK,
     WARM_UP_TASK,
     ModqCelery,
     WorkerContext,
+    send_for_scoring,
 )
 
 log = logging.getLogger(__name__)
@@ -37,56 +40,65 @@ def _context(task: Task[Any, Any]) -> WorkerContext:
     return app.context
 
 
-def _enqueue_with(task: Task[Any, Any]) -> Any:
-    return lambda comment_id: task.app.send_task(SCORE_TASK, args=[comment_id])
-
-
 @shared_task(
     name=SCORE_TASK, base=ScoringBatches, bind=True, acks_late=True, reject_on_worker_lost=True
 )
 def score_comments(self: Task[Any, Any], requests: list[SimpleRequest]) -> None:
     """Score a batch of comments and record the policy's decisions; decided ones are skipped."""
     context = _context(self)
-    attempts = {r.args[0]: int(r.kwargs.get("attempt", 0)) for r in requests}
+    entries = {r.args[0]: r for r in requests}
     try:
         with context.session_factory() as session:
             outcomes = score_and_decide(
                 session,
-                list(attempts),
+                list(entries),
                 context.scorers,
                 context.policy(),
                 context.scorer_set.rescorer,
             )
     except OperationalError as exc:  # the database is away: try again later, with backoff
-        log.warning("database error scoring %d comments (%s); retrying", len(attempts), exc)
-        for comment_id, attempt in attempts.items():
-            _retry_later(self, comment_id, attempt)
+        log.warning("database error scoring %d comments (%s); retrying", len(entries), exc)
+        for request in entries.values():
+            _retry_later(self, request)
         return
     decided = sum(o.action is not None for o in outcomes)
     log.info("scored %d comments (%d were already decided)", decided, len(outcomes) - decided)
 
 
-def _retry_later(task: Task[Any, Any], comment_id: str, attempt: int) -> None:
+def _retry_later(task: Task[Any, Any], request: SimpleRequest) -> None:
+    entry, attempt = queue_entry(request), int(request.kwargs.get("attempt", 0))
     if attempt >= MAX_RETRIES:
         log.error(
             "comment %s: giving up after %d attempts; the requeue sweep will retry it",
-            comment_id,
+            entry.comment_id,
             attempt,
         )
         return
     delay = min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2**attempt)
-    task.app.send_task(
-        SCORE_TASK, args=[comment_id], kwargs={"attempt": attempt + 1}, countdown=delay
-    )
+    send_for_scoring(task.app, entry, attempt + 1, countdown=delay)
 
 
 @shared_task(name=REQUEUE_TASK, bind=True, acks_late=True)
 def requeue_stale_comments(self: Task[Any, Any]) -> int:
     """Queue again comments whose scoring task was lost (Redis restart, publish failure)."""
     context = _context(self)
-    age = timedelta(seconds=context.settings.requeue_after_seconds)
+    settings = context.settings
     with context.session_factory() as session:
-        return requeue_stale(session, age, _enqueue_with(self))
+        return requeue_stale(
+            session,
+            timedelta(seconds=settings.requeue_after_seconds),
+            lambda entry: send_for_scoring(self.app, entry),
+            fair_share=settings.fair_share_per_author,
+            backlog_empty=_backlog_empty(context),
+        )
+
+
+def _backlog_empty(context: WorkerContext) -> bool:
+    """True when no deferred comment waits in the broker (an unknown length counts as not)."""
+    try:
+        return int(context.redis.llen(BACKLOG_QUEUE)) == 0
+    except redis.RedisError:
+        return False
 
 
 @shared_task(name=DRIFT_TASK, bind=True, acks_late=True)

@@ -8,7 +8,7 @@ import ipaddress
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,26 +19,42 @@ from moderation.comments.validation import ArticleData, CommentSubmission, Valid
 from moderation.db import utcnow
 from moderation.errors import Conflict
 from moderation.models import Article, Comment
+from moderation.sites import check_owner
 
 log = logging.getLogger(__name__)
 
-Enqueue = Callable[[str], None]
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """What the scoring queue carries for one comment."""
+
+    comment_id: str
+    author_id: str  # workers share each batch fairly between authors
+    deferred: bool = False  # scored after every other author's comments
+
+
+Enqueue = Callable[[QueueEntry], None]
 
 
 class IdempotencyConflict(Conflict):
-    code = "idempotency_conflict"
     """An Idempotency-Key was reused for a different comment."""
+
+    code = "idempotency_conflict"
 
 
 def upsert_article(
-    session: Session, external_id: str, data: ArticleData, actor: str = "api"
+    session: Session, site_id: int, external_id: str, data: ArticleData, actor: str = "api"
 ) -> tuple[Article, bool]:
-    """Create or update an article by the site's id (committed); True when it was created."""
+    """Create or update a site's article by its id (committed); True when it was created.
+
+    An article another site created is refused (WrongSite)."""
     article = find_article(session, external_id)
     created = article is None
     if article is None:
-        article = Article(external_id=external_id)
+        article = Article(site_id=site_id, external_id=external_id)
         session.add(article)
+    else:
+        check_owner(site_id, article.site_id, f"article {external_id!r}")
     changed = {k: v for k, v in asdict(data).items() if getattr(article, k, None) != v}
     for field, value in changed.items():
         setattr(article, field, value)
@@ -63,21 +79,26 @@ def find_article(session: Session, external_id: str) -> Article | None:
 
 def submit_comment(
     session: Session,
+    site_id: int,
     submission: CommentSubmission,
     enqueue: Enqueue,
     idempotency_key: str | None = None,
     ip_key: str = "",
+    deferred: bool = False,
 ) -> tuple[Comment, bool]:
-    """Store a comment (committed), then queue it; returns (comment, created).
+    """Store a site's comment (committed), then queue it; returns (comment, created).
 
     A retry with the same Idempotency-Key returns the first comment and queues nothing. The
-    reader's address is kept only as a hash keyed with `ip_key`.
+    reader's address is kept only as a hash keyed with `ip_key`. A deferred comment is
+    scored after other authors' comments. An article of another site is refused (WrongSite).
     """
     fingerprint = _fingerprint(submission)
     if idempotency_key and (earlier := _by_key(session, idempotency_key, fingerprint)):
         return earlier, False
     article, parent_id = _resolve_targets(session, submission)
+    check_owner(site_id, article.site_id, f"article {submission.article_id!r}")
     comment = Comment(
+        site_id=site_id,
         article_id=article.id,
         parent_id=parent_id,
         author_id=submission.author_id,
@@ -87,6 +108,7 @@ def submit_comment(
         request_fingerprint=fingerprint,
         client_ip_hash=hash_address(submission.client_ip, ip_key),
         queued_at=utcnow(),
+        deferred=deferred,
     )
     session.add(comment)
     try:
@@ -106,7 +128,7 @@ def submit_comment(
         article_id=submission.article_id,
     )
     session.commit()
-    publish(comment.id, enqueue)
+    publish(QueueEntry(comment.id, comment.author_id, deferred), enqueue)
     return comment, True
 
 
@@ -149,11 +171,11 @@ def _resolve_targets(session: Session, submission: CommentSubmission) -> tuple[A
     return article, parent.id
 
 
-def publish(comment_id: str, enqueue: Enqueue) -> bool:
+def publish(entry: QueueEntry, enqueue: Enqueue) -> bool:
     """Hand the comment to the queue; on failure it stays pending for the requeue sweep."""
     try:
-        enqueue(comment_id)
+        enqueue(entry)
     except Exception as exc:  # the broker is down: the row is safe, the sweep will retry
-        log.warning("could not queue comment %s (%s); it will be requeued", comment_id, exc)
+        log.warning("could not queue comment %s (%s); it will be requeued", entry.comment_id, exc)
         return False
     return True

@@ -186,10 +186,40 @@ class Settings:
             low=0,
         ),
     )
-    api_key: str = field(
+    rate_window_seconds: int = field(
+        default=60,
+        metadata=_meta("Length of the intake rate limits' window, in seconds.", low=1),
+    )
+    rate_limit_per_key: int = field(
+        default=600,
+        metadata=_meta(
+            "Writes (articles and comments) one API key may make per window; a site with "
+            "open intake has the same budget for keyless comments (0: no limit).",
+            low=0,
+        ),
+    )
+    rate_limit_per_author: int = field(
+        default=10,
+        metadata=_meta("Comments one author may post per window (0: no limit).", low=0),
+    )
+    rate_limit_per_address: int = field(
+        default=30,
+        metadata=_meta("Comments one reader address may post per window (0: no limit).", low=0),
+    )
+    fair_share_per_author: int = field(
+        default=3,
+        metadata=_meta(
+            "An author's comments beyond this many per window are scored after every "
+            "other author's (0: never).",
+            low=0,
+        ),
+    )
+    demo_api_key: str = field(
         default="",
         metadata=_meta(
-            "When set, writing articles needs `Authorization: Bearer <key>`.", secret=True
+            "The API key `modq demo load` posts with; unset reads MODQ_VAR_DIR/dev-api-key, "
+            "which `modq up` writes.",
+            secret=True,
         ),
     )
     admin_username: str = field(

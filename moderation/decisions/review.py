@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
@@ -14,6 +14,7 @@ from moderation.models import Comment, Decision, Moderator
 from moderation.policy.reasons import public_sentence
 
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)
+WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
 
 
 class AlreadyDecided(Conflict):
@@ -92,3 +93,72 @@ def decide_as_moderator(
     )
     session.commit()
     return decision
+
+
+def waiting_from(session: Session, author_id: str, site_id: int | None = None) -> dict[str, int]:
+    """How many of an author's comments are pending or in review, by status."""
+    query = (
+        select(Comment.status, func.count())
+        .where(*_waiting_from(author_id, site_id))
+        .group_by(Comment.status)
+    )
+    return {status: int(n) for status, n in session.execute(query)}
+
+
+def reject_all_from(
+    session: Session,
+    author_id: str,
+    moderator: Moderator,
+    note: str = "",
+    site_id: int | None = None,
+) -> list[str]:
+    """Reject every pending or in-review comment of an author (on one site, or on all), in one
+    transaction with a decision and an audit entry per comment; returns their ids.
+
+    The conditional update claims each comment as a worker's decision does, so a pending one
+    that a worker scores later stays rejected, and one decided meanwhile is left as it is.
+    """
+    now = utcnow()
+    rejected = list(
+        session.scalars(
+            update(Comment)
+            .where(*_waiting_from(author_id, site_id))
+            .values(status=CommentStatus.REJECTED, decided_at=now)
+            .returning(Comment.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    message = note or "rejected with every waiting comment of its author"
+    reason = {"code": "moderator", "message": message, "public": public_sentence("moderator")}
+    actor = audit.moderator_actor(moderator.username)
+    for comment_id in rejected:
+        session.add(
+            Decision(
+                comment_id=comment_id,
+                action=Action.REJECT,
+                reasons=[reason],
+                moderator_id=moderator.id,
+                created_at=now,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            "comment.decided",
+            "comment",
+            comment_id,
+            action=Action.REJECT.value,
+            note=note,
+            bulk="author",
+        )
+    if rejected:
+        count_outcome(session, author_id, CommentStatus.REJECTED, change=len(rejected))
+    session.commit()
+    return rejected
+
+
+def _waiting_from(author_id: str, site_id: int | None) -> list[ColumnElement[bool]]:
+    conditions = [Comment.author_id == author_id, Comment.status.in_(WAITING)]
+    if site_id is not None:
+        conditions.append(Comment.site_id == site_id)
+    return conditions

@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
-from moderation.comments.intake import IdempotencyConflict, submit_comment
+from moderation.comments.intake import IdempotencyConflict, QueueEntry, submit_comment
 from moderation.comments.requeue import requeue_stale
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
@@ -17,29 +17,30 @@ from tests.support import factories
 def test_a_comment_is_committed_before_it_is_queued(
     session: Session, session_factory: sessionmaker[Session]
 ) -> None:
-    factories.article(session)
+    site_id = factories.article(session).site_id
     seen_by_another_connection: list[bool] = []
 
-    def enqueue(comment_id: str) -> None:
+    def enqueue(entry: QueueEntry) -> None:
         # A worker reads with its own connection: the row must be committed before publishing.
         with session_factory() as worker_session:
-            seen_by_another_connection.append(worker_session.get(Comment, comment_id) is not None)
+            found = worker_session.get(Comment, entry.comment_id) is not None
+            seen_by_another_connection.append(found)
 
     submission = CommentSubmission("a1", None, "u1", "Reader", "Good talks.")
-    comment, created = submit_comment(session, submission, enqueue)
+    comment, created = submit_comment(session, site_id, submission, enqueue)
     assert created and comment.status == CommentStatus.PENDING
     assert seen_by_another_connection == [True]
     assert [e.action for e in history(session, "comment", comment.id)] == ["comment.created"]
 
 
 def test_a_failed_publish_keeps_the_comment_pending(any_session: Session) -> None:
-    factories.article(any_session)
+    site_id = factories.article(any_session).site_id
 
-    def broker_down(_: str) -> None:
+    def broker_down(_: QueueEntry) -> None:
         raise ConnectionError("Redis is down")
 
     submission = CommentSubmission("a1", None, "u1", "Reader", "Kept safe in the database.")
-    comment, created = submit_comment(any_session, submission, broker_down)
+    comment, created = submit_comment(any_session, site_id, submission, broker_down)
     assert created
     assert any_session.get(Comment, comment.id).status == CommentStatus.PENDING
 
@@ -101,11 +102,53 @@ def test_requeue_sweeps_only_stale_pending_comments_once(any_session: Session) -
         update(Comment).where(Comment.id == decided.id).values(status=CommentStatus.PUBLISHED)
     )
     any_session.commit()
-    queued: list[str] = []
+    queued: list[QueueEntry] = []
     assert requeue_stale(any_session, timedelta(minutes=2), queued.append) == 1
-    assert queued == [stale.id]
+    assert queued == [QueueEntry(stale.id, "u1")]
     assert requeue_stale(any_session, timedelta(minutes=2), queued.append) == 0, "claimed once"
-    assert fresh.id not in queued
+    assert fresh.id not in [entry.comment_id for entry in queued]
+
+
+def stale_comments(session: Session, authors: list[str]) -> list[Comment]:
+    """Comments (one per entry of `authors`) last queued ten minutes ago, oldest first."""
+    factories.article(session)
+    made = [factories.comment(session, f"Comment {n}.", author_id=a) for n, a in enumerate(authors)]
+    for n, comment in enumerate(made):
+        old = utcnow() - timedelta(minutes=10, seconds=-n)
+        session.execute(update(Comment).where(Comment.id == comment.id).values(queued_at=old))
+    session.commit()
+    return made
+
+
+def test_the_sweep_is_fair_between_authors(any_session: Session) -> None:
+    made = stale_comments(any_session, ["flooder"] * 5 + ["reader"])
+    queued: list[QueueEntry] = []
+    requeue_stale(any_session, timedelta(minutes=2), queued.append, limit=3, fair_share=2)
+    assert [e.comment_id for e in queued] == [made[0].id, made[5].id, made[1].id], (
+        "every author's first stale comment before anyone's second, even past the limit"
+    )
+    requeue_stale(any_session, timedelta(minutes=2), queued.append, fair_share=2)
+    assert [(e.author_id, e.deferred) for e in queued[3:]] == [
+        ("flooder", False),
+        ("flooder", False),
+        ("flooder", True),
+    ], "each sweep gives an author their fair share, and defers the rest"
+    deferred = any_session.scalars(select(Comment.id).where(Comment.deferred)).all()
+    assert deferred == [made[4].id]
+
+
+def test_deferred_comments_are_sent_again_only_once_the_backlog_is_empty(
+    any_session: Session,
+) -> None:
+    made = stale_comments(any_session, ["flooder", "flooder"])
+    any_session.execute(update(Comment).where(Comment.id == made[1].id).values(deferred=True))
+    any_session.commit()
+    queued: list[QueueEntry] = []
+    sweep = {"older_than": timedelta(minutes=2), "enqueue": queued.append, "fair_share": 1}
+    assert requeue_stale(any_session, **sweep, backlog_empty=False) == 1  # type: ignore[arg-type]
+    assert queued == [QueueEntry(made[0].id, "flooder")], "still waiting in the backlog"
+    assert requeue_stale(any_session, **sweep, backlog_empty=True) == 1  # type: ignore[arg-type]
+    assert queued[1] == QueueEntry(made[1].id, "flooder", deferred=True), "never lost"
 
 
 def test_audit_entries_cannot_be_changed_or_deleted(any_session: Session) -> None:

@@ -40,11 +40,13 @@ def test_the_same_network_address_is_counted_across_authors(any_session: Session
     from moderation.comments.intake import submit_comment
     from moderation.comments.validation import CommentSubmission
 
-    factories.article(any_session)
+    site_id = factories.article(any_session).site_id
     ids = []
     for n in range(4):
         submission = CommentSubmission("a1", None, f"sock-{n}", "Sock", f"Text {n}.", "203.0.113.9")
-        ids.append(submit_comment(any_session, submission, lambda _: None, ip_key="k")[0].id)
+        ids.append(
+            submit_comment(any_session, site_id, submission, lambda _: None, ip_key="k")[0].id
+        )
     [item] = [p.input for p in pending(any_session, [ids[-1]])]
     signal = ActivityScorer().score_one(item)
     assert signal.scores["per_hour_same_ip"] == 3.0

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from moderation import accounts
+from moderation import accounts, sites
 from moderation.comments.intake import submit_comment, upsert_article
 from moderation.comments.validation import ArticleData, CommentSubmission
 from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action, CommentStatus
-from moderation.models import Article, Comment
+from moderation.models import Article, Comment, Site
 
 ARTICLE = ArticleData(
     title="Foreign minister visits Athens to discuss energy and trade",
@@ -20,9 +20,14 @@ ARTICLE = ArticleData(
 )
 
 
+def site(session: Session, name: str = "test") -> Site:
+    """The site `name`, created on first use."""
+    return sites.find_site(session, name) or sites.create_site(session, name)[0]
+
+
 def article(session: Session, external_id: str = "a1", data: ArticleData = ARTICLE) -> Article:
-    """An article stored through the intake service."""
-    return upsert_article(session, external_id, data)[0]
+    """An article of the test site, stored through the intake service."""
+    return upsert_article(session, site(session).id, external_id, data)[0]
 
 
 def comment(
@@ -37,7 +42,9 @@ def comment(
     """A comment submitted through the intake service."""
     submission = CommentSubmission(article_id, parent_id, author_id, f"Reader {author_id}", body)
     sink = queued if queued is not None else []
-    return submit_comment(session, submission, sink.append, key)[0]
+    return submit_comment(
+        session, site(session).id, submission, lambda entry: sink.append(entry.comment_id), key
+    )[0]
 
 
 def moderator_decides(session: Session, comment_id: str, action: Action) -> None:

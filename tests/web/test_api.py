@@ -183,25 +183,6 @@ def test_a_bad_article_is_refused_field_by_field(client: FlaskClient) -> None:
     assert set(response.get_json()["fields"]) == {"title", "url", "body"}
 
 
-def test_writing_articles_needs_the_api_key_when_one_is_set(
-    client: FlaskClient, app: Flask
-) -> None:
-    import dataclasses
-
-    runtime = app.extensions["modq"]
-    settings = dataclasses.replace(runtime.settings, api_key="s3cret")
-    app.extensions["modq"] = dataclasses.replace(runtime, settings=settings)
-    assert client.put("/api/v1/articles/a1", json=ARTICLE).status_code == 401
-    wrong = client.put(
-        "/api/v1/articles/a1", json=ARTICLE, headers={"Authorization": "Bearer nope"}
-    )
-    assert wrong.status_code == 401
-    good = client.put(
-        "/api/v1/articles/a1", json=ARTICLE, headers={"Authorization": "Bearer s3cret"}
-    )
-    assert good.status_code == 201
-
-
 def _publish(app: Flask, comment_id: str, action: Action = Action.PUBLISH) -> None:
     """Move a comment to review, then let a moderator decide it (as the UI would)."""
     with app.extensions["modq"].session_factory() as session:

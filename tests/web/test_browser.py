@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
 from moderation.models import Comment
-from tests.conftest import MODERATOR_PASSWORD, log_in
+from tests.conftest import MODERATOR_PASSWORD, log_in, site_client
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def in_review(app: Flask, body: str, author: str) -> str:
-    client = app.test_client()
+    client = site_client(app)
     client.put(
         "/api/v1/articles/a1",
         json={
@@ -134,3 +134,23 @@ def test_after_logout_neither_the_back_button_nor_the_cookie_works(
     expect(stolen).to_have_url(f"{base_url}/login?next=/review/")
     thief.close()
     assert status(app, comment_id) == "review"
+
+
+def test_a_moderator_rejects_a_flood_from_the_card_after_confirming(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    flood = [in_review(app, f"Buy now, offer {n}!", "flooder") for n in range(3)]
+    other = in_review(app, "A reader's comment on energy.", "reader")
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#queue-count")).to_have_text("4")
+    page.locator(f"#c-{flood[0]} button.reject-all").click()
+    expect(page.locator("#reject-all-total")).to_have_text("3")
+    page.fill("input[name=note]", "spam run")
+    page.click("button.reject")
+    expect(page.locator(".flash")).to_contain_text("Rejected 3 comments by flooder.")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    assert [status(app, c) for c in flood] == ["rejected"] * 3
+    assert status(app, other) == "review"

@@ -6,8 +6,9 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
-from moderation import accounts
+from moderation import accounts, sites
 from moderation.comments.demo import DEMO_COMMENTS
+from moderation.config import Settings
 from moderation.models import Comment, Moderator
 from tests.conftest import make_settings
 from web import create_app
@@ -40,8 +41,12 @@ def test_moderator_create_refuses_a_short_password_and_a_duplicate(app: Flask) -
     assert again.exit_code != 0 and "already exists" in again.output
 
 
-def test_demo_load_goes_through_the_api_and_is_idempotent(app: Flask) -> None:
+def test_demo_load_goes_through_the_api_and_is_idempotent(app: Flask, settings: Settings) -> None:
     runner = app.test_cli_runner()
+    without_key = runner.invoke(args=["demo", "load"])
+    assert without_key.exit_code != 0 and "modq up" in without_key.output
+    with app.extensions["modq"].session_factory() as session:
+        sites.ensure_dev_key(session, settings.var_dir)  # as `modq up` does
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     second = runner.invoke(args=["demo", "load"])
@@ -66,12 +71,12 @@ def test_config_shows_current_values_with_secrets_masked(tmp_path: Path) -> None
         tmp_path,
         redis_url="redis://:hunter2@cache:6379/0",
         database_url="postgresql+psycopg://modq:s3cr3t@db/modq",
-        api_key="site-key-123",
+        demo_api_key="site-key-123",
     )
     output = create_app(settings).test_cli_runner().invoke(args=["config"]).output
     assert "MODQ_REDIS_URL = redis://:***@cache:6379/0 (default redis://127.0.0.1:6379/0)" in output
     assert "MODQ_DATABASE_URL = postgresql+psycopg://modq:***@db/modq" in output
-    assert "MODQ_API_KEY = *** (default (unset))" in output
+    assert "MODQ_DEMO_API_KEY = *** (default (unset))" in output
     assert "MODQ_SECRET_KEY = ***" in output
     for secret in ("hunter2", "s3cr3t", "site-key-123", "test-secret"):
         assert secret not in output

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -29,11 +30,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def call(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> dict[str, Any]:
+def call(
+    url: str, method: str = "GET", body: dict[str, Any] | None = None, key: str | None = None
+) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=5) as response:
         result: dict[str, Any] = json.load(response)
         return result
@@ -72,6 +76,10 @@ def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
         assert "Log in as 'admin' with the one-time password" in printed
         children = children_of(up.pid)
         assert len(children) == 4, printed  # redis, web, worker, beat
+        key_file = tmp_path / "var" / "dev-api-key"
+        key = key_file.read_text().strip()
+        assert f"API key of the site 'dev' (also in {key_file}): {key}" in printed
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
         base = f"http://127.0.0.1:{port}"
         call(
@@ -82,6 +90,7 @@ def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
                 "url": "https://news.example.org/a",
                 "body": "Ministers discussed energy cooperation and shipping trade.",
             },
+            key,
         )
         accepted = call(
             f"{base}/api/v1/comments",
@@ -91,12 +100,24 @@ def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
                 "author": {"id": "u1", "name": "Reader"},
                 "body": "Energy cooperation and shipping trade with Athens make sense.",
             },
+            key,
         )
         result = wait_for(
             lambda: (s := call(accepted["status_url"]))["status"] != "pending" and s, timeout=90
         )
         assert result["status"] == "published"
         assert call(f"{base}/readyz")["status"] == "ok"
+        # The quick start: the demo posts with the key `modq up` wrote.
+        demo = subprocess.run(
+            [MODQ, "demo", "load", "--base-url", base],
+            cwd=REPO,
+            env=modq_env(tmp_path, redis_port, tiny_detoxify),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert f"{base}/api/v1/comments/" in demo.stdout
 
         up.send_signal(signal.SIGINT)
         assert up.wait(60) == 0

@@ -6,7 +6,9 @@ from html import unescape
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
+from moderation.audit import history
 from moderation.decisions.authors import standings
 from moderation.kinds import Action
 from moderation.models import Comment, DriftAlert, Moderator
@@ -22,6 +24,7 @@ from tests.web.test_review_ui import queued_comment
         ("get", "/review/stats"),
         ("post", "/review/spot-checks/abc"),
         ("post", "/review/authors/premoderation"),
+        ("post", "/review/authors/reject-all"),
     ],
 )
 def test_the_pages_need_login(client: FlaskClient, method: str, path: str) -> None:
@@ -118,3 +121,93 @@ def test_any_author_id_can_be_premoderated_from_the_queue(
     assert response.status_code == 302
     with app.extensions["modq"].session_factory() as session:
         assert standings(session, [author_id])[author_id].premoderated
+
+
+def flood(app: Flask, client: FlaskClient) -> list[str]:
+    """Three comments of one author waiting (one in review), and one of someone else."""
+    client.put("/api/v1/articles/a1", json={"title": "T", "url": "https://e.org/a", "body": "B."})
+    ids = [
+        client.post(
+            "/api/v1/comments",
+            json={"article_id": "a1", "body": body, "author": {"id": author, "name": author}},
+        ).get_json()["id"]
+        for body, author in [
+            ("One.", "flooder"),
+            ("Two.", "flooder"),
+            ("Three.", "flooder"),
+            ("Mine.", "reader"),
+        ]
+    ]
+    with app.extensions["modq"].session_factory() as session:
+        session.execute(update(Comment).where(Comment.id == ids[0]).values(status="review"))
+        session.commit()
+    return ids
+
+
+def test_a_moderator_rejects_everything_waiting_from_an_author_after_confirming(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    ids = flood(app, client)
+    log_in(client)
+    queue = client.get("/review/").get_data(as_text=True)
+    assert (
+        'action="/review/authors/reject-all"' in queue
+        and 'name="author_id" value="flooder"' in queue
+    )
+    form = {"author_id": "flooder", "site_id": "1", "csrf_token": csrf_token(client, "/review/")}
+    asked = client.post("/review/authors/reject-all", data=form)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and '<strong id="reject-all-total">3</strong>' in page
+    assert "2 pending, 1 in review" in page
+    with app.extensions["modq"].session_factory() as session:
+        assert session.get(Comment, ids[1]).status == "pending", "nothing changes before confirming"
+    done = client.post(
+        "/review/authors/reject-all", data={**form, "confirm": "yes", "note": "spam run"}
+    )
+    assert done.status_code == 302
+    assert "Rejected 3 comments by flooder." in client.get("/review/").get_data(as_text=True)
+    with app.extensions["modq"].session_factory() as session:
+        statuses = [session.get(Comment, i).status for i in ids]
+        entries = [history(session, "comment", i)[-1] for i in ids[:3]]
+    assert statuses == ["rejected", "rejected", "rejected", "pending"]
+    assert {(e.action, e.actor, e.data["note"]) for e in entries} == {
+        ("comment.decided", "moderator:alice", "spam run")
+    }
+
+
+def test_reject_all_needs_a_csrf_token_and_a_site(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    flood(app, client)
+    log_in(client)
+    no_token = client.post(
+        "/review/authors/reject-all",
+        data={"author_id": "flooder", "site_id": "1", "confirm": "yes"},
+    )
+    assert no_token.status_code == 400
+    bad_site = client.post(
+        "/review/authors/reject-all",
+        data={"author_id": "flooder", "site_id": "x", "csrf_token": csrf_token(client, "/review/")},
+    )
+    assert bad_site.status_code == 400
+    with app.extensions["modq"].session_factory() as session:
+        assert {c.status for c in session.query(Comment)} == {"pending", "review"}
+
+
+def test_modq_author_reject_all(app: Flask, client: FlaskClient, moderator: Moderator) -> None:
+    ids = flood(app, client)
+    runner = app.test_cli_runner()
+    nobody = runner.invoke(args=["author", "reject-all", "flooder", "--moderator", "mallory"])
+    assert nobody.exit_code != 0 and "no active moderator named 'mallory'" in nobody.output
+    declined = runner.invoke(
+        args=["author", "reject-all", "flooder", "--moderator", "alice"], input="n\n"
+    )
+    assert "Reject 3 comments of flooder (2 pending, 1 review)?" in declined.output
+    assert declined.exit_code != 0
+    done = runner.invoke(
+        args=["author", "reject-all", "flooder", "--moderator", "alice", "--site", "test", "--yes"]
+    )
+    assert done.exit_code == 0 and "flooder: rejected 3 comments" in done.output
+    with app.extensions["modq"].session_factory() as session:
+        assert [session.get(Comment, i).status for i in ids] == ["rejected"] * 3 + ["pending"]
+        assert session.get(Comment, ids[1]).decisions[-1].decider_name == "alice"

@@ -15,7 +15,7 @@ from flask import Flask
 
 from moderation.config import Settings
 from moderation.db import upgrade
-from tests.conftest import fresh_postgres_database, make_settings
+from tests.conftest import fresh_postgres_database, make_settings, site_key
 from tests.support.fuzzing import fuzz, seed
 from web import create_app
 
@@ -63,7 +63,9 @@ def _app(settings: Settings) -> Flask:
 
 
 def test_generated_requests_get_documented_answers_and_no_5xx(fuzzed_app: Flask) -> None:
-    report = fuzz(fuzzed_app, seed(fuzzed_app), examples=40, derandomize=True)
+    headers = {"Authorization": f"Bearer {site_key(fuzzed_app)}"}
+    seeds = seed(fuzzed_app, headers)
+    report = fuzz(fuzzed_app, seeds, examples=40, headers=headers, derandomize=True)
     assert report.requests >= 250
     assert report.server_errors == 0, report.by_status
     assert report.failures == {}

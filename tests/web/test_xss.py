@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import select, update
 
 from moderation.models import Comment, Decision, DriftAlert, Signal, SpotCheck
-from tests.conftest import MODERATOR_PASSWORD
+from tests.conftest import MODERATOR_PASSWORD, site_client
 from tests.web.xss_vectors import TEXT_VECTORS, URL_VECTORS
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,7 @@ def watched(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> 
 
 def post_batch(app: Flask, vectors: list[str], offset: int) -> list[str]:
     """Articles and comments carrying the vectors, through the intake API, all in review."""
-    client = app.test_client()
+    client = site_client(app)
     ids: list[str] = []
     for i, vector in enumerate(vectors, start=offset):
         article = {

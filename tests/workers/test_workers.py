@@ -5,8 +5,10 @@ from pathlib import Path
 from tests.conftest import make_settings
 from workers.batching import ScoringBatches
 from workers.celery_app import (
+    BACKLOG_QUEUE,
     DRIFT_TASK,
     REQUEUE_TASK,
+    SCORE_QUEUE,
     SCORE_TASK,
     VISIBILITY_TIMEOUT_SECONDS,
     create_celery,
@@ -23,6 +25,13 @@ def test_reliability_options_are_explicit(tmp_path: Path) -> None:
     assert conf.worker_prefetch_multiplier == 2 * 128  # a batch running, the next one filling
     assert conf.accept_content == ["json"] and conf.task_serializer == "json"
     assert conf.broker_transport_options["visibility_timeout"] == VISIBILITY_TIMEOUT_SECONDS
+
+
+def test_workers_take_from_the_backlog_only_when_nothing_else_waits(tmp_path: Path) -> None:
+    conf = create_celery(make_settings(tmp_path)).conf
+    assert [q.name for q in conf.task_queues] == [SCORE_QUEUE, BACKLOG_QUEUE]
+    assert conf.task_default_queue == SCORE_QUEUE
+    assert conf.broker_transport_options["queue_order_strategy"] == "priority"
 
 
 def test_the_scoring_task_batches_acks_late_and_retries_within_the_visibility_timeout(

@@ -22,6 +22,7 @@ from moderation.config import (
     env_name,
 )
 from moderation.masking import MASK, mask_credentials
+from moderation.sites import DEV_KEY_FILE, read_dev_key
 from web.runtime import runtime
 
 
@@ -111,8 +112,15 @@ def demo_load(base_url: str) -> None:
 
 
 def _api_headers() -> dict[str, str]:
-    key = runtime().settings.api_key
-    return {"Authorization": f"Bearer {key}"} if key else {}
+    settings = runtime().settings
+    key = settings.demo_api_key or read_dev_key(settings.var_dir)
+    if not key:
+        raise click.ClickException(
+            "no API key to post the demo with: start the service once with `modq up` (it "
+            f"writes {settings.var_dir / DEV_KEY_FILE}), or set MODQ_DEMO_API_KEY to a key "
+            "from `modq site create NAME`"
+        )
+    return {"Authorization": f"Bearer {key}"}
 
 
 def _check(response: Any, what: str) -> None:
@@ -203,14 +211,17 @@ def up(host: str, port: int) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI (the app factory calls this)."""
+    from web.cli.authors import author_cli
     from web.cli.eval import evaluate
-    from web.cli.policy import author_cli, calibration, drift, policy_cli
+    from web.cli.policy import calibration, drift, policy_cli
+    from web.cli.sites import site_cli
     from web.cli.words import words_cli
 
     commands = (
         db_cli,
         moderator_cli,
         demo_cli,
+        site_cli,
         detoxify_cli,
         words_cli,
         policy_cli,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import click
 import redis
 
-from moderation import accounts
+from moderation import accounts, sites
 from moderation import db as database
 from moderation.config import Settings, dev_secret_key
 from moderation.masking import mask_credentials
@@ -65,13 +65,13 @@ def run_all(settings: Settings, host: str, port: int) -> int:
         if not ensure_redis(settings, children):
             return 1
         database.upgrade(settings.database_url)
-        login_hint = first_moderator(settings)
+        hints = [first_moderator(settings), *dev_site(settings)]
         env = child_env(settings)
         _start_services(children, env, host, port)
         if not wait_for_http(f"http://{host}:{port}/healthz", children):
             click.echo("modq: the web server did not start; see the messages above.", err=True)
             return 1
-        _banner(host, port, login_hint)
+        _banner(host, port, hints)
         return _wait(children)
     finally:
         children.stop_all()
@@ -135,22 +135,13 @@ def ensure_redis(settings: Settings, children: Children) -> bool:
         )
         return False
     click.echo(f"modq: starting redis-server on port {parts.port or 6379}")
-    children.start(
-        "redis",
-        [
-            server,
-            "--port",
-            str(parts.port or 6379),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        dict(os.environ),
-    )
+    children.start("redis", redis_server_argv(server, parts.port or 6379), dict(os.environ))
     return _poll(lambda: redis_answers(settings.redis_url), children, timeout=10)
+
+
+def redis_server_argv(server: str, port: int) -> list[str]:
+    """A throwaway local redis-server: loopback only, nothing saved to disk."""
+    return [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
 
 
 def redis_answers(url: str) -> bool:
@@ -183,6 +174,23 @@ def first_moderator(settings: Settings) -> str:
     return "Log in with your moderator account (add one: modq moderator create NAME)."
 
 
+def dev_site(settings: Settings) -> list[str]:
+    """Make sure the `dev` site has a key in MODQ_VAR_DIR/dev-api-key; say where it is, and
+    warn about any site that takes comments without a key."""
+    engine = database.make_engine(settings.database_url)
+    with database.make_session_factory(engine)() as session:
+        new_key = sites.ensure_dev_key(session, settings.var_dir)
+        warnings = [sites.open_intake_warning(site) for site in sites.open_sites(session)]
+    engine.dispose()
+    path = settings.var_dir / sites.DEV_KEY_FILE
+    told = (
+        [f"API key of the site 'dev' (also in {path}): {new_key}"]
+        if new_key
+        else [f"The site 'dev' has its API key in {path}."]
+    )
+    return told + [f"WARNING: {warning}" for warning in warnings]
+
+
 def child_env(settings: Settings) -> dict[str, str]:
     """The environment of the children: ours, plus a development secret if none is set."""
     env = dict(os.environ)
@@ -213,7 +221,7 @@ def _poll(check: Callable[[], bool], children: Children, timeout: float) -> bool
     return False
 
 
-def _banner(host: str, port: int, login_hint: str) -> None:
+def _banner(host: str, port: int, hints: list[str]) -> None:
     click.echo(
         "\n".join(
             [
@@ -222,7 +230,7 @@ def _banner(host: str, port: int, login_hint: str) -> None:
                 f"  review queue  http://{host}:{port}/review/",
                 f"  intake API    http://{host}:{port}/api/v1/comments",
                 f"  readiness     http://{host}:{port}/readyz",
-                f"  {login_hint}",
+                *(f"  {hint}" for hint in hints),
                 "  Load demo comments from another terminal: .venv/bin/modq demo load",
                 "  Press Ctrl-C to stop everything.",
                 "",

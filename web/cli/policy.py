@@ -1,4 +1,4 @@
-"""`modq policy`: show, validate, try and activate policy documents; `modq author`."""
+"""`modq policy`: show, validate, try and activate policy documents; calibration and drift."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from moderation.cache import RELOAD_SECONDS
-from moderation.decisions import active_policy, authors
+from moderation.decisions import active_policy
 from moderation.learning import trial
 from moderation.policy.document import PolicyError
 from moderation.policy.reader import builtin_text, load
 from web.runtime import runtime
 
 policy_cli = AppGroup("policy", help="The moderation policy.")
-author_cli = AppGroup("author", help="Commenters.")
 DOCUMENT = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -91,16 +90,6 @@ def activate(path: Path, note: str) -> None:
         except PolicyError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"activated {version.label}; workers use it within {RELOAD_SECONDS} s")
-
-
-@author_cli.command("premoderate")
-@click.argument("author_id")
-@click.option("--off", is_flag=True, help="Stop pre-moderating this author.")
-def premoderate(author_id: str, off: bool) -> None:
-    """Send all of an author's comments to review (or stop, with --off)."""
-    with runtime().session_factory() as session:
-        authors.set_premoderated(session, author_id, not off, "cli")
-    click.echo(f"{author_id}: {'no longer ' if off else ''}pre-moderated")
 
 
 @click.command("calibration")

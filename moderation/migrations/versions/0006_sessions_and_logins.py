@@ -3,7 +3,7 @@
 Sessions opened before this revision (cookies without a server-side session) are logged out.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30 05:09:46.294499
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import moderation.db
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

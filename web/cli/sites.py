@@ -1,0 +1,119 @@
+"""`modq site`: the sites that write to modq, their API keys and browser settings."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+
+from moderation import sites
+from moderation.models import Site
+from web.runtime import runtime
+
+site_cli = AppGroup("site", help="Sites and their API keys.")
+key_cli = AppGroup("key", help="A site's API keys.")
+site_cli.add_command(key_cli)
+ORIGIN_HELP = "An origin (https://host[:port]) whose readers' browsers may call the API; repeat."
+OPEN_HELP = (
+    "Take comments WITHOUT a key from browsers on the site's origins (readers post directly). "
+    "Rate limits are then the only guard against floods."
+)
+
+
+@site_cli.command("create")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, help=ORIGIN_HELP)
+@click.option("--open-intake", is_flag=True, help=OPEN_HELP)
+def create(name: str, origins: tuple[str, ...], open_intake: bool) -> None:
+    """Create a site; its first API key is printed once (only a hash of it is kept)."""
+    with runtime().session_factory() as session:
+        try:
+            site, token = sites.create_site(session, name, origins, open_intake)
+        except sites.SiteError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"created site {site.name}")
+        _show_new_key(token)
+        _warn_if_open(site)
+
+
+@site_cli.command("update")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, help=ORIGIN_HELP + " Replaces the list.")
+@click.option("--no-origins", is_flag=True, help="Remove every origin.")
+@click.option("--open-intake/--closed-intake", default=None, help=OPEN_HELP)
+def update(name: str, origins: tuple[str, ...], no_origins: bool, open_intake: bool | None) -> None:
+    """Change a site's origins or open intake."""
+    with runtime().session_factory() as session:
+        site = _site(session, name)
+        new_origins = [] if no_origins else (list(origins) or None)
+        try:
+            sites.update_site(session, site, new_origins, open_intake)
+        except sites.SiteError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{site.name}: {_describe(site)}")
+        _warn_if_open(site)
+
+
+@site_cli.command("list")
+def list_() -> None:
+    """Every site, its settings and its keys (never the keys themselves)."""
+    with runtime().session_factory() as session:
+        found = sites.all_sites(session)
+        for site in found:
+            click.echo(f"{site.name}: {_describe(site)}")
+            for key in site.keys:
+                state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "live"
+                used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+                click.echo(
+                    f"  key {key.id}: {key.hint}…  {state}, created "
+                    f"{key.created_at:%Y-%m-%d %H:%M}, last used {used}"
+                    + (f"  ({key.label})" if key.label else "")
+                )
+    if not found:
+        click.echo("no sites yet: modq site create NAME")
+
+
+@key_cli.command("add")
+@click.argument("site_name")
+@click.option("--label", default="", help="What the key is for (shown by `modq site list`).")
+def key_add(site_name: str, label: str) -> None:
+    """Give a site another key (printed once), e.g. before revoking an old one."""
+    with runtime().session_factory() as session:
+        key, token = sites.add_key(session, _site(session, site_name), label)
+        click.echo(f"key {key.id} for {site_name}")
+        _show_new_key(token)
+
+
+@key_cli.command("revoke")
+@click.argument("key_id", type=int)
+def key_revoke(key_id: int) -> None:
+    """Revoke a key: calls with it are refused from now on."""
+    with runtime().session_factory() as session:
+        try:
+            key = sites.revoke_key(session, key_id)
+        except sites.SiteError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"revoked key {key.id} ({key.hint}…) of {key.site.name}")
+
+
+def _site(session: Session, name: str) -> Site:
+    site = sites.find_site(session, name)
+    if site is None:
+        raise click.ClickException(f"no site named {name!r} (modq site list)")
+    return site
+
+
+def _describe(site: Site) -> str:
+    origins = ", ".join(site.origins) or "no browser origins"
+    intake = "OPEN INTAKE: comments without a key" if site.open_intake else "writes need a key"
+    return f"{origins}; {intake}"
+
+
+def _show_new_key(token: str) -> None:
+    click.echo(f"API key (shown only now, store it safely): {token}")
+    click.echo("Send it as: Authorization: Bearer <key>")
+
+
+def _warn_if_open(site: Site) -> None:
+    if site.open_intake:
+        click.secho(f"WARNING: {sites.open_intake_warning(site)}", fg="yellow", err=True)
