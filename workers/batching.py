@@ -1,23 +1,28 @@
 """Scoring in batches: a worker takes up to N queued comments, or what arrived after T ms.
 
 Built on celery-batches, which buffers task messages in the worker and hands them to one task
-run as a list. Three things are added:
+run as a list. Four things are added:
 - the batch size and wait come from our settings;
 - while every pool process is busy, the wait timer does not flush a partial batch (it would
   only queue in the pool): the buffer keeps filling until a process is free or N are there,
   so a burst is scored in full batches while a lone comment still waits at most T;
 - a batch lost with its worker process goes back to the queue, as `task_reject_on_worker_lost`
   does for ordinary tasks (celery-batches alone leaves those messages unacknowledged until the
-  worker restarts).
+  worker restarts);
+- after a broker reconnect the wait timer is armed again: Celery's event loop empties its timer
+  queue when the connection fails, and celery-batches, which arms its timer only while it holds
+  none, would otherwise keep the dead one and flush only when N messages had piled up.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from billiard.exceptions import WorkerLostError
+from celery.app import Celery
+from celery.worker.consumer import Consumer
 from celery.worker.request import Request
 from celery_batches import Batches, SimpleRequest
 from celery_batches.trace import apply_batches_task
@@ -29,6 +34,7 @@ class ScoringBatches(Batches):  # type: ignore[misc]
     """A batch task whose size and wait are settings, and whose batches survive worker loss."""
 
     in_flight = 0  # batches handed to the pool and not finished, in this worker process
+    _tref: Any  # celery-batches' flush timer entry, or None while it holds none
 
     @property
     def flush_every(self) -> int:
@@ -39,6 +45,19 @@ class ScoringBatches(Batches):  # type: ignore[misc]
     def flush_interval(self) -> float:
         """Longest wait for a batch to fill, in seconds (MODQ_BATCH_WAIT_MS)."""
         return float(self.app.context.settings.batch_wait_ms) / 1000
+
+    def Strategy(self, task: Batches, app: Celery, consumer: Consumer) -> Callable[..., None]:
+        """The message handler, built at every (re)connection of the worker's consumer."""
+        # A (re)started consumer means a fresh event loop: the timer entry we hold, if any,
+        # was cleared with the old loop and will never fire again. Forget it, so the next
+        # message arms a new one, and arm it now if messages are already waiting.
+        if self._tref is not None:
+            self._tref.cancel()
+            self._tref = None
+        handler: Callable[..., None] = super().Strategy(task, app, consumer)
+        if self._buffer.qsize() or self._pending.qsize():
+            self._tref = consumer.timer.call_repeatedly(self.flush_interval, self._do_flush)
+        return handler
 
     def _do_flush(self) -> None:
         # celery-batches calls this on every timer tick and when N messages are buffered.
