@@ -117,6 +117,14 @@ class Settings:
     requeue_interval_seconds: int = field(
         default=60, metadata=_meta("How often the beat scheduler looks for such comments.", low=1)
     )
+    broker_retry_seconds: int = field(
+        default=5,
+        metadata=_meta(
+            "After a publish to the broker fails, intake skips publishing for this long "
+            "before trying again (the requeue sweep queues what it skipped).",
+            low=1,
+        ),
+    )
     scorer_retry_seconds: int = field(
         default=300,
         metadata=_meta(

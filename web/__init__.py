@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from moderation.config import Settings, dev_secret_key, load_settings
 from moderation.db import make_engine, make_session_factory
 from moderation.logs import configure_logging
-from web.runtime import Runtime, celery_enqueue
+from web.runtime import BrokerPublisher, Runtime
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in a readable order
     engine = make_engine(settings.database_url)
     app.extensions["modq"] = Runtime(
-        settings, engine, make_session_factory(engine), celery_enqueue(settings)
+        settings, engine, make_session_factory(engine), BrokerPublisher(settings)
     )
     if settings.trusted_proxies:
         # The address of the reader, not of the proxy, as X-Forwarded-For reports it.

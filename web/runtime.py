@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.breaker import CircuitBreaker
 from moderation.comments.intake import Enqueue
 from moderation.config import Settings
 from moderation.decisions.active_policy import active_policy, fallback_text
@@ -50,13 +50,27 @@ def close_db(_error: BaseException | None = None) -> None:
         session.close()
 
 
-def celery_enqueue(settings: Settings) -> Callable[[str], None]:
-    """Publish the scoring task by name; the web process never imports the task code."""
-    from workers.celery_app import SCORE_TASK, create_celery
+# A request must not wait long for a broker that is away: the row is committed already.
+PUBLISH_CONNECT_TIMEOUT_SECONDS = 0.5
 
-    celery = create_celery(settings)
 
-    def enqueue(comment_id: str) -> None:
-        celery.send_task(SCORE_TASK, args=[comment_id])
+class BrokerPublisher:
+    """Publishes the scoring task by name behind a circuit breaker: while the broker is away,
+    intake skips the publish instead of paying a connection attempt per request (the web
+    process never imports the task code)."""
 
-    return enqueue
+    def __init__(self, settings: Settings) -> None:
+        from workers.celery_app import create_celery
+
+        self.celery = create_celery(settings)
+        self.celery.conf.broker_transport_options = {
+            **self.celery.conf.broker_transport_options,
+            "socket_connect_timeout": PUBLISH_CONNECT_TIMEOUT_SECONDS,
+        }
+        self.breaker = CircuitBreaker("broker", settings.broker_retry_seconds)
+
+    def __call__(self, comment_id: str) -> None:
+        """Queue the comment for scoring, or raise (CircuitOpen while the broker is away)."""
+        from workers.celery_app import SCORE_TASK
+
+        self.breaker.call(lambda: self.celery.send_task(SCORE_TASK, args=[comment_id]))
