@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from moderation.comments.validation import ValidationError
 
 log = logging.getLogger(__name__)
+# What a client should wait before trying again when the database does not answer.
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -29,7 +32,18 @@ def register(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sa_exc.DBAPIError, _database_error)
+    app.register_error_handler(sa_exc.TimeoutError, _database_error)  # no free connection
     app.register_error_handler(Exception, _unexpected_error)
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Is this the database being away (down, restarting, unreachable), not a bug?"""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return isinstance(exc, sa_exc.TimeoutError)
 
 
 def _validation_error(exc: ValidationError) -> tuple[Response, int]:
@@ -45,6 +59,25 @@ def _http_error(exc: HTTPException) -> object:
     for header, value in exc.get_headers():
         if header in ("Allow", "Retry-After"):
             response.headers[header] = value
+    return response, status
+
+
+def _database_error(exc: Exception) -> object:
+    if not database_unavailable(exc):
+        return _unexpected_error(exc)
+    log.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        str(exc.__cause__ or exc).splitlines()[0],
+    )
+    message = "The database is not answering; nothing was changed. Try again shortly."
+    if wants_json():
+        response, status = json_error(503, "database_unavailable", message)
+    else:
+        page = render_template("error.html", error=ServiceUnavailable(message))
+        response, status = Response(page, mimetype="text/html"), 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response, status
 
 
