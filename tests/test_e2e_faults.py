@@ -4,6 +4,8 @@ a message left unacknowledged by a worker that died."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,3 +80,36 @@ def test_a_worker_keeps_deciding_after_its_broker_connection_drops_mid_batch(
         results = [decided(later, url, timeout=90) for url in [first, *urls]]
     engine.dispose()
     assert {r["status"] for r in results} == {"published"}, results
+
+
+def test_a_message_left_unacknowledged_waits_for_the_requeue_sweep_not_the_visibility_timeout(
+    fault_settings: Settings,
+    own_redis: RedisServer,
+    tmp_path: Path,
+    apps: list[Flask],  # noqa: F811
+) -> None:
+    # A worker that dies holding a message (killed whole, so nobody acks or restores it)
+    # leaves it in Redis' unacked set, invisible for VISIBILITY_TIMEOUT_SECONDS (an hour).
+    client = client_for(apps, fault_settings)
+    env = settings_env(fault_settings)
+    engine = make_engine(fault_settings.database_url)
+    with engine.connect() as blocker:
+        with celery_process("worker", env, tmp_path / "w1.log", "--concurrency", "1") as worker:
+            worker_ready(fault_settings)
+            status_url = submit(client, CLEAN)
+            _lock_row(blocker, _comment_id(status_url))
+            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+        blocker.rollback()
+    assert own_redis.client().hlen("unacked") == 1
+    with (
+        celery_process("worker", env, tmp_path / "w2.log", "--concurrency", "1"),
+        celery_process("beat", env, tmp_path / "beat.log"),
+    ):
+        result = decided(client, status_url, timeout=90)
+    with engine.connect() as connection:
+        decisions = connection.execute(sa.text("SELECT count(*) FROM decisions")).scalar()
+    engine.dispose()
+    assert result["status"] == "published" and decisions == 1
+    assert own_redis.client().hlen("unacked") == 1, "decided by the sweep's new message"
