@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
+from urllib.parse import unquote, urlsplit
 
 PREFIX = "MODQ_"
 DETOXIFY_VARIANTS = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
@@ -175,6 +176,21 @@ class Settings:
         default="INFO",
         metadata=_meta("Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     )
+    log_format: str = field(
+        default="text",
+        metadata=_meta(
+            "`text` (one readable line per event, for development) or `json` (one JSON "
+            "object per line with the comment, batch and task ids, for log search).",
+            choices=("text", "json"),
+        ),
+    )
+
+    def secret_values(self) -> list[str]:
+        """Values never to be shown or logged: keys, passwords, and the passwords in URLs."""
+        raw = [_url_password(url) for url in (self.database_url, self.redis_url)]
+        in_urls = raw + [unquote(password) for password in raw]
+        candidates = (self.secret_key, self.api_key, self.admin_password, *in_urls)
+        return [value for value in candidates if value]
 
     def validated(self) -> Settings:
         """Return self, or raise ConfigError naming every bad value."""
@@ -182,6 +198,13 @@ class Settings:
         if problems:
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
         return self
+
+
+def _url_password(url: str) -> str:
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""
 
 
 def env_name(name: str) -> str:

@@ -25,7 +25,7 @@ def create_app(
 ) -> Flask:
     """Build the app from settings (default: the environment), then Flask test overrides."""
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     app = Flask(__name__)
     app.config.update(flask_config(settings))
     app.config.update(test_config or {})

@@ -16,6 +16,7 @@ run as a list. Four things are added:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Collection
 from typing import Any
@@ -28,6 +29,18 @@ from celery_batches import Batches, SimpleRequest
 from celery_batches.trace import apply_batches_task
 
 log = logging.getLogger(__name__)
+
+
+def batch_ids(requests: Collection[Request | SimpleRequest]) -> dict[str, Any]:
+    """The ids a batch's log lines carry: its comments, their task messages, and a batch id
+    derived from those, the same in the worker's main process and in its pool process."""
+    task_ids = [str(r.id) for r in requests]
+    digest = hashlib.sha256(",".join(sorted(task_ids)).encode()).hexdigest()[:16]
+    return {
+        "batch_id": digest,
+        "comment_ids": [str(r.args[0]) for r in requests],
+        "task_ids": task_ids,
+    }
 
 
 class ScoringBatches(Batches):  # type: ignore[misc]
@@ -85,11 +98,16 @@ class ScoringBatches(Batches):  # type: ignore[misc]
             kind = getattr(exc_info, "type", None)  # billiard's ExceptionInfo wraps the exception
             lost = isinstance(kind, type) and issubclass(kind, WorkerLostError)
             log.error(
-                "batch of %d %s", len(batch), "lost with its worker: requeued" if lost else "failed"
+                "batch of %d %s",
+                len(batch),
+                "lost with its worker: requeued" if lost else "failed",
+                extra=ids,
             )
             for request in batch:
                 request.reject(requeue=True) if lost else request.acknowledge()
 
+        ids = batch_ids(batch)
+        log.info("batch of %d comments handed to a pool process", len(batch), extra=ids)
         self.in_flight += 1
         simple = ([SimpleRequest.from_request(r) for r in batch],)
         self._pool.apply_async(

@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 from moderation.comments.intake import requeue_stale
 from moderation.decisions.pipeline import record_health, score_and_decide
 from moderation.learning import drift
-from workers.batching import ScoringBatches
+from moderation.logs import log_context
+from workers.batching import ScoringBatches, batch_ids
 from workers.celery_app import (
     DRIFT_TASK,
     REQUEUE_TASK,
@@ -45,15 +46,21 @@ def _enqueue_with(task: Task[Any, Any]) -> Any:
 )
 def score_comments(self: Task[Any, Any], requests: list[SimpleRequest]) -> None:
     """Score a batch of comments and record the policy's decisions; decided ones are skipped."""
-    context = _context(self)
+    with log_context(**batch_ids(requests)):
+        _score_batch(self, requests)
+
+
+def _score_batch(task: Task[Any, Any], requests: list[SimpleRequest]) -> None:
+    context = _context(task)
     attempts = {r.args[0]: int(r.kwargs.get("attempt", 0)) for r in requests}
     try:
         with context.session_factory() as session:
             outcomes = score_and_decide(session, list(attempts), context.scorers, context.policy())
     except OperationalError as exc:  # the database is away: try again later, with backoff
         log.warning("database error scoring %d comments (%s); retrying", len(attempts), exc)
-        for comment_id, attempt in attempts.items():
-            _retry_later(self, comment_id, attempt)
+        for request in requests:
+            with log_context(comment_id=request.args[0], task_id=request.id):
+                _retry_later(task, request.args[0], attempts[request.args[0]])
         return
     decided = sum(o.action is not None for o in outcomes)
     log.info("scored %d comments (%d were already decided)", decided, len(outcomes) - decided)

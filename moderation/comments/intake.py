@@ -190,7 +190,12 @@ def requeue_stale(
     session.commit()
     published = sum(publish(comment_id, enqueue) for comment_id in claimed)
     if claimed:
-        log.info("requeued %d of %d stale pending comments", published, len(claimed))
+        log.info(
+            "requeued %d of %d stale pending comments",
+            published,
+            len(claimed),
+            extra={"comment_ids": claimed},
+        )
     return published
 
 
