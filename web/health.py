@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 
 from moderation.db import migration_heads, schema_revisions
 from moderation.decisions.pipeline import scorer_health
+from moderation.logs import Masker
 from moderation.redis_client import fail_fast
 from web.runtime import db, runtime
 
@@ -53,15 +54,15 @@ def database_check() -> dict[str, str]:
 
 def broker_check() -> dict[str, str]:
     """Does Redis answer? Without it comments are stored but wait in `pending`."""
-    url = runtime().settings.redis_url
+    settings = runtime().settings
     try:
-        fail_fast(url).ping()
+        fail_fast(settings.redis_url).ping()
     except redis.RedisError as exc:
-        return {
-            "state": "failed",
-            "detail": f"Redis at {url} does not answer ({exc}); comments "
-            "are stored and will be queued when it is back",
-        }
+        detail = (
+            f"Redis at {settings.redis_url} does not answer ({exc}); comments "
+            "are stored and will be queued when it is back"
+        )
+        return {"state": "failed", "detail": Masker(settings.secret_values())(detail)}
     return {"state": "ok"}
 
 
