@@ -1,17 +1,20 @@
-"""Broker faults end to end, on a Redis of our own: a dropped broker connection mid-batch, and
-a message left unacknowledged by a worker that died."""
+"""What an operator meets, end to end on a Redis of the test's own: a broker connection dropped
+mid-batch, a message left unacknowledged by a worker that died, and the worker's JSON log."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
@@ -31,6 +34,7 @@ from tests.test_e2e import (  # the e2e fixtures and helpers
 )
 
 pytestmark = pytest.mark.e2e
+REDIS_PASSWORD, DATABASE_PASSWORD = "r3dis-pass-word", "pg-pass-word"
 
 
 @pytest.fixture
@@ -45,14 +49,14 @@ def fault_settings(e2e_settings: Settings, own_redis: RedisServer) -> Settings: 
     return dataclasses.replace(e2e_settings, redis_url=own_redis.url(), batch_wait_ms=100)
 
 
-def _comment_id(status_url: str) -> str:
-    return status_url.rsplit("/", 1)[1]
-
-
-def _lock_row(connection: sa.Connection, comment_id: str) -> None:
-    """Hold the comment's row, so the batch scoring it blocks inside its transaction."""
+def _submit_and_hold(client: FlaskClient, blocker: sa.Connection, engine: sa.Engine) -> str:
+    """Submit a comment and hold its row, until the batch scoring it blocks inside its
+    transaction; returns its status URL."""
+    status_url = submit(client, CLEAN)
     query = "SELECT id FROM comments WHERE id = :id FOR UPDATE"
-    connection.execute(sa.text(query), {"id": comment_id})
+    blocker.execute(sa.text(query), {"id": status_url.rsplit("/", 1)[1]})
+    wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+    return status_url
 
 
 def test_a_worker_keeps_deciding_after_its_broker_connection_drops_mid_batch(
@@ -69,9 +73,7 @@ def test_a_worker_keeps_deciding_after_its_broker_connection_drops_mid_batch(
     with celery_process("worker", env, log, "--concurrency", "1"):
         worker_ready(fault_settings)
         with engine.connect() as blocker:
-            first = submit(client, CLEAN)
-            _lock_row(blocker, _comment_id(first))
-            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            first = _submit_and_hold(client, blocker, engine)
             assert own_redis.kill_connections() >= 1
             wait_for(lambda: log.read_text().count("Connected to redis://") >= 2, timeout=60)
             blocker.rollback()
@@ -96,9 +98,7 @@ def test_a_message_left_unacknowledged_waits_for_the_requeue_sweep_not_the_visib
     with engine.connect() as blocker:
         with celery_process("worker", env, tmp_path / "w1.log", "--concurrency", "1") as worker:
             worker_ready(fault_settings)
-            status_url = submit(client, CLEAN)
-            _lock_row(blocker, _comment_id(status_url))
-            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            status_url = _submit_and_hold(client, blocker, engine)
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(10)
         blocker.rollback()
@@ -113,3 +113,48 @@ def test_a_message_left_unacknowledged_waits_for_the_requeue_sweep_not_the_visib
     engine.dispose()
     assert result["status"] == "published" and decisions == 1
     assert own_redis.client().hlen("unacked") == 1, "decided by the sweep's new message"
+
+
+@pytest.fixture
+def guarded_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis", password=REDIS_PASSWORD).start()
+    yield server
+    server.stop(keep_data=False)
+
+
+def test_worker_lines_are_json_with_ids_and_no_passwords(
+    e2e_settings: Settings,  # noqa: F811
+    guarded_redis: RedisServer,
+    tmp_path: Path,
+    apps: list[Flask],  # noqa: F811
+) -> None:
+    url = sa.engine.make_url(e2e_settings.database_url).set(password=DATABASE_PASSWORD)
+    settings = dataclasses.replace(
+        e2e_settings,
+        redis_url=guarded_redis.url(),
+        database_url=url.render_as_string(hide_password=False),  # trust: the password is unused
+        log_format="json",
+    )
+    client = client_for(apps, settings)
+    log, printed = tmp_path / "worker.log", tmp_path / "worker.out"
+    env = settings_env(settings)
+    with celery_process("worker", env, log, "--concurrency", "1", printed=printed):
+        urls = [submit(client, body, author_id=f"j{n}") for n, body in enumerate(BURST[:3])]
+        for status_url in urls:
+            decided(client, status_url, timeout=90)
+    text = log.read_text()
+    for output in (text, printed.read_text()):  # Celery prints its shutdown there
+        assert REDIS_PASSWORD not in output and DATABASE_PASSWORD not in output
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    comment_ids = {u.rsplit("/", 1)[1] for u in urls}
+    scored = [e for e in lines if e["message"].startswith("scored ")]
+    handed = [e for e in lines if e["message"].startswith("batch of ")]
+    assert comment_ids <= {c for e in scored for c in e["comment_ids"]}
+    assert {e["batch_id"] for e in scored} == {e["batch_id"] for e in handed}
+    assert all(len(e["task_ids"]) == len(e["comment_ids"]) for e in scored + handed)
+    assert _task_lines(lines, "modq.warm_up"), "Celery's lines about a task name it"
+
+
+def _task_lines(lines: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    about = [e for e in lines if e["message"].startswith(f"Task {name}[")]
+    return [e for e in about if e.get("task_id") and e["task_id"] in e["message"]]
