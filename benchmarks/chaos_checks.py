@@ -22,6 +22,7 @@ class Outcome:
 
     counts: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
+    reasons: collections.Counter[str] = field(default_factory=collections.Counter)
     problems: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
 
@@ -29,7 +30,13 @@ class Outcome:
         """The outcome as printed."""
         counts = ", ".join(f"{name} {value}" for name, value in self.counts.items())
         statuses = ", ".join(f"{name} {value}" for name, value in sorted(self.statuses.items()))
-        return [counts, f"statuses: {statuses}", *(f"PROBLEM: {p}" for p in self.problems)]
+        reasons = ", ".join(f"{code} {n}" for code, n in self.reasons.most_common())
+        return [
+            counts,
+            f"statuses: {statuses}",
+            f"reasons: {reasons}",
+            *(f"PROBLEM: {p}" for p in self.problems),
+        ]
 
 
 def check(database_url: str, submissions: list[Submission], logs: Path) -> Outcome:
@@ -44,6 +51,7 @@ def check(database_url: str, submissions: list[Submission], logs: Path) -> Outco
     finally:
         engine.dispose()
     _check_rows(rows, accepted, outcome)
+    outcome.reasons = rows["reasons"]
     outcome.counts = {
         "submitted": len(submissions),
         "accepted": len(accepted),
@@ -61,14 +69,17 @@ def _rows(connection: sa.Connection) -> dict[str, Any]:
         r.id: r for r in connection.execute(sa.text("SELECT id, status, decided_at FROM comments"))
     }
     decisions: dict[str, list[str]] = collections.defaultdict(list)
-    query = "SELECT comment_id, action FROM decisions WHERE moderator_id IS NULL"
-    for comment_id, action in connection.execute(sa.text(query)):
+    reasons: collections.Counter[str] = collections.Counter()
+    query = "SELECT comment_id, action, reasons FROM decisions WHERE moderator_id IS NULL"
+    for comment_id, action, given in connection.execute(sa.text(query)):
         decisions[comment_id].append(action)
+        given = json.loads(given) if isinstance(given, str) else given
+        reasons.update(reason["code"] for reason in given or [])
     audit: dict[tuple[str, str], list[Any]] = collections.defaultdict(list)
     query = "SELECT action, subject_id, data FROM audit_log WHERE subject_type = 'comment'"
     for event, subject, data in connection.execute(sa.text(query)):
         audit[(event, subject)].append(json.loads(data) if isinstance(data, str) else data)
-    return {"comments": comments, "decisions": decisions, "audit": audit}
+    return {"comments": comments, "decisions": decisions, "audit": audit, "reasons": reasons}
 
 
 def _check_rows(rows: dict[str, Any], accepted: dict[str, Submission], outcome: Outcome) -> None:

@@ -103,7 +103,7 @@ def submit_one(client: Client, submission: Submission, give_up_after: float) -> 
     key = f"chaos-{submission.n}"
     body = {
         "article_id": ARTICLE_ID,
-        "author": {"id": f"reader{submission.n % 500}", "name": "Reader"},
+        "author": {"id": f"reader{submission.n}", "name": "Reader"},
         "body": comment_text(submission.n),
     }
     deadline = submission.first_try + give_up_after
