@@ -10,6 +10,7 @@ request: validation, the committed row, and the publish (or the skipped publish)
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -72,6 +73,7 @@ def main() -> None:
     finally:
         broker.stop(keep_data=False)
         cluster.destroy()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
