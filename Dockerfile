@@ -17,4 +17,4 @@ RUN pip install -c constraints.txt -e . \
     && mkdir -p /var/lib/modq && chown modq /var/lib/modq
 USER modq
 EXPOSE 8000
-CMD ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:8000", "web.wsgi:app"]
+CMD ["gunicorn", "--config", "python:web.gunicorn_conf", "--workers", "2", "--bind", "0.0.0.0:8000", "web.wsgi:app"]

@@ -16,7 +16,7 @@ from moderation.db import make_engine, make_session_factory
 from moderation.logs import configure_logging
 from moderation.ratelimit import RateLimiter
 from moderation.sites import open_intake_warning, open_sites
-from web.runtime import Runtime, celery_enqueue
+from web.runtime import BrokerPublisher, Runtime
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def create_app(
 ) -> Flask:
     """Build the app from settings (default: the environment), then Flask test overrides."""
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     app = Flask(__name__)
     app.config.update(flask_config(settings))
     app.config.update(test_config or {})
@@ -38,7 +38,7 @@ def create_app(
         settings,
         engine,
         make_session_factory(engine),
-        celery_enqueue(settings),
+        BrokerPublisher(settings),
         RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
     )
     if settings.trusted_proxies:

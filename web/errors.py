@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -14,6 +15,8 @@ from moderation.ratelimit import RateLimited
 from moderation.sites import KeyRefused, WrongSite
 
 log = logging.getLogger(__name__)
+# What a client should wait before trying again when the database does not answer.
+RETRY_AFTER_SECONDS = 5
 
 # The one place where the domain's errors become HTTP statuses.
 STATUS_OF: dict[type[DomainError], int] = {Invalid: 422, NotFound: 404, Conflict: 409}
@@ -39,12 +42,23 @@ def register(app: Flask) -> None:
     app.register_error_handler(WrongSite, _wrong_site)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(sa_exc.DBAPIError, _database_error)
+    app.register_error_handler(sa_exc.TimeoutError, _database_error)  # no free connection
     app.register_error_handler(Exception, _unexpected_error)
 
 
 def status_of(exc: DomainError) -> int:
     """The HTTP status for a domain error: that of its nearest mapped ancestor."""
     return next((STATUS_OF[k] for k in type(exc).__mro__ if k in STATUS_OF), 400)
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Is this the database being away (down, restarting, unreachable), not a bug?"""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return isinstance(exc, sa_exc.TimeoutError)
 
 
 def _domain_error(exc: DomainError) -> object:
@@ -83,6 +97,25 @@ def http_error(exc: HTTPException) -> object:
     for header, value in exc.get_headers():
         if header in ("Allow", "Retry-After"):
             response.headers[header] = value
+    return response, status
+
+
+def _database_error(exc: Exception) -> object:
+    if not database_unavailable(exc):
+        return _unexpected_error(exc)
+    log.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        str(exc.__cause__ or exc).splitlines()[0],
+    )
+    message = "The database is not answering; nothing was changed. Try again shortly."
+    if wants_json():
+        response, status = json_error(503, "database_unavailable", message)
+    else:
+        page, status = error_page(503, message)
+        response = Response(page, status=status, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response, status
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify
 from moderation.db import migration_heads, schema_revisions
 from moderation.decisions.health import scorer_health
 from moderation.kinds import CheckState, Readiness
+from moderation.logs import Masker
 from moderation.masking import mask_credentials
 from moderation.redis_client import fail_fast
 from web.runtime import db, runtime
@@ -70,15 +71,15 @@ def database_check() -> dict[str, str]:
 
 def broker_check() -> dict[str, str]:
     """Does Redis answer? Without it comments are stored but wait in `pending`."""
-    url = runtime().settings.redis_url
+    settings = runtime().settings
     try:
-        fail_fast(url).ping()
+        fail_fast(settings.redis_url).ping()
     except redis.RedisError as exc:
-        return {
-            "state": CheckState.FAILED,
-            "detail": f"Redis at {url} does not answer ({exc}); comments "
-            "are stored and will be queued when it is back",
-        }
+        detail = (
+            f"Redis at {settings.redis_url} does not answer ({exc}); comments "
+            "are stored and will be queued when it is back"
+        )
+        return {"state": CheckState.FAILED, "detail": Masker(settings.secret_values())(detail)}
     return {"state": CheckState.OK}
 
 

@@ -8,6 +8,7 @@ from flask import current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.breaker import CircuitBreaker
 from moderation.comments.intake import Enqueue, QueueEntry
 from moderation.config import Settings
 from moderation.decisions.active_policy import active_policy, fallback_text
@@ -51,13 +52,27 @@ def close_db(_error: BaseException | None = None) -> None:
         session.close()
 
 
-def celery_enqueue(settings: Settings) -> Enqueue:
-    """Publish the scoring task by name; the web process never imports the task code."""
-    from workers.celery_app import create_celery, send_for_scoring
+# A request must not wait long for a broker that is away: the row is committed already.
+PUBLISH_CONNECT_TIMEOUT_SECONDS = 0.5
 
-    celery = create_celery(settings)
 
-    def enqueue(entry: QueueEntry) -> None:
-        send_for_scoring(celery, entry)
+class BrokerPublisher:
+    """Publishes the scoring task by name behind a circuit breaker: while the broker is away,
+    intake skips the publish instead of paying a connection attempt per request (the web
+    process never imports the task code)."""
 
-    return enqueue
+    def __init__(self, settings: Settings) -> None:
+        from workers.celery_app import create_celery
+
+        self.celery = create_celery(settings)
+        self.celery.conf.broker_transport_options = {
+            **self.celery.conf.broker_transport_options,
+            "socket_connect_timeout": PUBLISH_CONNECT_TIMEOUT_SECONDS,
+        }
+        self.breaker = CircuitBreaker("broker", settings.broker_retry_seconds)
+
+    def __call__(self, entry: QueueEntry) -> None:
+        """Queue the comment for scoring, or raise (CircuitOpen while the broker is away)."""
+        from workers.celery_app import send_for_scoring
+
+        self.breaker.call(lambda: send_for_scoring(self.celery, entry))

@@ -8,10 +8,10 @@ import os
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
 
 from moderation.config import load_settings  # after the environment is set
-from moderation.logs import configure_logging
 from workers.celery_app import create_celery
+from workers.logs import configure_worker_logging
 
 settings = load_settings()
-configure_logging(settings.log_level)
+configure_worker_logging(settings.log_level, settings.log_format, settings.secret_values())
 settings.var_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule file there
 celery = create_celery(settings)

@@ -10,18 +10,24 @@ run as a list. Added here:
   author's flood is in the next batch;
 - a batch lost with its worker process goes back to the queue, as `task_reject_on_worker_lost`
   does for ordinary tasks (celery-batches alone leaves those messages unacknowledged until the
-  worker restarts).
+  worker restarts);
+- after a broker reconnect the wait timer is armed again: Celery's event loop empties its timer
+  queue when the connection fails, and celery-batches, which arms its timer only while it holds
+  none, would otherwise keep the dead one and flush only when N messages had piled up.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol, TypeVar
 
 from billiard.exceptions import WorkerLostError
+from celery.app import Celery
+from celery.worker.consumer import Consumer
 from celery.worker.request import Request
 from celery_batches import Batches, SimpleRequest
 from celery_batches.trace import apply_batches_task
@@ -68,10 +74,23 @@ def fair_order(messages: Sequence[M]) -> list[M]:
     return [message for _, message in sorted(keyed, key=lambda pair: pair[0])]
 
 
+def batch_ids(requests: Collection[Request | SimpleRequest]) -> dict[str, Any]:
+    """The ids a batch's log lines carry: its comments, their task messages, and a batch id
+    derived from those, the same in the worker's main process and in its pool process."""
+    task_ids = [str(r.id) for r in requests]
+    digest = hashlib.sha256(",".join(sorted(task_ids)).encode()).hexdigest()[:16]
+    return {
+        "batch_id": digest,
+        "comment_ids": [str(r.args[0]) for r in requests],
+        "task_ids": task_ids,
+    }
+
+
 class ScoringBatches(Batches):  # type: ignore[misc]
     """A batch task whose size and wait are settings, and whose batches survive worker loss."""
 
     in_flight = 0  # batches handed to the pool and not finished, in this worker process
+    _tref: Any  # celery-batches' flush timer entry, or None while it holds none
 
     @property
     def flush_every(self) -> int:
@@ -87,6 +106,19 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         super().__init__()
         self._arrival: dict[str, int] = {}  # task id -> order of arrival, while buffered
         self._next = itertools.count()
+
+    def Strategy(self, task: Batches, app: Celery, consumer: Consumer) -> Callable[..., None]:
+        """The message handler, built at every (re)connection of the worker's consumer."""
+        # A (re)started consumer means a fresh event loop: the timer entry we hold, if any,
+        # was cleared with the old loop and will never fire again. Forget it, so the next
+        # message arms a new one, and arm it now if messages are already waiting.
+        if self._tref is not None:
+            self._tref.cancel()
+            self._tref = None
+        handler: Callable[..., None] = super().Strategy(task, app, consumer)
+        if self._buffer.qsize() or self._pending.qsize():
+            self._tref = consumer.timer.call_repeatedly(self.flush_interval, self._do_flush)
+        return handler
 
     def _pool_size(self) -> int:
         return int(getattr(self._pool, "num_processes", 1) or 1)
@@ -126,11 +158,16 @@ class ScoringBatches(Batches):  # type: ignore[misc]
             kind = getattr(exc_info, "type", None)  # billiard's ExceptionInfo wraps the exception
             lost = isinstance(kind, type) and issubclass(kind, WorkerLostError)
             log.error(
-                "batch of %d %s", len(batch), "lost with its worker: requeued" if lost else "failed"
+                "batch of %d %s",
+                len(batch),
+                "lost with its worker: requeued" if lost else "failed",
+                extra=ids,
             )
             for request in batch:
                 request.reject(requeue=True) if lost else request.acknowledge()
 
+        ids = batch_ids(batch)
+        log.info("batch of %d comments handed to a pool process", len(batch), extra=ids)
         self.in_flight += 1
         simple = ([SimpleRequest.from_request(r) for r in batch],)
         self._pool.apply_async(

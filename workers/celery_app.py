@@ -119,13 +119,9 @@ def celery_options(settings: Settings) -> dict[str, Any]:
             # Strictly in the order of task_queues (the default takes turns between queues).
             "queue_order_strategy": "priority",
         },
-        # Intake answers fast even when Redis is down: the sweep requeues what failed.
-        "task_publish_retry_policy": {
-            "max_retries": 2,
-            "interval_start": 0,
-            "interval_step": 0.2,
-            "interval_max": 0.5,
-        },
+        # One immediate retry, on a fresh connection (Redis may have closed the old one);
+        # beyond that a publish fails fast and the requeue sweep queues the comment later.
+        "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0},
         "beat_schedule": {
             "requeue-stale-pending": {
                 "task": REQUEUE_TASK,

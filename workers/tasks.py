@@ -16,7 +16,8 @@ from moderation.comments.requeue import requeue_stale
 from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
 from moderation.learning import drift
-from workers.batching import ScoringBatches, queue_entry
+from moderation.logs import log_context
+from workers.batching import ScoringBatches, batch_ids, queue_entry
 from workers.celery_app import (
     BACKLOG_QUEUE,
     DRIFT_TASK,
@@ -45,7 +46,12 @@ def _context(task: Task[Any, Any]) -> WorkerContext:
 )
 def score_comments(self: Task[Any, Any], requests: list[SimpleRequest]) -> None:
     """Score a batch of comments and record the policy's decisions; decided ones are skipped."""
-    context = _context(self)
+    with log_context(**batch_ids(requests)):
+        _score_batch(self, requests)
+
+
+def _score_batch(task: Task[Any, Any], requests: list[SimpleRequest]) -> None:
+    context = _context(task)
     entries = {r.args[0]: r for r in requests}
     try:
         with context.session_factory() as session:
@@ -59,7 +65,8 @@ def score_comments(self: Task[Any, Any], requests: list[SimpleRequest]) -> None:
     except OperationalError as exc:  # the database is away: try again later, with backoff
         log.warning("database error scoring %d comments (%s); retrying", len(entries), exc)
         for request in entries.values():
-            _retry_later(self, request)
+            with log_context(comment_id=request.args[0], task_id=request.id):
+                _retry_later(task, request)
         return
     decided = sum(o.action is not None for o in outcomes)
     log.info("scored %d comments (%d were already decided)", decided, len(outcomes) - decided)

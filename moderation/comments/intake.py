@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.breaker import CircuitOpen
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
 from moderation.errors import Conflict
@@ -175,7 +176,15 @@ def publish(entry: QueueEntry, enqueue: Enqueue) -> bool:
     """Hand the comment to the queue; on failure it stays pending for the requeue sweep."""
     try:
         enqueue(entry)
+    except CircuitOpen:  # the outage was logged once, where it began
+        log.debug("comment %s stays pending until the requeue sweep", entry.comment_id)
+        return False
     except Exception as exc:  # the broker is down: the row is safe, the sweep will retry
-        log.warning("could not queue comment %s (%s); it will be requeued", entry.comment_id, exc)
+        log.warning(
+            "could not queue comment %s (%s); it will be requeued",
+            entry.comment_id,
+            exc,
+            extra={"comment_id": entry.comment_id},
+        )
         return False
     return True

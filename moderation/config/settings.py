@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from moderation.signals.detoxify.model import BATCH_SIZE
 
@@ -214,6 +215,22 @@ class Settings:
             low=0,
         ),
     )
+    broker_retry_seconds: int = field(
+        default=5,
+        metadata=_meta(
+            "After a publish to the broker fails, intake skips publishing for this long "
+            "before trying again (the requeue sweep queues what it skipped).",
+            low=1,
+        ),
+    )
+    log_format: str = field(
+        default="text",
+        metadata=_meta(
+            "`text` (one readable line per event, for development) or `json` (one JSON "
+            "object per line with the comment, batch and task ids, for log search).",
+            choices=("text", "json"),
+        ),
+    )
     demo_api_key: str = field(
         default="",
         metadata=_meta(
@@ -235,3 +252,17 @@ class Settings:
         default="INFO",
         metadata=_meta("Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     )
+
+    def secret_values(self) -> list[str]:
+        """Values never to be shown or logged: keys, passwords, and the passwords in URLs."""
+        raw = [_url_password(url) for url in (self.database_url, self.redis_url)]
+        in_urls = raw + [unquote(password) for password in raw]
+        marked = [getattr(self, f.name) for f in fields(self) if f.metadata.get("secret")]
+        return [value for value in (*marked, *in_urls) if value]
+
+
+def _url_password(url: str) -> str:
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""

@@ -40,17 +40,22 @@ def wait_for(check: Callable[[], T | None], timeout: float = 60, every: float = 
 
 @contextmanager
 def celery_process(
-    kind: str, env: Mapping[str, str], log: Path, *extra: str
+    kind: str, env: Mapping[str, str], log: Path, *extra: str, printed: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`celery -A workers.app worker|beat`, stopped (warmly, then hard) at the end."""
-    argv = [sys.executable, "-m", "celery", "-A", "workers.app", kind, "--loglevel", "INFO", *extra]
-    with log.open("ab") as output:
+    """`celery -A workers.app worker|beat`, stopped (warmly, then hard) at the end. Its log
+    (standard error) goes to `log`, and so does its standard output unless `printed` names
+    another file (Celery prints a few lines there, such as its banner)."""
+    # Without its start-up banner in JSON mode, so that every line of the log is JSON.
+    quiet = ["--quiet"] if env.get("MODQ_LOG_FORMAT") == "json" else []
+    argv = [sys.executable, "-m", "celery", "-A", "workers.app", *quiet, kind, "--loglevel", "INFO"]
+    argv += extra
+    with log.open("ab") as errors, (printed or log).open("ab") as output:
         process = subprocess.Popen(
             argv,
             env=dict(env),
             cwd=REPO,
-            stdout=output,
-            stderr=subprocess.STDOUT,
+            stdout=output if printed else errors,
+            stderr=errors,
             start_new_session=True,
         )
     try:

@@ -42,11 +42,12 @@ def test_readyz_is_ok_with_database_broker_and_scorers(
 
 
 def test_readyz_says_what_is_wrong_with_the_broker(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, redis_url="redis://127.0.0.1:1/0")
+    settings = make_settings(tmp_path, redis_url="redis://:b4d-password@127.0.0.1:1/0")
     upgrade(settings.database_url)
     body = moderators_client(settings).get("/readyz").get_json()
     assert body["status"] == "degraded"
     assert "does not answer" in body["checks"]["broker"]["detail"]
+    assert "b4d-password" not in body["checks"]["broker"]["detail"], "the password is masked"
     assert body["checks"]["scorers"]["detail"] == "no worker has reported yet; is a worker running?"
 
 

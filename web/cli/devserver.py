@@ -85,6 +85,8 @@ def _start_services(children: Children, env: dict[str, str], host: str, port: in
             python,
             "-m",
             "gunicorn",
+            "--config",
+            "python:web.gunicorn_conf",
             "--workers",
             "2",
             "--bind",
