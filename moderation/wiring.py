@@ -51,6 +51,7 @@ class ScorerSet:
     every: list[Scorer]
     rescorer: TextRescorer  # the identity guard's re-scoring of swapped texts
     relevance: RelevanceScorer
+    explainer: DetoxifyScorer  # the spans behind a high score, found after the decision
 
 
 def default_scorers(
@@ -74,7 +75,7 @@ def default_scorers(
         ActivityScorer(),
         BrigadingScorer(redis_client),
     ]
-    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance)
+    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance, detoxify)
 
 
 def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> ScorerSet:
@@ -86,7 +87,7 @@ def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> Scor
         WordListScorer(stored_matcher(sessions)),
         LinkScorer(),
     ]
-    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance)
+    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance, detoxify)
 
 
 def relevance_scorer(settings: Settings, store: VectorStore) -> RelevanceScorer:

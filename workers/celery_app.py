@@ -22,11 +22,15 @@ SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"
 WARM_UP_TASK = "modq.warm_up"
 DRIFT_TASK = "modq.check_drift"
-# Two queues, consumed in this order: a worker takes from the backlog only when nothing else
-# waits. Comments of authors over their fair share go to the backlog, so one author's flood
-# cannot delay everyone else. (The warm-up, sweep and drift tasks use the first.)
+EXPLAIN_TASK = "modq.explain_comments"
+# Three queues, consumed in this order: a worker takes from the backlog only when nothing else
+# waits, and explains only when no comment waits at all. Comments of authors over their fair
+# share go to the backlog, so one author's flood cannot delay everyone else; explanations come
+# after every decision. (The warm-up, sweep and drift tasks use the first.)
 SCORE_QUEUE = "celery"  # Celery's default name, so messages queued before this change count
 BACKLOG_QUEUE = "modq.backlog"
+EXPLAIN_QUEUE = "modq.explain"
+QUEUES = (SCORE_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE)
 # Messages a worker took but never acknowledged come back after this long; it must exceed
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
@@ -95,13 +99,16 @@ def send_for_scoring(
     )
 
 
+def send_for_explanation(app: Celery, comment_ids: list[str]) -> None:
+    """Queue the spans of these decided comments, behind every comment still to decide."""
+    app.send_task(EXPLAIN_TASK, args=[comment_ids], queue=EXPLAIN_QUEUE)
+
+
 def celery_options(settings: Settings) -> dict[str, Any]:
     """Celery settings: late acks, requeue on worker loss, JSON only, no results kept."""
     return {
         "task_default_queue": SCORE_QUEUE,
-        "task_queues": tuple(
-            Queue(name, Exchange(name), routing_key=name) for name in (SCORE_QUEUE, BACKLOG_QUEUE)
-        ),
+        "task_queues": tuple(Queue(name, Exchange(name), routing_key=name) for name in QUEUES),
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_ignore_result": True,

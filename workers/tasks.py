@@ -10,9 +10,11 @@ import redis
 from celery import Task, shared_task
 from celery.signals import worker_ready
 from celery_batches import SimpleRequest
+from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError
 
 from moderation.comments.requeue import requeue_stale
+from moderation.decisions.explanations import add_spans, awaiting
 from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
 from moderation.learning import drift
@@ -21,11 +23,13 @@ from workers.batching import ScoringBatches, batch_ids, queue_entry
 from workers.celery_app import (
     BACKLOG_QUEUE,
     DRIFT_TASK,
+    EXPLAIN_TASK,
     REQUEUE_TASK,
     SCORE_TASK,
     WARM_UP_TASK,
     ModqCelery,
     WorkerContext,
+    send_for_explanation,
     send_for_scoring,
 )
 
@@ -70,6 +74,32 @@ def _score_batch(task: Task[Any, Any], requests: list[SimpleRequest]) -> None:
         return
     decided = sum(o.action is not None for o in outcomes)
     log.info("scored %d comments (%d were already decided)", decided, len(outcomes) - decided)
+    _explain_later(task, context, [o.comment_id for o in outcomes if o.action is not None])
+
+
+def _explain_later(task: Task[Any, Any], context: WorkerContext, comment_ids: list[str]) -> None:
+    """Queue the spans of the decided comments above the publish line; decisions are already
+    committed, so a failure here costs highlights, never a decision."""
+    try:
+        with context.session_factory() as session:
+            waiting = sorted({a.comment_id for a in awaiting(session, comment_ids)})
+        # One task per comment: a worker with one process that picks an explanation up when
+        # nothing waits is busy for one comment's occlusion at most when the next batch comes.
+        for comment_id in waiting:
+            send_for_explanation(task.app, [comment_id])
+    except (OperationalError, BrokerError, redis.RedisError) as exc:
+        log.warning("could not queue explanations for %d comments (%s)", len(comment_ids), exc)
+
+
+@shared_task(name=EXPLAIN_TASK, bind=True, acks_late=True)
+def explain_comments(self: Task[Any, Any], comment_ids: list[str]) -> int:
+    """Add the spans behind high Detoxify scores to decided comments' signals (idempotent)."""
+    context = _context(self)
+    with log_context(comment_ids=comment_ids, task_id=self.request.id):
+        with context.session_factory() as session:
+            stored = add_spans(session, comment_ids, context.scorer_set.explainer)
+        log.info("explained %d comments", stored)
+    return stored
 
 
 def _retry_later(task: Task[Any, Any], request: SimpleRequest) -> None:

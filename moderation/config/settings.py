@@ -183,7 +183,8 @@ class Settings:
     explain_budget_ms: int = field(
         default=2000,
         metadata=_meta(
-            "Time a worker may spend per batch finding the words behind a high Detoxify score.",
+            "Time one explain task may spend finding the words behind high Detoxify scores, "
+            "after the decision (0: no explanations).",
             low=0,
         ),
     )

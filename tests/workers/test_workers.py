@@ -7,6 +7,7 @@ from workers.batching import ScoringBatches
 from workers.celery_app import (
     BACKLOG_QUEUE,
     DRIFT_TASK,
+    EXPLAIN_QUEUE,
     REQUEUE_TASK,
     SCORE_QUEUE,
     SCORE_TASK,
@@ -27,9 +28,11 @@ def test_reliability_options_are_explicit(tmp_path: Path) -> None:
     assert conf.broker_transport_options["visibility_timeout"] == VISIBILITY_TIMEOUT_SECONDS
 
 
-def test_workers_take_from_the_backlog_only_when_nothing_else_waits(tmp_path: Path) -> None:
+def test_workers_take_the_backlog_then_explanations_only_when_nothing_else_waits(
+    tmp_path: Path,
+) -> None:
     conf = create_celery(make_settings(tmp_path)).conf
-    assert [q.name for q in conf.task_queues] == [SCORE_QUEUE, BACKLOG_QUEUE]
+    assert [q.name for q in conf.task_queues] == [SCORE_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE]
     assert conf.task_default_queue == SCORE_QUEUE
     assert conf.broker_transport_options["queue_order_strategy"] == "priority"
 

@@ -6,8 +6,9 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
-from moderation.kinds import DetoxifyDetails, ScorerName, ScorerState, SignalState
+from moderation.kinds import DetoxifyDetails, ScorerName, ScorerState, SignalState, Span
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, failed
 from moderation.signals.detoxify.explain import explain_all
 from moderation.signals.detoxify.inference import TextScores, predict
@@ -16,6 +17,9 @@ from moderation.signals.loading import LazyModel
 
 log = logging.getLogger(__name__)
 WARM_UP_LENGTHS = (4, 16, 32, 64, 128, 256, 400, 500)  # words
+# A signal's `explanation` until the explain task has added its spans.
+EXPLANATION_PENDING = "pending"
+EXPLANATION_SKIPPED = "skipped: the time budget was spent"
 
 
 class DetoxifyScorer:
@@ -52,7 +56,7 @@ class DetoxifyScorer:
             return [failed(self.name, f"model unavailable: {what}") for _ in inputs]
         predictions = predict(loaded, [item.text for item in inputs], self.options.batch_size)
         signals = [self._signal(loaded, p) for p in predictions]
-        self._explain(loaded, inputs, signals)
+        self._mark_for_explanation(signals)
         return signals
 
     def _signal(self, loaded: LoadedDetoxify, prediction: TextScores) -> SignalResult:
@@ -64,27 +68,29 @@ class DetoxifyScorer:
         }
         return SignalResult(self.name, loaded.version, SignalState.OK, scores, dict(details))
 
-    def _explain(
-        self, loaded: LoadedDetoxify, inputs: Sequence[ScoringInput], signals: list[SignalResult]
-    ) -> None:
-        """Add the spans behind every score at or above `explain_above` (within the budget)."""
+    def _mark_for_explanation(self, signals: list[SignalResult]) -> None:
+        """Mark every score at or above `explain_above` as waiting for its spans: occlusion
+        runs later, in the explain task, so it never delays a decision."""
+        if self.explain_budget_ms <= 0:
+            return
         line = self._explain_above()
-        chosen = [i for i, s in enumerate(signals) if s.scores[s.details["top_label"]] >= line]
-        items = [
-            (
-                inputs[i].text,
-                signals[i].details["top_label"],
-                signals[i].scores[signals[i].details["top_label"]],
-            )
-            for i in chosen
+        for signal in signals:
+            if signal.scores[signal.details["top_label"]] >= line:
+                signal.details["explanation"] = EXPLANATION_PENDING
+
+    def explain(self, items: Sequence[tuple[str, str, float]]) -> list[list[Span] | None] | None:
+        """The spans behind each (text, label, score), None for those the budget did not
+        reach; None in all without a model."""
+        loaded = self.model.get()
+        if loaded is None:
+            return None
+        found = explain_all(
+            loaded, list(items), self.explain_budget_ms / 1000, self.options.batch_size
+        )
+        return [
+            [cast(Span, s.as_dict(text)) for s in spans] if spans is not None else None
+            for (text, _, _), spans in zip(items, found, strict=True)
         ]
-        found = explain_all(loaded, items, self.explain_budget_ms / 1000, self.options.batch_size)
-        for i, spans in zip(chosen, found, strict=True):
-            signals[i].details["spans"] = (
-                [s.as_dict(inputs[i].text) for s in spans] if spans is not None else None
-            )
-            if spans is None:
-                signals[i].details["explanation"] = "skipped: the time budget was spent"
 
     def score_texts(self, texts: Sequence[str]) -> list[dict[str, float]] | None:
         """Labels for bare texts (the identity guard's variants), or None without a model."""

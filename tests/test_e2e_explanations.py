@@ -1,0 +1,58 @@
+"""Explanations off the decision path, through a real worker: a comment above the publish
+line is decided first and gets the spans behind its score afterwards, from the explain queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from moderation.config import Settings
+from moderation.db import make_engine
+from tests.support.processes import celery_process, settings_env, wait_for
+from tests.test_e2e import apps, client_for, decided, e2e_database, e2e_settings, submit
+
+pytestmark = pytest.mark.e2e
+__all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
+ABUSIVE = (
+    "The ministers talked about energy and shipping. Anyone who disagrees is a stupid idiot "
+    "and a pathetic fool. The next meeting is in the spring."
+)
+DETOXIFY_DETAILS = sa.text(
+    "SELECT details FROM signals WHERE comment_id = :id AND scorer = 'detoxify'"
+)
+
+
+def test_a_comment_above_the_publish_line_is_decided_then_explained(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    client = client_for(apps, e2e_settings)
+    log = tmp_path / "worker.log"
+    engine = make_engine(e2e_settings.database_url)
+
+    def spans(comment_id: str) -> list[dict[str, Any]] | None:
+        with engine.connect() as connection:
+            details = connection.execute(DETOXIFY_DETAILS, {"id": comment_id}).scalar_one()
+        return details.get("spans")
+
+    try:
+        with celery_process("worker", settings_env(e2e_settings), log, "--concurrency", "1"):
+            status_url = submit(client, ABUSIVE)
+            comment_id = status_url.rsplit("/", 1)[1]
+            result = decided(client, status_url)
+            found = wait_for(lambda: spans(comment_id), timeout=60)
+        with engine.connect() as connection:
+            decisions = connection.execute(sa.text("SELECT count(*) FROM decisions")).scalar()
+    finally:
+        engine.dispose()
+    assert result["status"] in ("rejected", "review"), result
+    assert any("stupid idiot" in span["text"] for span in found), found
+    assert client.get(status_url).get_json()["status"] == result["status"], "decision kept"
+    assert decisions == 1
+    lines = log.read_text().splitlines()
+    scored = next(n for n, line in enumerate(lines) if "scored 1 comments" in line)
+    explained = next(n for n, line in enumerate(lines) if "explained 1 comments" in line)
+    assert scored < explained, "the decision was committed before the explanation ran"
