@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from moderation.db import Base, UTCDateTime, utcnow
-from moderation.kinds import CommentStatus, Decider
+from moderation.kinds import CommentStatus, Decider, Role
 
 
 def new_comment_id() -> str:
@@ -55,6 +55,8 @@ class Comment(Base):
         Index("ix_comments_status_created", "status", "created_at"),
         Index("ix_comments_article_status", "article_id", "status"),
         Index("ix_comments_status_queued", "status", "queued_at"),
+        # The review queue's order (see decisions/priority.py): one index walk per page.
+        Index("ix_comments_status_priority", "status", "priority"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_comment_id)
@@ -72,6 +74,12 @@ class Comment(Base):
     # A keyed hash of the reader's network address: enough to count, not to locate.
     client_ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Set when the policy sends the comment to review (decisions/priority.py): its place in
+    # the queue, why, and what the queue's filters read without opening the signals.
+    priority: Mapped[float | None] = mapped_column(Float)
+    priority_why: Mapped[str | None] = mapped_column(String(300))
+    reason_codes: Mapped[str | None] = mapped_column(String(500))  # " code code "
+    language: Mapped[str | None] = mapped_column(String(16))
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -112,6 +120,7 @@ class Decision(Base):
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
     policy_version: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken back within the window
 
     comment: Mapped[Comment] = relationship(back_populates="decisions")
     moderator: Mapped[Moderator | None] = relationship()
@@ -137,6 +146,13 @@ class Moderator(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.MODERATOR)
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins also manage moderators, word lists and the policy, and lift sanctions."""
+        return self.role == Role.ADMIN
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

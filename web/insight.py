@@ -4,7 +4,7 @@ pre-moderating an author."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Forbidden
 from werkzeug.wrappers import Response
 
 from moderation import audit
@@ -53,8 +53,10 @@ def check(comment_id: str) -> Response:
 @bp.post("/authors/<author_id>/premoderation")
 @login_required
 def premoderate(author_id: str) -> Response:
-    """Pre-moderate an author (on=1) or stop (on=0)."""
+    """Pre-moderate an author (on=1) or, for admins, stop (on=0): lifting is theirs."""
     on = request.form.get("on") == "1"
+    if not on and not g.moderator.is_admin:
+        raise Forbidden("only an admin may stop pre-moderating an author")
     authors.set_premoderated(db(), author_id, on, audit.moderator_actor(g.moderator.username))
     flash(f"{'Pre-moderating' if on else 'No longer pre-moderating'} {author_id}.", "info")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("review.queue"))

@@ -184,6 +184,31 @@ class Settings:
             low=0,
         ),
     )
+    claim_minutes: int = field(
+        default=5,
+        metadata=_meta(
+            "How long a moderator holds the card they opened without touching it (the page "
+            "renews it every minute while open; a decision or a skip releases it).",
+            low=1,
+            high=120,
+        ),
+    )
+    undo_seconds: int = field(
+        default=60,
+        metadata=_meta(
+            "How long a moderator can undo their decision; after it, it can be overridden.",
+            low=0,
+            high=3600,
+        ),
+    )
+    review_rise_after_minutes: int = field(
+        default=120,
+        metadata=_meta(
+            "A comment waiting this long goes before every other in the review queue, "
+            "whatever its priority.",
+            low=1,
+        ),
+    )
     api_key: str = field(
         default="",
         metadata=_meta("When set, writing articles needs `Authorization: Bearer <key>`."),

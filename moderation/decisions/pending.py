@@ -71,12 +71,16 @@ def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringIn
 
 def thread_opener(comment: Comment) -> str | None:
     """The text of the comment that opened a reply's thread, when it is not the parent."""
-    opener, depth = comment.parent, 0
-    while opener is not None and opener.parent is not None and depth < MAX_THREAD_DEPTH:
-        opener, depth = opener.parent, depth + 1
-    if opener is None or opener is comment.parent:
-        return None
-    return opener.body
+    first = opener(comment)
+    return first.body if first is not None else None
+
+
+def opener(comment: Comment) -> Comment | None:
+    """The comment that opened a reply's thread, when it is not the parent."""
+    first, depth = comment.parent, 0
+    while first is not None and first.parent is not None and depth < MAX_THREAD_DEPTH:
+        first, depth = first.parent, depth + 1
+    return first if first is not None and first is not comment.parent else None
 
 
 LOOK_BACK = timedelta(hours=24)  # how far back repeats are looked for

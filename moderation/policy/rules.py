@@ -21,6 +21,7 @@ from moderation.policy.checks import (
 )
 from moderation.policy.document import Policy
 from moderation.policy.reasons import ABUSE_CODES
+from moderation.policy.sanctions import sanction_reasons
 from moderation.policy.verdicts import SEVERITY, Context, Reason, Verdict
 from moderation.signals.base import SignalResult
 
@@ -41,6 +42,7 @@ def decide(
             signals.get(ScorerName.ACTIVITY), signals.get(ScorerName.BRIGADING), policy
         ),
         *premoderation_reasons(context, policy),
+        *sanction_reasons(context),
     ]
     if not reasons:
         return Verdict(

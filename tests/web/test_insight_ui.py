@@ -91,3 +91,17 @@ def test_metrics_are_aggregate_numbers(app: Flask, client: FlaskClient) -> None:
     assert 'modq_comments{status="pending"} 1' in text
     assert 'modq_score_drift_psi{label="toxicity"} 0.3' in text
     assert "modq_spot_checks_open 0" in text
+
+
+def test_only_an_admin_stops_pre_moderating_an_author(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    log_in(client)
+    token = csrf_token(client, "/review/")
+    client.post("/review/authors/reader-9/premoderation", data={"on": "1", "csrf_token": token})
+    refused = client.post(
+        "/review/authors/reader-9/premoderation", data={"on": "0", "csrf_token": token}
+    )
+    assert refused.status_code == 403
+    with app.extensions["modq"].session_factory() as session:
+        assert standings(session, ["reader-9"])["reader-9"].premoderated

@@ -14,6 +14,7 @@ from moderation import accounts
 from moderation import db as database
 from moderation.comments.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID, DEMO_COMMENTS
 from moderation.config import DETOXIFY_VARIANTS, ConfigError, documented_variables
+from moderation.kinds import Role
 from web.runtime import runtime
 
 
@@ -44,14 +45,21 @@ def db_upgrade(revision: str) -> None:
 @moderator_cli.command("create")
 @click.argument("username")
 @click.password_option(help="Prompted for when not given.")
-def moderator_create(username: str, password: str) -> None:
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.MODERATOR.value,
+    show_default=True,
+    help="admin also manages moderators, word lists and the policy, and lifts sanctions.",
+)
+def moderator_create(username: str, password: str, role: str) -> None:
     """Create a moderator account."""
     with runtime().session_factory() as session:
         try:
-            accounts.create_moderator(session, username, password, actor="cli")
+            accounts.create_moderator(session, username, password, actor="cli", role=Role(role))
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"created moderator {username}")
+    click.echo(f"created {role} {username}")
 
 
 @moderator_cli.command("reset-password")
