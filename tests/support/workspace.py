@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from moderation.db import utcnow
 from moderation.decisions.priority import priority_value, reason_codes
@@ -98,3 +99,29 @@ def created_at(app: Flask, comment_id: str) -> datetime:
         comment = session.get(Comment, comment_id)
         assert comment is not None
         return comment.created_at
+
+
+def waiting(
+    session: Session,
+    body: str = "A comment about energy.",
+    author_id: str = "u1",
+    article: str = "a1",
+    weight: float = 1.0,
+    age: timedelta = timedelta(0),
+    codes: tuple[str, ...] = ("abusive",),
+    language: str | None = "en",
+    status: str = CommentStatus.REVIEW,
+) -> Comment:
+    """A comment in review (or `status`) stored with a session, as the pipeline leaves it."""
+    from moderation.comments.intake import find_article
+    from tests.support import factories
+
+    if find_article(session, article) is None:
+        factories.article(session, article)
+    comment = factories.comment(session, body, article_id=article, author_id=author_id)
+    created = utcnow() - age
+    comment.status, comment.created_at, comment.decided_at = status, created, created
+    comment.priority, comment.priority_why = priority_value(created, weight), f"weight {weight}"
+    comment.reason_codes, comment.language = reason_codes(codes), language
+    session.commit()
+    return comment
