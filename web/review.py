@@ -81,6 +81,7 @@ def live() -> Response:
             "counts": {queue.value: n for queue, n in counts.items()},
             "matching": queues.size(db(), view),
             "ids": [r["comment"].id for r in listed],
+            "free": [r["comment"].id for r in listed if not r["taken_by"]],
             "rows": render_template("review/_rows.html", rows=listed, view=view),
         }
     )

@@ -20,9 +20,9 @@
   const card = () => slot.querySelector(".card");
 
   function flash(message, level) {
+    if (!message) return; // keep what the page was loaded with
     const box = document.getElementById("flashes");
     box.textContent = "";
-    if (!message) return;
     const p = document.createElement("p");
     p.className = "flash " + (level || "info");
     p.setAttribute("role", "status");
@@ -243,7 +243,7 @@
         if (selected >= 0) select(selected);
       }
       const idle = slot.querySelector("#no-card");
-      if (idle && !busy && ws.dataset.queue === "review" && live.ids.length) {
+      if (idle && !busy && ws.dataset.queue === "review" && live.free.length) {
         act(ws.dataset.nextUrl, {});
       }
     } catch (error) {
