@@ -80,6 +80,7 @@ class Comment(Base):
     priority_why: Mapped[str | None] = mapped_column(String(300))
     reason_codes: Mapped[str | None] = mapped_column(String(500))  # " code code "
     language: Mapped[str | None] = mapped_column(String(16))
+    detoxify_scores: Mapped[dict[str, float] | None] = mapped_column(JSON)
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -112,6 +113,8 @@ class Decision(Base):
     """A decision on a comment, by the policy or by a moderator."""
 
     __tablename__ = "decisions"
+    # A moderator's latest decisions: the undo key, the dashboard's per-moderator figures.
+    __table_args__ = (Index("ix_decisions_moderator_created", "moderator_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id"), index=True)

@@ -52,7 +52,7 @@ def exposure(session: Session, comment: Comment, now: datetime) -> tuple[float, 
     since = now - BUSY_WINDOW
     on_article = _count(session, Comment.article_id == comment.article_id, since)
     value = 1 + math.log2(1 + on_article) / 2
-    parts = [f"{on_article} comments on the article in the last hour"]
+    parts = [f"{on_article} comment{'s' * (on_article != 1)} on the article in the last hour"]
     if comment.parent_id is not None:
         replies = _count(session, Comment.parent_id == comment.parent_id, since)
         if replies >= BUSY_THREAD_REPLIES:
@@ -104,11 +104,14 @@ def queue_fields(
     codes: Sequence[str],
     going_to_review: bool,
 ) -> dict[str, object]:
-    """The columns the queues read, set with the policy's decision: reasons and language
-    always, the priority when the comment goes to review."""
+    """The columns the queues read, set with the policy's decision: reasons, language and
+    Detoxify's scores always (filters read them without opening the signals), the priority
+    when the comment goes to review."""
+    detoxify = signals.get(ScorerName.DETOXIFY)
     fields: dict[str, object] = {
         "reason_codes": reason_codes(codes),
         "language": language(signals),
+        "detoxify_scores": dict(detoxify.scores) if detoxify and detoxify.ok else None,
     }
     comment = session.get(Comment, comment_id) if going_to_review else None
     if comment is not None:

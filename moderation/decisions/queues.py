@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from moderation.db import utcnow
-from moderation.kinds import CommentStatus, Queue, QueueOrder, ScorerName
-from moderation.models import Article, Comment, Decision, Signal, SpotCheck
+from moderation.kinds import CommentStatus, Queue, QueueOrder
+from moderation.models import Article, Comment, Decision, SpotCheck
 
 PAGE_SIZE = 50
 STATUS_OF = {
@@ -105,18 +105,15 @@ def _filters(session: Session, f: Filters) -> list[ColumnElement[bool]]:
 
 
 def _label_at_least(label: str, above: float) -> ColumnElement[bool]:
-    return exists().where(
-        Signal.comment_id == Comment.id,
-        Signal.scorer == ScorerName.DETOXIFY,
-        Signal.scores[label].as_float() >= above,
-    )
+    return Comment.detoxify_scores[label].as_float() >= above
 
 
 def text_search(session: Session, text: str) -> ColumnElement[bool]:
     """Words in the body: PostgreSQL's full-text search, or a substring on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
-        vector = func.to_tsvector("simple", Comment.body)
-        return vector.op("@@")(func.plainto_tsquery("simple", text))
+        # Spelled as the index ix_comments_body_search is (a bound parameter would not match).
+        simple = literal_column("'simple'")
+        return func.to_tsvector(simple, Comment.body).op("@@")(func.plainto_tsquery(simple, text))
     return Comment.body.contains(text, autoescape=True)
 
 

@@ -10,6 +10,16 @@ from moderation.logins import models as login_models  # noqa: F401  (and the log
 
 config = context.config
 target_metadata = Base.metadata
+# Indexes the migrations create on PostgreSQL only (expressions the models cannot state for
+# both databases): autogenerate leaves them alone.
+POSTGRES_ONLY_INDEXES = {"ix_comments_body_search"}
+
+
+def include_object(
+    obj: object, name: str | None, kind: str, reflected: bool, other: object
+) -> bool:
+    """Everything but the PostgreSQL-only indexes."""
+    return not (kind == "index" and name in POSTGRES_ONLY_INDEXES)
 
 
 def run_offline() -> None:
@@ -19,6 +29,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -29,7 +40,10 @@ def run_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

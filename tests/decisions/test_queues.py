@@ -12,8 +12,6 @@ from moderation.db import utcnow
 from moderation.decisions import queues
 from moderation.decisions.queues import Filters, View
 from moderation.kinds import CommentStatus, Queue, QueueOrder
-from moderation.models import Signal
-from moderation.signals.base import SignalState
 from tests.support import factories
 from tests.support.workspace import waiting
 
@@ -97,20 +95,15 @@ def test_queues_hold_their_statuses_and_count_them(any_session: Session) -> None
 )
 def test_filters(any_session: Session, filters: Filters, expected: set[str]) -> None:
     waiting(any_session, "on a2", article="a2")
-    threat = waiting(any_session, "threat in French", codes=("threat", "language"), language="fr")
+    waiting(
+        any_session,
+        "threat in French",
+        codes=("threat", "language"),
+        language="fr",
+        detoxify={"threat": 0.8, "insult": 0.1},
+    )
     waiting(any_session, "by u9", author_id="u9")
     waiting(any_session, "plain about energy", age=timedelta(hours=5))
-    any_session.add(
-        Signal(
-            comment_id=threat.id,
-            scorer="detoxify",
-            version="v",
-            state=SignalState.OK,
-            scores={"threat": 0.8, "insult": 0.1},
-            details={},
-        )
-    )
-    any_session.commit()
     expected = {"plain about energy" if e == "plain" else e for e in expected}
     view = View(filters=filters)
     assert set(listed(any_session, view)) == expected

@@ -111,6 +111,7 @@ def waiting(
     codes: tuple[str, ...] = ("abusive",),
     language: str | None = "en",
     status: str = CommentStatus.REVIEW,
+    detoxify: dict[str, float] | None = None,
 ) -> Comment:
     """A comment in review (or `status`) stored with a session, as the pipeline leaves it."""
     from moderation.comments.intake import find_article
@@ -123,5 +124,6 @@ def waiting(
     comment.status, comment.created_at, comment.decided_at = status, created, created
     comment.priority, comment.priority_why = priority_value(created, weight), f"weight {weight}"
     comment.reason_codes, comment.language = reason_codes(codes), language
+    comment.detoxify_scores = detoxify
     session.commit()
     return comment

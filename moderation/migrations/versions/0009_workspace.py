@@ -104,10 +104,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("priority_why", sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column("reason_codes", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("language", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("detoxify_scores", sa.JSON(), nullable=True))
         batch_op.create_index("ix_comments_status_priority", ["status", "priority"], unique=False)
 
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("undone_at", moderation.db.UTCDateTime(), nullable=True))
+        batch_op.create_index(
+            "ix_decisions_moderator_created", ["moderator_id", "created_at"], unique=False
+        )
 
     with op.batch_alter_table("moderators", schema=None) as batch_op:
         batch_op.add_column(
@@ -117,13 +121,20 @@ def upgrade() -> None:
         batch_op.alter_column("role", server_default=None)
     op.execute("UPDATE moderators SET role = 'admin' WHERE id = (SELECT MIN(id) FROM moderators)")
     _place_waiting_comments()
+    if op.get_bind().dialect.name == "postgresql":
+        # The queue's full-text search (decisions/queues.py), PostgreSQL only.
+        op.execute(
+            "CREATE INDEX ix_comments_body_search ON comments "
+            "USING gin (to_tsvector('simple', body))"
+        )
 
 
 AGE_DOUBLING_SECONDS = 3600.0  # as moderation/decisions/priority.py had it at this revision
 
 
 def _place_waiting_comments() -> None:
-    """Priority by age alone (weight 1) and the policy's reason codes, for comments in review."""
+    """Priority by age alone (weight 1), the policy's reason codes and Detoxify's scores, for
+    comments in review."""
     connection = op.get_bind()
     comments = sa.table(
         "comments",
@@ -133,6 +144,14 @@ def _place_waiting_comments() -> None:
         sa.column("priority", sa.Float),
         sa.column("priority_why", sa.String),
         sa.column("reason_codes", sa.String),
+        sa.column("detoxify_scores", sa.JSON),
+    )
+    signals = sa.table(
+        "signals",
+        sa.column("comment_id", sa.String),
+        sa.column("scorer", sa.String),
+        sa.column("state", sa.String),
+        sa.column("scores", sa.JSON),
     )
     decisions = sa.table(
         "decisions",
@@ -154,6 +173,13 @@ def _place_waiting_comments() -> None:
             .all()
         )
         codes = sorted({r.get("code", "") for rs in reasons for r in (rs or [])} - {""})
+        scores = connection.execute(
+            sa.select(signals.c.scores).where(
+                signals.c.comment_id == comment_id,
+                signals.c.scorer == "detoxify",
+                signals.c.state == "ok",
+            )
+        ).scalar()
         connection.execute(
             comments.update()
             .where(comments.c.id == comment_id)
@@ -161,19 +187,23 @@ def _place_waiting_comments() -> None:
                 priority=-created_at.timestamp() / AGE_DOUBLING_SECONDS,
                 priority_why="waiting since before priorities were kept",
                 reason_codes=f" {' '.join(codes)} ",
+                detoxify_scores=scores,
             )
         )
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_comments_body_search")
     with op.batch_alter_table("moderators", schema=None) as batch_op:
         batch_op.drop_column("role")
 
     with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.drop_index("ix_decisions_moderator_created")
         batch_op.drop_column("undone_at")
 
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.drop_index("ix_comments_status_priority")
+        batch_op.drop_column("detoxify_scores")
         batch_op.drop_column("language")
         batch_op.drop_column("reason_codes")
         batch_op.drop_column("priority_why")
