@@ -105,14 +105,15 @@ def _filters(session: Session, f: Filters) -> list[ColumnElement[bool]]:
 
 
 def _label_at_least(label: str, above: float) -> ColumnElement[bool]:
-    return Comment.detoxify_scores[label].as_float() >= above
+    at_least: ColumnElement[bool] = Comment.detoxify_scores[label].as_float() >= above
+    return at_least
 
 
 def text_search(session: Session, text: str) -> ColumnElement[bool]:
     """Words in the body: PostgreSQL's full-text search, or a substring on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
         # Spelled as the index ix_comments_body_search is (a bound parameter would not match).
-        simple = literal_column("'simple'")
+        simple: ColumnElement[str] = literal_column("'simple'")
         return func.to_tsvector(simple, Comment.body).op("@@")(func.plainto_tsquery(simple, text))
     return Comment.body.contains(text, autoescape=True)
 
