@@ -81,6 +81,10 @@ class Comment(Base):
     reason_codes: Mapped[str | None] = mapped_column(String(500))  # " code code "
     language: Mapped[str | None] = mapped_column(String(16))
     detoxify_scores: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # Near-copies and bursts are reviewed as one card, the wave of its first comment; a wave's
+    # decision shows publicly once its undo window has closed.
+    wave_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    public_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -88,6 +92,11 @@ class Comment(Base):
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="comment", order_by="Decision.id"
     )
+
+    def public_status(self, now: datetime) -> str:
+        """The status readers see: a wave's decision waits for its undo window to close."""
+        held = self.public_after is not None and self.public_after > now
+        return CommentStatus.REVIEW if held else self.status
 
 
 class Signal(Base):

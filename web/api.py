@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -25,6 +26,7 @@ from moderation.comments.validation import (
     parse_identifier,
     text_problem,
 )
+from moderation.db import utcnow
 from moderation.models import Article, Comment
 from web.errors import json_error
 from web.runtime import db, runtime
@@ -174,10 +176,12 @@ def article_json(article: Article) -> dict[str, Any]:
 
 def comment_status_json(comment: Comment) -> dict[str, Any]:
     """A comment with its status and the latest decision's reasons."""
-    last = comment.decisions[-1] if comment.decisions else None
+    shown = comment.public_status(utcnow())  # a wave's decision shows once it is final
+    held = shown != comment.status
+    last = next((d for d in reversed(comment.decisions) if not held or d.action == shown), None)
     return {
         "id": comment.id,
-        "status": comment.status,
+        "status": shown,
         "reasons": last.reasons if last else [],
         "decided_by": last.decider if last else None,
         "article_id": comment.article.external_id,
@@ -185,8 +189,12 @@ def comment_status_json(comment: Comment) -> dict[str, Any]:
         "author": {"id": comment.author_id, "name": comment.author_name},
         "body": comment.body,
         "created_at": comment.created_at.isoformat(),
-        "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
+        "decided_at": _iso(last.created_at if held and last else comment.decided_at),
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def thread_json(node: ThreadNode) -> dict[str, Any]:

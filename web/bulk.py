@@ -12,6 +12,7 @@ from moderation.decisions import bulk, queues
 from moderation.decisions.review import MODERATOR
 from moderation.kinds import Action
 from web.auth import login_required
+from web.card import undo_window
 from web.presenters.queue import query_string
 from web.review import current_view
 from web.runtime import db
@@ -62,7 +63,8 @@ def confirm() -> Any:
     """Decide the confirmed comments; report those skipped because someone was first."""
     action = _action()
     ids = request.form.getlist("ids")
-    outcome = bulk.apply(db(), ids, g.moderator, action, request.form.get("reason") or MODERATOR)
+    reason = request.form.get("reason") or MODERATOR
+    outcome = bulk.apply(db(), ids, g.moderator, action, reason, undo_window())
     verb = "Published" if action is Action.PUBLISH else "Rejected"
     flash(f"{verb} {len(outcome.decided)} comments.", "info")
     if outcome.skipped:

@@ -120,7 +120,9 @@ def decide(comment_id: str) -> Any:
     next card in the same answer."""
     action, reason, note = _decision_form()
     try:
-        decide_as_moderator(db(), comment_id, g.moderator, action, note, reason)
+        decide_as_moderator(
+            db(), comment_id, g.moderator, action, note, reason, public_delay=undo_window()
+        )
     except Conflict as exc:
         return _refused(f"Not changed: {exc}.")
     comment = db().get(Comment, comment_id)

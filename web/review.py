@@ -10,7 +10,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest
 
 from moderation.db import utcnow
-from moderation.decisions import claims, queues
+from moderation.decisions import claims, queues, waves
 from moderation.decisions.health import scorer_health
 from moderation.decisions.queues import View
 from moderation.kinds import Queue, QueueOrder
@@ -65,8 +65,18 @@ def queue() -> str:
 def rows(view: View, offset: int = 0) -> list[dict[str, Any]]:
     """The list's rows: each comment, why it is here, and who else holds it."""
     found = queues.page(db(), view, offset)
-    taken = claims.taken_by_others(db(), [c.id for c in found], g.moderator.id, view.now)
-    return [{"comment": c, "why": why_here(c, view), "taken_by": taken.get(c.id)} for c in found]
+    ids = [c.id for c in found]
+    taken = claims.taken_by_others(db(), ids, g.moderator.id, view.now)
+    sizes = waves.sizes(db(), [c.id for c in found if c.wave_id == c.id])
+    return [
+        {
+            "comment": c,
+            "why": why_here(c, view),
+            "taken_by": taken.get(c.id),
+            "wave": sizes.get(c.id),
+        }
+        for c in found
+    ]
 
 
 @bp.get("/live")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ def apply(
     moderator: Moderator,
     action: Action,
     reason: str = MODERATOR,
+    public_delay: timedelta = timedelta(0),
 ) -> BulkOutcome:
     """Decide every listed comment still in review and not held by another moderator."""
     unique = list(dict.fromkeys(comment_ids))
@@ -45,7 +47,13 @@ def apply(
     for comment_id in unique:
         try:
             decide_as_moderator(
-                session, comment_id, moderator, action, reason=reason, bulk=outcome.batch
+                session,
+                comment_id,
+                moderator,
+                action,
+                reason=reason,
+                public_delay=public_delay,
+                bulk=outcome.batch,
             )
         except (AlreadyDecided, Taken, NotFound) as exc:
             outcome.skipped[comment_id] = str(exc)

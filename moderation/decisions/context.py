@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from moderation.decisions import notes, sanctions
+from moderation.decisions import notes, sanctions, waves
 from moderation.decisions.authors import standings
 from moderation.decisions.models import Note, Sanction
 from moderation.decisions.pending import opener
+from moderation.decisions.waves import Wave
 from moderation.kinds import CommentStatus, NoteSubject
 from moderation.models import Comment, Decision
 from moderation.policy.verdicts import AuthorStanding
@@ -33,6 +34,7 @@ class CardContext:
     sanctions: list[Sanction]
     comment_notes: list[Note]
     author_notes: list[Note]
+    wave: Wave | None  # the near-copies or burst this card decides with it
 
 
 def load(session: Session, comment_id: str, now: datetime) -> CardContext | None:
@@ -59,6 +61,7 @@ def load(session: Session, comment_id: str, now: datetime) -> CardContext | None
         sanctions=sanctions.active(session, [author], now),
         comment_notes=notes.about(session, NoteSubject.COMMENT, [comment.id]),
         author_notes=notes.about(session, NoteSubject.AUTHOR, [author]),
+        wave=waves.describe(session, comment),
     )
 
 

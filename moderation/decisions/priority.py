@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from moderation.decisions import waves
 from moderation.kinds import ScorerName
 from moderation.models import Comment
 from moderation.signals.base import SignalResult
@@ -117,4 +118,5 @@ def queue_fields(
     if comment is not None:
         placement = place(session, comment, signals, comment.created_at)
         fields |= {"priority": placement.priority, "priority_why": placement.why}
+        fields["wave_id"] = waves.join(session, comment, signals)
     return fields

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from moderation.db import utcnow
+from moderation.decisions import waves
 from moderation.kinds import CommentStatus, Queue, QueueOrder
 from moderation.models import Article, Comment, Decision, SpotCheck
 
@@ -69,6 +70,8 @@ def conditions(session: Session, view: View) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if view.queue in STATUS_OF:
         where.append(Comment.status == STATUS_OF[view.queue])
+    if view.queue is Queue.REVIEW:
+        where.append(waves.leads_only())
     elif view.queue is Queue.SPOT_CHECKS:
         where.append(
             exists().where(SpotCheck.comment_id == Comment.id, SpotCheck.verdict.is_(None))

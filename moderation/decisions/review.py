@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.db import claim, utcnow
-from moderation.decisions import claims
+from moderation.decisions import claims, waves
 from moderation.decisions.authors import count_outcome
 from moderation.decisions.models import NOTE_MAX_CHARS
 from moderation.decisions.queues import in_review
@@ -61,10 +61,12 @@ def decide_as_moderator(
     action: Action,
     note: str = "",
     reason: str = MODERATOR,
+    public_delay: timedelta = timedelta(0),
     **audited: object,
 ) -> Decision:
-    """Publish or reject a comment in review (committed); AlreadyDecided if it is not in review,
-    claims.Taken if another moderator holds it."""
+    """Publish or reject a comment in review, and the rest of the wave it leads (committed);
+    AlreadyDecided if it is not in review, claims.Taken if another moderator holds it. A
+    wave's decision shows to readers after `public_delay` (the undo window)."""
     checked(action, reason, note)
     now = utcnow()
     live = claims.holder(session, comment_id, now)
@@ -77,6 +79,34 @@ def decide_as_moderator(
         session.rollback()
         raise _why_not(session, comment_id)
     claims.release_any(session, comment_id)
+    decision = _decided(session, comment_id, moderator, action, reason, note, now, audited)
+    wave = [
+        member.id
+        for member in waves.members(session, comment_id)
+        if claim(
+            session, Comment, in_review(member.id), status=STATUS_AFTER[action], decided_at=now
+        )
+    ]
+    for member in wave:
+        _decided(session, member, moderator, action, reason, note, now, {"wave": comment_id})
+    if wave:  # readers see a wave's decision once it can no longer be undone
+        shown = (Comment.id.in_([comment_id, *wave]),)
+        claim(session, Comment, *shown, public_after=now + public_delay)
+    session.commit()
+    return decision
+
+
+def _decided(
+    session: Session,
+    comment_id: str,
+    moderator: Moderator,
+    action: Action,
+    reason: str,
+    note: str,
+    now: datetime,
+    audited: dict[str, object],
+) -> Decision:
+    """What follows a moderator's decision on one comment: counts, record, audit."""
     comment = session.get(Comment, comment_id)
     assert comment is not None
     count_outcome(session, comment.author_id, STATUS_AFTER[action])
@@ -92,7 +122,6 @@ def decide_as_moderator(
         note=note,
         **audited,
     )
-    session.commit()
     return decision
 
 

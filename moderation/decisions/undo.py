@@ -42,20 +42,35 @@ def undo(
             f"the {window.total_seconds():.0f}-second undo window has closed: "
             "override the decision instead"
         )
-    after = STATUS_AFTER[Action(decision.action)]
-    unchanged = (Comment.id == decision.comment_id, Comment.status == after)
-    if not (
-        claim(
-            session,
-            Decision,
-            Decision.id == decision_id,
-            Decision.undone_at.is_(None),
-            undone_at=now,
-        )
-        and claim(session, Comment, *unchanged, status=CommentStatus.REVIEW, decided_at=now)
-    ):
+    if not _undo_one(session, decision, moderator, now):
         session.rollback()
         raise Conflict("this decision was already undone or changed since")
+    for member in _same_wave(session, decision):
+        _undo_one(session, member, moderator, now)
+    session.commit()
+    comment = session.get(Comment, decision.comment_id)
+    assert comment is not None
+    claims.take(session, comment.id, moderator, now, hold)
+    return comment
+
+
+def _undo_one(session: Session, decision: Decision, moderator: Moderator, now: datetime) -> bool:
+    """Put one decided comment back in review (not committed); False if it changed since."""
+    after = STATUS_AFTER[Action(decision.action)]
+    unchanged = (Comment.id == decision.comment_id, Comment.status == after)
+    open_decision = (Decision.id == decision.id, Decision.undone_at.is_(None))
+    if not (
+        claim(session, Decision, *open_decision, undone_at=now)
+        and claim(
+            session,
+            Comment,
+            *unchanged,
+            status=CommentStatus.REVIEW,
+            decided_at=now,
+            public_after=None,
+        )
+    ):
+        return False
     comment = session.get(Comment, decision.comment_id)
     assert comment is not None
     count_outcome(session, comment.author_id, after, change=-1)
@@ -67,11 +82,22 @@ def undo(
         "comment",
         comment.id,
         undone=decision.action,
-        decision=decision_id,
+        decision=decision.id,
     )
-    session.commit()
-    claims.take(session, comment.id, moderator, now, hold)
-    return comment
+    return True
+
+
+def _same_wave(session: Session, decision: Decision) -> list[Decision]:
+    """The decisions the same moderator made on the rest of a wave with this one."""
+    wave = select(Comment.id).where(Comment.wave_id == decision.comment_id)
+    query = select(Decision).where(
+        Decision.comment_id.in_(wave),
+        Decision.comment_id != decision.comment_id,
+        Decision.moderator_id == decision.moderator_id,
+        Decision.created_at == decision.created_at,
+        Decision.undone_at.is_(None),
+    )
+    return list(session.scalars(query))
 
 
 def _back_to_review(comment_id: str, moderator: Moderator, now: datetime) -> Decision:
@@ -102,6 +128,7 @@ def last_undoable(
             Decision.action != Action.REVIEW,
             Decision.created_at > now - window,
         )
-        .order_by(Decision.created_at.desc(), Decision.id.desc())
+        # A wave's decisions share their time; the wave's lead was decided first.
+        .order_by(Decision.created_at.desc(), Decision.id)
     )
     return session.scalar(query.limit(1))

@@ -100,3 +100,26 @@ def test_bulk_over_the_limit_is_refused(logged_in: FlaskClient) -> None:
         "/review/bulk/confirm", data=form, headers={"Accept": "application/json"}
     )
     assert response.status_code == 422 and "at most 1000" in response.get_json()["message"]
+
+
+def test_a_wave_is_one_card_one_decision_and_readers_wait_for_the_window(
+    app: Flask, logged_in: FlaskClient
+) -> None:
+    from sqlalchemy import update
+
+    from moderation.models import Comment
+
+    ids = [in_review(app, f"Same talking point {i}", f"Bot {i}", f"bot{i}") for i in range(3)]
+    with app.extensions["modq"].session_factory() as session:
+        session.execute(update(Comment).where(Comment.id.in_(ids)).values(wave_id=ids[0]))
+        session.commit()
+    page = logged_in.get("/review/").get_data(as_text=True)
+    assert "wave of 3" in page and "Same talking point 1" not in page
+    card = script_post(logged_in, "/review/next").get_json()
+    assert card["comment_id"] == ids[0] and "A wave of 3 comments" in card["card"]
+    script_post(logged_in, f"/review/comments/{ids[0]}/decision", action="publish")
+    assert [status(app, i) for i in ids] == ["published"] * 3
+    public = logged_in.get(f"/api/v1/comments/{ids[1]}").get_json()
+    assert public["status"] == "review"  # until the undo window closes
+    threads = logged_in.get("/api/v1/articles/a1/comments").get_json()
+    assert threads["comments"] == []

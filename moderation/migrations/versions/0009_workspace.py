@@ -105,6 +105,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reason_codes", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("language", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("detoxify_scores", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("wave_id", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("public_after", moderation.db.UTCDateTime(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_comments_wave_id"), ["wave_id"], unique=False)
         batch_op.create_index("ix_comments_status_priority", ["status", "priority"], unique=False)
 
     with op.batch_alter_table("decisions", schema=None) as batch_op:
@@ -203,6 +206,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.drop_index("ix_comments_status_priority")
+        batch_op.drop_index(batch_op.f("ix_comments_wave_id"))
+        batch_op.drop_column("public_after")
+        batch_op.drop_column("wave_id")
         batch_op.drop_column("detoxify_scores")
         batch_op.drop_column("language")
         batch_op.drop_column("reason_codes")
