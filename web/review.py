@@ -10,14 +10,14 @@ from flask import Blueprint, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest
 
 from moderation.db import utcnow
-from moderation.decisions import claims, queues, waves
+from moderation.decisions import claims, duty, queues, waves
 from moderation.decisions.health import scorer_health
 from moderation.decisions.queues import View
 from moderation.kinds import Queue, QueueOrder
 from moderation.learning import drift
 from moderation.policy.reasons import PUBLIC
 from web.auth import login_required
-from web.presenters.cards import scorer_problems
+from web.presenters.cards import scorer_problems, strict_banner
 from web.presenters.queue import QUEUE_NAMES, query_string, view_from, why_here
 from web.runtime import db, runtime
 
@@ -58,7 +58,7 @@ def queue() -> str:
         query=query_string(view),
         problems=scorer_problems(scorer_health(db())),
         drift=drift.recent_alerts(db()),
-        banners=[],
+        banners=strict_banner(duty.current(db())),
     )
 
 

@@ -20,6 +20,8 @@ SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"
 WARM_UP_TASK = "modq.warm_up"
 DRIFT_TASK = "modq.check_drift"
+STRICT_MODE_TASK = "modq.refresh_strict_mode"
+STRICT_MODE_CHECK_SECONDS = 60.0  # how soon the stricter mode starts or ends by itself
 # Messages a worker took but never acknowledged come back after this long; it must exceed
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
@@ -106,6 +108,10 @@ def celery_options(settings: Settings) -> dict[str, Any]:
                 "schedule": float(settings.requeue_interval_seconds),
             },
             "check-score-drift": {"task": DRIFT_TASK, "schedule": DRIFT_CHECK_SECONDS},
+            "refresh-strict-mode": {
+                "task": STRICT_MODE_TASK,
+                "schedule": STRICT_MODE_CHECK_SECONDS,
+            },
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
+from moderation.decisions import duty
 from moderation.errors import Conflict
 from moderation.models import Article, Comment
 
@@ -77,6 +78,7 @@ def submit_comment(
     if idempotency_key and (earlier := _by_key(session, idempotency_key, fingerprint)):
         return earlier, False
     article, parent_id = _resolve_targets(session, submission)
+    duty.check_open(session, article)
     comment = Comment(
         article_id=article.id,
         parent_id=parent_id,

@@ -209,6 +209,35 @@ class Settings:
             low=1,
         ),
     )
+    duty_hours: str = field(
+        default="",
+        metadata=_meta(
+            "When moderators are on duty, e.g. `mon-fri 08:00-20:00, sat-sun 10:00-16:00` "
+            "(in MODQ_DUTY_TIMEZONE); outside them the stricter mode applies. Unset: always.",
+            pattern="duty_hours",
+        ),
+    )
+    duty_timezone: str = field(
+        default="UTC",
+        metadata=_meta("The time zone of MODQ_DUTY_HOURS (an IANA name).", pattern="timezone"),
+    )
+    review_time_limit_minutes: int = field(
+        default=240,
+        metadata=_meta(
+            "When the oldest comment waiting for review has waited this long, the stricter "
+            "mode applies until the queue catches up.",
+            low=1,
+        ),
+    )
+    strict_mode: str = field(
+        default="hold",
+        metadata=_meta(
+            "What the stricter mode does: `hold` (comments needing review are held, and the "
+            "reader is told why; no automatic publication of borderline comments) or `close` "
+            "(also no new comments on articles published while it lasts).",
+            choices=("hold", "close"),
+        ),
+    )
     api_key: str = field(
         default="",
         metadata=_meta("When set, writing articles needs `Authorization: Bearer <key>`."),

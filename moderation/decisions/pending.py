@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from moderation.decisions import duty
 from moderation.decisions.authors import standings
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
@@ -39,19 +40,21 @@ def pending(session: Session, comment_ids: Sequence[str]) -> list[Pending]:
     )
     history = author_contexts(session, comments)
     standing = standings(session, [c.author_id for c in comments])
+    held = bool(comments) and duty.holding(session)
     return [
         Pending(
             to_input(c, history[c.id]),
-            policy_context(c, standing[c.author_id]),
+            policy_context(c, standing[c.author_id], held),
             c.author_id,
         )
         for c in comments
     ]
 
 
-def policy_context(comment: Comment, standing: AuthorStanding) -> Context:
-    """Where the comment was posted and its author's standing, as the policy sees them."""
-    return Context(comment.article.external_id, comment.article.section, standing)
+def policy_context(comment: Comment, standing: AuthorStanding, held: bool = False) -> Context:
+    """Where the comment was posted, its author's standing and whether the stricter mode
+    holds comments, as the policy sees them."""
+    return Context(comment.article.external_id, comment.article.section, standing, held)
 
 
 def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:

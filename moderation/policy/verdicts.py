@@ -46,6 +46,7 @@ class Context:
     article_id: str = ""
     section: str | None = None
     author: AuthorStanding = field(default_factory=AuthorStanding)
+    held: bool = False  # the stricter mode: no moderator on duty, or the queue too old
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.decisions.context import CardContext
+from moderation.decisions.models import StrictPeriod
 from moderation.decisions.review import REJECT_REASONS
 from moderation.kinds import (
     Action,
@@ -13,6 +14,7 @@ from moderation.kinds import (
     ScorerName,
     ScorerState,
     SignalState,
+    StrictMode,
 )
 from moderation.models import Comment
 from moderation.policy.document import Policy
@@ -100,3 +102,16 @@ def score_bars(comment: Comment, policy: Policy) -> list[dict[str, Any]]:
                 }
             )
     return bars
+
+
+def strict_banner(period: StrictPeriod | None) -> list[str]:
+    """The banner of the stricter mode, while it applies."""
+    if period is None:
+        return []
+    closed = period.mode == StrictMode.CLOSE
+    return [
+        f"Stricter mode since {period.started_at:%Y-%m-%d %H:%M} UTC: {period.why}. Comments "
+        "that need review are held, and their authors told why"
+        + ("; commenting on articles published since is closed" if closed else "")
+        + ". It ends by itself."
+    ]
