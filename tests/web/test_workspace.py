@@ -193,3 +193,12 @@ def test_a_stale_page_without_a_valid_token_is_refused_clearly(
     )
     assert response.status_code == 400 and "CSRF" in response.get_json()["message"]
     assert status(app, only) == "review"
+
+
+def test_renewing_keeps_the_card_and_fails_once_another_holds_it(
+    app: Flask, logged_in: FlaskClient, bob: FlaskClient
+) -> None:
+    only = in_review(app, "only")
+    script_post(logged_in, "/review/next")
+    assert script_post(logged_in, f"/review/comments/{only}/renew").status_code == 204
+    assert script_post(bob, f"/review/comments/{only}/renew").status_code == 409
