@@ -121,3 +121,25 @@ def test_two_moderators_are_never_shown_the_same_card(
             context.close()
     assert not set(shown[0]) & set(shown[1])
     assert set(shown[0]) | set(shown[1]) == ids
+
+
+def test_skip_expand_and_sanction_by_keyboard(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    first = in_review(app, "First comment.", "Troll", "t1", weight=9)
+    second = in_review(app, "Second comment.", "Reader", "r1")
+    log_in_page(page, base_url)
+    card = page.locator("#card-slot .card")
+    expect(card).to_have_attribute("data-comment-id", first)
+    page.keyboard.press("e")
+    expect(card.locator("details.signals")).to_have_attribute("open", "")
+    page.keyboard.press("b")
+    expect(card.locator(".sanction-form input[name=reason]")).to_be_focused()
+    page.keyboard.type("threatened a reporter")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("t1: ban.")
+    expect(page.locator("#card-slot .sanction")).to_contain_text("threatened a reporter")
+    page.keyboard.press("Escape")
+    page.keyboard.press("s")
+    expect(card).to_have_attribute("data-comment-id", second)
+    assert status(app, first) == "review"

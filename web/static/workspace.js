@@ -169,7 +169,7 @@
     const box = slot.querySelector(".sanction-box");
     if (!box) return;
     box.open = true;
-    box.querySelector("select").focus();
+    box.querySelector("input[name=reason]").focus(); // a ban by default; Shift+Tab for others
   }
 
   function expand() {
