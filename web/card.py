@@ -64,6 +64,14 @@ def answer(
     return jsonify(body | {"level": level}), status
 
 
+def existing(comment_id: str) -> Comment:
+    """The comment, or NotFound."""
+    comment = db().get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(f"no comment {comment_id}")
+    return comment
+
+
 def _skipped() -> list[str]:
     raw = [s for s in request.form.get("skip", "").split(",") if s]
     return raw[-MAX_SKIPPED:]
@@ -88,9 +96,7 @@ def next_card() -> Any:
 @login_required
 def open_card(comment_id: str) -> Any:
     """Show one comment; one in review is claimed (409 if another moderator holds it)."""
-    comment = db().get(Comment, comment_id)
-    if comment is None:
-        raise NotFound(f"no comment {comment_id}")
+    comment = existing(comment_id)
     if comment.status == CommentStatus.REVIEW:
         claims.take(db(), comment_id, g.moderator, utcnow(), hold())
     return answer(comment_id)
@@ -174,9 +180,7 @@ def override_decision(comment_id: str) -> Any:
 @login_required
 def note(comment_id: str) -> Any:
     """Keep a note on the comment, or on its author."""
-    comment = db().get(Comment, comment_id)
-    if comment is None:
-        raise NotFound(f"no comment {comment_id}")
+    comment = existing(comment_id)
     about = (
         NoteSubject.AUTHOR
         if request.form.get("about") == NoteSubject.AUTHOR

@@ -94,12 +94,13 @@ def set_premoderated(session: Session, author_id: str, on: bool, actor: str) -> 
 def _author(session: Session, author_id: str) -> Author:
     author = session.get(Author, author_id)
     if author is None:
-        author = Author(author_id=author_id, published=0, rejected=0, premoderated=False)
-        session.add(author)
         try:
+            # Added inside the savepoint, so that losing the race expunges it: added before,
+            # it stayed pending and the commit tried the same insert again.
             with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # another worker created the row first
+                author = Author(author_id=author_id, published=0, rejected=0, premoderated=False)
+                session.add(author)
+        except IntegrityError:  # another worker or moderator created the row first
             author = session.get(Author, author_id, populate_existing=True)
             assert author is not None
     return author
