@@ -3,6 +3,7 @@ what waits, and the live numbers the page polls. The focused card is web/card.py
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,12 +24,25 @@ from web.runtime import db, runtime
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 MAX_PAGE = 10_000
+DECIDED_COUNTS_SECONDS = 60.0
+_DECIDED: dict[str, tuple[float, dict[Queue, int]]] = {}  # per database: when, counts
 
 
 def current_view() -> View:
     """The view this request's arguments name."""
     rise_after = timedelta(minutes=runtime().settings.review_rise_after_minutes)
     return view_from(request.args, rise_after, utcnow())
+
+
+def queue_counts() -> dict[Queue, int]:
+    """Every queue's count: exact for the work queues, at most a minute old for published,
+    rejected and all (counting those reads every comment ever posted)."""
+    key = runtime().settings.database_url
+    at, decided = _DECIDED.get(key, (-DECIDED_COUNTS_SECONDS, {}))
+    if time.monotonic() - at >= DECIDED_COUNTS_SECONDS:
+        decided = queues.decided_counts(db())
+        _DECIDED[key] = (time.monotonic(), decided)
+    return queues.counts(db(), decided)
 
 
 def _page_number() -> int:
@@ -42,7 +56,7 @@ def _page_number() -> int:
 @login_required
 def queue() -> str:
     """A queue (the review queue by default), filtered, with the card in focus beside it."""
-    view, number, counts = current_view(), _page_number(), queues.counts(db())
+    view, number, counts = current_view(), _page_number(), queue_counts()
     return render_template(
         "review/workspace.html",
         view=view,
@@ -84,7 +98,7 @@ def rows(view: View, offset: int = 0) -> list[dict[str, Any]]:
 def live() -> Response:
     """What the page polls every few seconds: counts, and the list as it is now."""
     view = current_view()
-    counts = queues.counts(db())
+    counts = queue_counts()
     listed = rows(view)
     return jsonify(
         {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from moderation.decisions import notes, sanctions, waves
 from moderation.decisions.authors import standings
@@ -43,8 +43,8 @@ def load(session: Session, comment_id: str, now: datetime) -> CardContext | None
         select(Comment)
         .where(Comment.id == comment_id)
         .options(
-            selectinload(Comment.article),
-            selectinload(Comment.parent),
+            joinedload(Comment.article),  # one row each: joined, not a query each
+            joinedload(Comment.parent),
             selectinload(Comment.signals),
             selectinload(Comment.decisions).selectinload(Decision.moderator),
         )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
-from sqlalchemy.orm import QueryableAttribute, Session, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, joinedload
 
 from moderation.db import utcnow
 from moderation.decisions import waves
@@ -148,7 +148,7 @@ def page(session: Session, view: View, offset: int = 0, limit: int = PAGE_SIZE) 
                 offset -= before
                 continue
         query = part.offset(offset).limit(limit - len(found))
-        found += session.scalars(query.options(selectinload(Comment.article)))
+        found += session.scalars(query.options(joinedload(Comment.article)))
         offset = 0
         if len(found) >= limit:
             break
@@ -156,13 +156,16 @@ def page(session: Session, view: View, offset: int = 0, limit: int = PAGE_SIZE) 
 
 
 def _count(session: Session, query: Select[Any]) -> int:
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    counted = select(func.count()).select_from(
+        query.order_by(None).with_only_columns(Comment.id).subquery()
+    )
     return int(session.scalar(counted) or 0)
 
 
 def size(session: Session, view: View) -> int:
     """How many comments the view holds."""
-    return _count(session, select(Comment).where(*conditions(session, view)))
+    query = select(func.count(Comment.id)).where(*conditions(session, view))
+    return int(session.scalar(query) or 0)
 
 
 def ids(session: Session, view: View, limit: int) -> list[str]:
@@ -176,17 +179,38 @@ def ids(session: Session, view: View, limit: int) -> list[str]:
     return found
 
 
-def counts(session: Session) -> dict[Queue, int]:
-    """How many comments each queue holds (unfiltered), for the navigation."""
-    by_status = dict(
-        session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all()
-    )
-    found = {queue: int(by_status.get(status, 0)) for queue, status in STATUS_OF.items()}
+WORK_QUEUES = (Queue.REVIEW, Queue.PENDING, Queue.SPOT_CHECKS, Queue.REPORTED)
+
+
+def counts(session: Session, decided: dict[Queue, int] | None = None) -> dict[Queue, int]:
+    """How many comments each queue holds (unfiltered), for the navigation. The queues that
+    wait for work are counted exactly; `decided` may give the others from a recent count,
+    which on a large site means reading every comment ever posted."""
+    found = {queue: _status_count(session, STATUS_OF[queue]) for queue in WORK_QUEUES[:2]}
+    if decided is None:
+        decided = decided_counts(session)
+    found |= {q: n for q, n in decided.items() if q not in WORK_QUEUES}
     open_checks = select(func.count()).select_from(SpotCheck).where(SpotCheck.verdict.is_(None))
     found[Queue.SPOT_CHECKS] = int(session.scalar(open_checks) or 0)
     found[Queue.REPORTED] = 0
-    found[Queue.ALL] = sum(int(n) for n in by_status.values())
     return found
+
+
+def _status_count(session: Session, status: str) -> int:
+    query = select(func.count()).select_from(Comment).where(Comment.status == status)
+    return int(session.scalar(query) or 0)
+
+
+def decided_counts(session: Session) -> dict[Queue, int]:
+    """Published, rejected and all comments: one pass over the whole table."""
+    by_status = dict(
+        session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all()
+    )
+    return {
+        Queue.PUBLISHED: int(by_status.get(CommentStatus.PUBLISHED, 0)),
+        Queue.REJECTED: int(by_status.get(CommentStatus.REJECTED, 0)),
+        Queue.ALL: sum(int(n) for n in by_status.values()),
+    }
 
 
 def oldest_waiting(session: Session) -> datetime | None:
