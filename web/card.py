@@ -77,12 +77,12 @@ def _skipped() -> list[str]:
     return raw[-MAX_SKIPPED:]
 
 
-def _next_id() -> str | None:
+def _next_id(resume: bool = True) -> str | None:
     """The card this moderator holds, else the next free one of the review view."""
     view = current_view()
     if view.queue is not Queue.REVIEW:
         return None
-    return claims.take_next(db(), view, g.moderator, hold(), _skipped())
+    return claims.take_next(db(), view, g.moderator, hold(), _skipped(), resume)
 
 
 @bp.post("/next")
@@ -137,7 +137,7 @@ def decide(comment_id: str) -> Any:
     if not wants_json():
         flash(message, "info")
         return redirect(url_for("review.queue"))
-    return answer(_next_id(), message + " Press u to undo.")
+    return answer(_next_id(resume=False), message + " Press u to undo.")
 
 
 def _decision_form() -> tuple[Action, str, str]:

@@ -104,11 +104,13 @@ def take_next(
     me: Moderator,
     hold: timedelta,
     skip: Sequence[str] = (),
+    resume: bool = True,
 ) -> str | None:
-    """Claim the first comment of the review view that nobody else holds (committed); None
-    when there is none. `skip`: comments this moderator passed over."""
+    """The comment this moderator holds (unless `resume` is off: they just let it go), else
+    claim the first of the review view that nobody else holds (committed); None when there is
+    none. `skip`: comments this moderator passed over."""
     assert view.queue is Queue.REVIEW
-    mine = _still_mine(session, me.id, view.now, skip)
+    mine = _still_mine(session, me.id, view.now, skip) if resume else None
     if mine is not None:
         return mine
     for _ in range(ATTEMPTS):

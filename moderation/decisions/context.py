@@ -14,7 +14,7 @@ from moderation.decisions.authors import standings
 from moderation.decisions.models import Note, Sanction
 from moderation.decisions.pending import opener
 from moderation.decisions.waves import Wave
-from moderation.kinds import CommentStatus, NoteSubject
+from moderation.kinds import CommentStatus
 from moderation.models import Comment, Decision
 from moderation.policy.verdicts import AuthorStanding
 
@@ -52,6 +52,7 @@ def load(session: Session, comment_id: str, now: datetime) -> CardContext | None
     if comment is None:
         return None
     author = comment.author_id
+    comment_notes, author_notes = notes.on_card(session, comment.id, author)
     return CardContext(
         comment=comment,
         opener=opener(comment),
@@ -59,8 +60,8 @@ def load(session: Session, comment_id: str, now: datetime) -> CardContext | None
         standing=standings(session, [author])[author],
         history=_history(session, comment),
         sanctions=sanctions.active(session, [author], now),
-        comment_notes=notes.about(session, NoteSubject.COMMENT, [comment.id]),
-        author_notes=notes.about(session, NoteSubject.AUTHOR, [author]),
+        comment_notes=comment_notes,
+        author_notes=author_notes,
         wave=waves.describe(session, comment),
     )
 

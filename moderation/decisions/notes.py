@@ -3,9 +3,7 @@ audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
@@ -38,14 +36,19 @@ def add(
     return note
 
 
-def about(session: Session, subject: NoteSubject, subject_ids: Collection[str]) -> list[Note]:
-    """Notes on these subjects, newest first."""
-    if not subject_ids:
-        return []
+def on_card(session: Session, comment_id: str, author_id: str) -> tuple[list[Note], list[Note]]:
+    """The notes on a comment and on its author, from one query, newest first."""
     query = (
         select(Note)
-        .where(Note.subject_type == subject, Note.subject_id.in_(list(subject_ids)))
+        .where(
+            or_(
+                and_(Note.subject_type == NoteSubject.COMMENT, Note.subject_id == comment_id),
+                and_(Note.subject_type == NoteSubject.AUTHOR, Note.subject_id == author_id),
+            )
+        )
         .order_by(Note.created_at.desc(), Note.id.desc())
         .options(selectinload(Note.moderator))
     )
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    on_comment = [n for n in found if n.subject_type == NoteSubject.COMMENT]
+    return on_comment, [n for n in found if n.subject_type == NoteSubject.AUTHOR]
