@@ -1,6 +1,7 @@
-"""Who may call what. Every endpoint is classified here, in one place: public, a site's, or a
-moderator's. Anything not on the public or site lists needs a logged-in moderator, so a route
-added without thought is closed rather than open (tests/web/test_access.py checks every route).
+"""Who may call what. Every endpoint is classified here, in one place: public, a site's, a
+moderator's or an admin's. Anything not on the public or site lists needs a logged-in moderator,
+so a route added without thought is closed rather than open; the admin list must match the views'
+role check (tests/web/test_access.py checks every route against both).
 """
 
 from __future__ import annotations
@@ -35,12 +36,42 @@ MODERATOR_ENDPOINTS = frozenset(
     {
         "auth.password",
         "review.queue",
-        "review.decide",
+        "review.live",
+        "card.next_card",
+        "card.open_card",
+        "card.renew",
+        "card.skip",
+        "card.decide",
+        "card.undo_last",
+        "card.override_decision",
+        "card.note",
+        "authors.sanction",
+        "bulk.preview",
+        "bulk.confirm",
+        "audit_log.page",
+        "dashboard.page",
+        "dashboard.export",
         "insight.spot_checks",
         "insight.check",
         "insight.premoderate",
         "insight.reject_all",
         "insight.stats",
+    }
+)
+# Logged-in admins only: moderators and their roles, word lists, the policy, lifting sanctions.
+ADMIN_ENDPOINTS = frozenset(
+    {
+        "admin.moderators",
+        "admin.create",
+        "admin.change_role",
+        "admin.change_active",
+        "admin.sanctions_page",
+        "admin.lift",
+        "admin_rules.words",
+        "admin_rules.add_word",
+        "admin_rules.remove_word",
+        "admin_rules.policy",
+        "admin_rules.activate",
     }
 )
 

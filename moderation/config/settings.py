@@ -232,6 +232,60 @@ class Settings:
             choices=("text", "json"),
         ),
     )
+    claim_minutes: int = field(
+        default=5,
+        metadata=_meta(
+            "How long a moderator holds the card they opened without touching it (the page "
+            "renews it every minute while open; a decision or a skip releases it).",
+            low=1,
+            high=120,
+        ),
+    )
+    undo_seconds: int = field(
+        default=60,
+        metadata=_meta(
+            "How long a moderator can undo their decision; after it, it can be overridden.",
+            low=0,
+            high=3600,
+        ),
+    )
+    review_rise_after_minutes: int = field(
+        default=120,
+        metadata=_meta(
+            "A comment waiting this long goes before every other in the review queue, "
+            "whatever its priority.",
+            low=1,
+        ),
+    )
+    duty_hours: str = field(
+        default="",
+        metadata=_meta(
+            "When moderators are on duty, e.g. `mon-fri 08:00-20:00, sat-sun 10:00-16:00` "
+            "(in MODQ_DUTY_TIMEZONE); outside them the stricter mode applies. Unset: always.",
+            pattern="duty_hours",
+        ),
+    )
+    duty_timezone: str = field(
+        default="UTC",
+        metadata=_meta("The time zone of MODQ_DUTY_HOURS (an IANA name).", pattern="timezone"),
+    )
+    review_time_limit_minutes: int = field(
+        default=240,
+        metadata=_meta(
+            "When the oldest comment waiting for review has waited this long, the stricter "
+            "mode applies until the queue catches up.",
+            low=1,
+        ),
+    )
+    strict_mode: str = field(
+        default="hold",
+        metadata=_meta(
+            "What the stricter mode does: `hold` (comments needing review are held, and the "
+            "reader is told why; no automatic publication of borderline comments) or `close` "
+            "(also no new comments on articles published while it lasts).",
+            choices=("hold", "close"),
+        ),
+    )
     demo_api_key: str = field(
         default="",
         metadata=_meta(
