@@ -17,7 +17,8 @@ from sqlalchemy.orm import QueryableAttribute, Session, joinedload
 from moderation.db import utcnow
 from moderation.decisions import waves
 from moderation.kinds import CommentStatus, Queue, QueueOrder
-from moderation.models import Article, Comment, Decision, SpotCheck
+from moderation.learning.models import SpotCheck
+from moderation.models import Article, Comment, Decision
 
 PAGE_SIZE = 50
 STATUS_OF = {

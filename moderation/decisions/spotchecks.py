@@ -16,7 +16,8 @@ from moderation.db import claim, utcnow
 from moderation.decisions.review import set_outcome
 from moderation.errors import Conflict
 from moderation.kinds import STATUS_AFTER, Action, SpotCheckVerdict
-from moderation.models import Comment, Moderator, SpotCheck
+from moderation.learning.models import SpotCheck
+from moderation.models import Comment, Moderator
 
 OPPOSITE = {Action.PUBLISH: Action.REJECT, Action.REJECT: Action.PUBLISH}
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation.db import utcnow
 from moderation.kinds import Action, ScorerName, SignalState, SpotCheckVerdict
-from moderation.models import Comment, SpotCheck
+from moderation.learning.models import SpotCheck
+from moderation.models import Comment
 from moderation.policy.document import Policy
 
 MIN_SUPPORT = 5  # reviewed comments needed above (or below) a line before suggesting it

@@ -18,7 +18,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from moderation.kinds import Action, CommentStatus, SpotCheckVerdict
-from moderation.models import AuditEntry, Comment, Decision, Moderator, SpotCheck
+from moderation.learning.models import SpotCheck
+from moderation.models import AuditEntry, Comment, Decision, Moderator
 
 LOOK_BACK = timedelta(days=7)  # comments waiting at the range's start came in at most this early
 QUEUE_POINTS = 48  # samples of the queue over the range

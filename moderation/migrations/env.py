@@ -6,6 +6,7 @@ from sqlalchemy import pool
 from moderation import models  # noqa: F401  (registers every table on Base.metadata)
 from moderation.db import Base, make_engine
 from moderation.decisions import models as workspace_models  # noqa: F401  (claims, notes...)
+from moderation.learning import models as learning_models  # noqa: F401  (spot-checks, drift)
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
 
 config = context.config

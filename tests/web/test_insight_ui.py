@@ -11,7 +11,8 @@ from sqlalchemy import update
 from moderation.audit import history
 from moderation.decisions.authors import standings
 from moderation.kinds import Action
-from moderation.models import Comment, DriftAlert, Moderator
+from moderation.learning.models import DriftAlert
+from moderation.models import Comment, Moderator
 from tests.conftest import csrf_token, log_in
 from tests.learning.test_learning import decided
 from tests.support.workspace import script_post
