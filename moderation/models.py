@@ -13,7 +13,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     event,
@@ -188,18 +187,6 @@ class WordListEntry(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ArticleVectorsRow(Base):
-    """The embedded passages of one version of an article (a cache shared by workers)."""
-
-    __tablename__ = "article_vectors"
-
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    model: Mapped[str] = mapped_column(String(200), index=True)
-    passages: Mapped[str] = mapped_column(Text)  # JSON list of the passages' text
-    vectors: Mapped[bytes] = mapped_column(LargeBinary)  # float32, passages x dimensions
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class PolicyVersion(Base):
