@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,11 @@ def new_comment_id() -> str:
     return uuid.uuid4().hex
 
 
+def new_reader_secret() -> str:
+    """A site's secret for signing its readers' tokens (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
 USERNAME_MAX_CHARS = 100
 
 
@@ -43,6 +49,12 @@ class Site(Base):
     # Comments accepted without a key, from readers' browsers on `origins`: off by default.
     open_intake: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signs its readers' tokens (HS256). Kept as it is, not hashed: checking an HMAC needs it.
+    reader_secret: Mapped[str] = mapped_column(String(64), default=new_reader_secret)
+    # Readers without a token may comment under a name they type (off by default); the embed
+    # tells a reader why their comment was not published (the public sentence) if show_reasons.
+    anonymous_comments: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_reasons: Mapped[bool] = mapped_column(Boolean, default=False)
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="site", order_by="ApiKey.id")
 
@@ -108,6 +120,8 @@ class Comment(Base):
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Queued behind other authors' comments: its author was over their fair share.
     deferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Warned before posting by the cheap checks, the reader chose (kinds.SecondThought).
+    second_thought: Mapped[str | None] = mapped_column(String(16))
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
