@@ -134,7 +134,8 @@ def list_published(article_id: str) -> Response:
     article = _article_or_404(article_id)
     page = _positive_int("page", 1, None)
     per_page = _positive_int("per_page", 20, MAX_PER_PAGE)
-    threads = published_threads(db(), article, page, per_page)
+    hide_after = runtime().policy(db()).readers.hide_after_reports
+    threads = published_threads(db(), article, page, per_page, hide_after=hide_after)
     next_url = (
         url_for(
             "api.list_published",

@@ -6,8 +6,8 @@ from sqlalchemy import pool
 from moderation import models  # noqa: F401  (registers every table on Base.metadata)
 from moderation.db import Base, make_engine
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
-from moderation.signals.relevance import vector_rows  # noqa: F401  (the passages cache)
 from moderation.readers import models as reader_models  # noqa: F401  (readers' reports)
+from moderation.signals.relevance import vector_rows  # noqa: F401  (the passages cache)
 
 config = context.config
 target_metadata = Base.metadata
