@@ -157,6 +157,11 @@ def browser_origins(session: Session) -> set[str]:
     return {origin for origins in session.scalars(select(Site.origins)) for origin in origins}
 
 
+def embed_ancestors(site: Site) -> list[str]:
+    """The origins whose pages may frame the site's embedded threads (CSP frame-ancestors)."""
+    return list(site.origins)
+
+
 def open_intake_warning(site: Site) -> str:
     """The sentence said wherever a site's open intake shows: at start-up, in logs, in the CLI."""
     origins = ", ".join(site.origins) or "no origin (so only non-browser clients)"

@@ -85,10 +85,17 @@ def flask_config(settings: Settings) -> dict[str, Any]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, auth, health, insight, metrics, openapi, review
+    from web import api, api_readers, auth, demo, embed, health, insight, metrics, openapi, review
 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # machine-to-machine JSON, no cookies: CSRF does not apply
+    app.register_blueprint(api_readers.bp)
+    csrf.exempt(api_readers.bp)  # the same, credentials in headers
+    app.register_blueprint(embed.bp)
+    csrf.exempt(
+        embed.bp
+    )  # the embed checks its own token, bound to the reader (web/embed_state.py)
+    app.register_blueprint(demo.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)

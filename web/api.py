@@ -66,7 +66,7 @@ def put_article(article_id: str) -> tuple[Response, int]:
 @bp.get("/articles/<article_id>")
 def get_article(article_id: str) -> Response:
     """One article as stored."""
-    return jsonify(article_json(_article_or_404(article_id)))
+    return jsonify(article_json(article_or_404(article_id)))
 
 
 @bp.post("/comments")
@@ -124,7 +124,7 @@ def get_comment(comment_id: str) -> Response:
 @bp.get("/articles/<article_id>/comments")
 def list_published(article_id: str) -> Response:
     """Published comments of an article, threaded, a page of top-level threads at a time."""
-    article = _article_or_404(article_id)
+    article = article_or_404(article_id)
     page = _positive_int("page", 1, None)
     per_page = _positive_int("per_page", 20, MAX_PER_PAGE)
     hide_after = runtime().policy(db()).readers.hide_after_reports
@@ -152,7 +152,7 @@ def list_published(article_id: str) -> Response:
     )
 
 
-def _article_or_404(article_id: str) -> Article:
+def article_or_404(article_id: str) -> Article:
     article = find_article(db(), parse_identifier(article_id, "article_id"))
     if article is None:
         abort(404, description="no article with this id")

@@ -30,6 +30,7 @@ class ThreadPage:
     total_threads: int
     page: int
     per_page: int
+    published: int = 0  # published comments shown to everyone, on every page
 
     @property
     def has_next(self) -> bool:
@@ -63,13 +64,14 @@ def published_threads(
     )
     hidden = hidden_among(session, [c.id for c in published], hide_after)
     shown = [c for c in published if c.id not in hidden]
+    shown_ids = {c.id for c in shown}
     unique = {c.id: c for c in [*shown, *also]}  # a reader's own comment may be published
     shown = sorted(unique.values(), key=lambda c: (c.created_at, c.id))
     roots = build_forest(shown, _ancestry(session, shown))
     if newest_first:
         roots.reverse()
     start = (page - 1) * per_page
-    return ThreadPage(roots[start : start + per_page], len(roots), page, per_page)
+    return ThreadPage(roots[start : start + per_page], len(roots), page, per_page, len(shown_ids))
 
 
 def _ancestry(session: Session, comments: list[Comment]) -> dict[str, str | None]:
@@ -93,3 +95,17 @@ def build_forest(published: list[Comment], parent_of: dict[str, str | None]) -> 
             node, parent_id = placeholder, parent_of.get(parent_id)
         (nodes[parent_id].replies if parent_id is not None else roots).append(node)
     return roots
+
+
+def unpublished_by(session: Session, article: Article, author_id: str) -> list[Comment]:
+    """An author's comments on an article that are not published (yet, or at all)."""
+    query = (
+        select(Comment)
+        .where(
+            Comment.article_id == article.id,
+            Comment.author_id == author_id,
+            Comment.status != CommentStatus.PUBLISHED,
+        )
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return list(session.scalars(query))

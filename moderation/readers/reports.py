@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
+from moderation.comments.validation import ValidationError
 from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.errors import Invalid, NotFound
@@ -40,12 +41,11 @@ class ReportedComment:
 
 
 def parse_reason(value: object) -> ReportReason:
-    """A report's reason, or Invalid naming the choices."""
+    """A report's reason, or ValidationError naming the choices."""
     try:
         return ReportReason(str(value))
     except ValueError:
-        choices = ", ".join(ReportReason)
-        raise Invalid(f"reason must be one of {choices}") from None
+        raise ValidationError({"reason": f"must be one of {', '.join(ReportReason)}"}) from None
 
 
 def report_comment(
