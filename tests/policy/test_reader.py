@@ -65,7 +65,7 @@ def test_readers_rules_are_read_and_checked() -> None:
     rules = load("reports: {hide_after: 5}\nsecond_thought: {lexical_above: null}").readers
     assert (rules.hide_after_reports, rules.warn_lexical_above) == (5, None)
     assert load().readers.hide_after_reports == 3
-    with pytest.raises(PolicyError, match="reports.hide_after"):
+    with pytest.raises(PolicyError, match=r"reports\.hide_after"):
         load("reports: {hide_after: 0}")
-    with pytest.raises(PolicyError, match="second_thought.word_actions"):
+    with pytest.raises(PolicyError, match=r"second_thought\.word_actions"):
         load("second_thought: {word_actions: [shout]}")
