@@ -98,3 +98,17 @@ def embed_page(client: FlaskClient, token: str | None = None, **args: str) -> st
     response = client.get("/embed/articles/a1", query_string=query)
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
+
+
+def fields_from_cookie(app: Flask, client: FlaskClient) -> dict[str, str]:
+    """A form's hidden fields made from the reader's cookie, as if the page had shown a form
+    (it shows none to a reader who may not post): the refusal must come from the rule."""
+    from web import embed_state
+
+    cookie = client.get_cookie(embed_state.COOKIE, path="/embed")
+    assert cookie is not None
+    with app.test_request_context("/", method="POST", data={"reader_state": cookie.value}):
+        site = the_site(app)
+        state = embed_state.load_state(site)
+        assert state is not None
+        return {"reader_state": cookie.value, "csrf_token": embed_state.form_token(state)}
