@@ -85,7 +85,12 @@ def update_site(
 
 
 def _settings(site: Site) -> dict[str, object]:
-    return {"origins": list(site.origins), "open_intake": site.open_intake}
+    return {
+        "origins": list(site.origins),
+        "open_intake": site.open_intake,
+        "anonymous_comments": bool(site.anonymous_comments),
+        "show_reasons": bool(site.show_reasons),
+    }
 
 
 def add_key(
