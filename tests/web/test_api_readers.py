@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from moderation.comments.demo import DEMO_ARTICLE, DEMO_ARTICLE_ID
+from moderation.models import Comment
 from moderation.readers.tokens import read_token
 from moderation.signals.words.lists import add_word
 from tests.conftest import site_client
@@ -90,3 +92,16 @@ def test_demo_page_without_and_with_the_demo_article(app: Flask, anonymous: Flas
     assert (reader.id, reader.verified) == ("demo-reader-ben", True)
     unknown = anonymous.get("/demo?reader=ceo").get_data(as_text=True)
     assert "Ana (demo reader)" in unknown  # never a token for a reader someone names
+
+
+def test_moderators_see_the_readers_second_thought_on_the_card(
+    app: Flask, logged_in: FlaskClient
+) -> None:
+    with_article(app)
+    body = {**COMMENT, "body": "Posted after the warning.", "second_thought": "posted_anyway"}
+    comment_id = logged_in.post("/api/v1/comments", json=body).get_json()["id"]
+    with app.extensions["modq"].session_factory() as session:
+        session.execute(update(Comment).where(Comment.id == comment_id).values(status="review"))
+        session.commit()
+    card = logged_in.get("/review/").get_data(as_text=True)
+    assert "Warned before posting that it looked abusive, the reader posted it anyway." in card

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.kinds import ScorerName, ScorerState, SecondThought, SignalState
 from moderation.masking import mask_credentials
 from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
 from web.presenters.highlight import marked_spans, segments, signal_summary
+
+
+SECOND_THOUGHTS = {
+    SecondThought.EDITED: "Warned before posting that it looked abusive, the reader edited it.",
+    SecondThought.POSTED_ANYWAY: "Warned before posting that it looked abusive, the reader "
+    "posted it anyway.",
+}
 
 
 def card(comment: Comment) -> dict[str, Any]:
@@ -16,6 +23,9 @@ def card(comment: Comment) -> dict[str, Any]:
     policy = next((d for d in reversed(comment.decisions) if d.moderator_id is None), None)
     return {
         "comment": comment,
+        "second_thought": SECOND_THOUGHTS.get(SecondThought(comment.second_thought))
+        if comment.second_thought
+        else None,
         "reasons": policy.reasons if policy else [],
         "segments": segments(comment.body, marked_spans(comment.signals)),
         "passage": next(
