@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     g,
     make_response,
@@ -24,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response
 
 from moderation.comments.intake import IdempotencyConflict, find_article
 from moderation.comments.threads import published_threads, unpublished_by

@@ -14,9 +14,10 @@ import hmac
 import secrets
 from dataclasses import asdict, dataclass
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
 
 from moderation.models import Site
 from moderation.readers.tokens import Reader

@@ -31,7 +31,7 @@ def token(**claims: Any) -> str:
     }
     payload |= claims
     secret = payload.pop("secret", SITE.reader_secret)
-    algorithm = payload.pop("alg", "HS256")
+    algorithm = str(payload.pop("alg", "HS256"))
     return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm)
 
 

@@ -18,6 +18,7 @@ from moderation.decisions.pipeline import score_and_decide
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
 from moderation.policy.reader import load
+from moderation.signals.base import Scorer
 from moderation.signals.lexical import LexicalAbuseScorer
 from moderation.signals.links import LinkScorer
 from moderation.signals.words.lists import WordListScorer, stored_matcher
@@ -56,7 +57,7 @@ def decide_like_a_worker(app: Flask) -> list[str | None]:
     """The worker's scoring step on what is pending, with the checks that need no model
     download: without Detoxify the policy sends every comment to review ("check failed")."""
     runtime = app.extensions["modq"]
-    scorers = [
+    scorers: list[Scorer] = [
         LexicalAbuseScorer(),
         WordListScorer(stored_matcher(runtime.session_factory)),
         LinkScorer(),

@@ -204,3 +204,11 @@ def test_the_frame_may_be_embedded_by_the_sites_origins_only(
     assert "frame-ancestors 'self' https://gazette.example" in policy
     assert "X-Frame-Options" not in response.headers
     assert app.test_client().get("/review/").headers["X-Frame-Options"] == "DENY"
+
+
+def test_comment_text_and_names_are_escaped(app: Flask) -> None:
+    with_article(app)
+    comment(app, "<script>alert(1)</script> & <b>bold</b>", "<img src=x onerror=alert(1)>")
+    html = embed_page(app.test_client())
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -10,7 +10,6 @@ from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
 from web.presenters.highlight import marked_spans, segments, signal_summary
 
-
 SECOND_THOUGHTS = {
     SecondThought.EDITED: "Warned before posting that it looked abusive, the reader edited it.",
     SecondThought.POSTED_ANYWAY: "Warned before posting that it looked abusive, the reader "
