@@ -104,7 +104,7 @@ def accept_comment(
         submission,
         runtime().enqueue,
         idempotency_key,
-        ip_key=current_app.secret_key or "",
+        ip_key=str(current_app.secret_key or ""),
         deferred=deferred,
         second_thought=second_thought,
     )
