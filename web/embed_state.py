@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import asdict, dataclass
 
 from flask import current_app, request
@@ -20,7 +21,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from moderation.models import Site
-from moderation.readers.tokens import Reader
+from moderation.readers.tokens import LEEWAY_SECONDS, Reader
 from web.runtime import runtime
 
 COOKIE = "modq_reader"
@@ -38,6 +39,7 @@ class ReaderState:
     name: str
     verified: bool
     nonce: str
+    until: int = 0  # a verified reader is one until their token expires (seconds, epoch)
 
     @property
     def reader(self) -> Reader:
@@ -53,7 +55,8 @@ def new_state(site: Site, reader: Reader | None) -> ReaderState:
     """A fresh state: the verified reader, or an anonymous one with a random id."""
     if reader is None:
         reader = Reader(f"anonymous-{secrets.token_hex(8)}", "", False)
-    return ReaderState(site.id, reader.id, reader.name, reader.verified, secrets.token_hex(16))
+    nonce, until = secrets.token_hex(16), reader.expires_at or 0
+    return ReaderState(site.id, reader.id, reader.name, reader.verified, nonce, until)
 
 
 def load_state(site: Site) -> ReaderState | None:
@@ -66,9 +69,15 @@ def load_state(site: Site) -> ReaderState | None:
             state = ReaderState(**data)
         except (BadSignature, TypeError):
             continue
-        if state.site_id == site.id:
+        if state.site_id == site.id and not _lapsed(state):
             return state
     return None
+
+
+def _lapsed(state: ReaderState) -> bool:
+    """A verified reader's token has expired: the site no longer vouches for them (they may
+    have logged out); the site's next page gives them a fresh token."""
+    return state.verified and time.time() > state.until + LEEWAY_SECONDS
 
 
 def dump_state(state: ReaderState) -> str:

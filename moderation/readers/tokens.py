@@ -43,6 +43,7 @@ class Reader:
     id: str
     name: str
     verified: bool
+    expires_at: int | None = None  # the token's `exp` (seconds since the epoch)
 
 
 def audience(site: Site) -> str:
@@ -69,7 +70,12 @@ def read_token(site: Site, token: str) -> Reader:
         ) from None
     except jwt.InvalidTokenError as exc:
         raise ReaderRefused(f"the reader token is not valid: {exc}") from None
-    return Reader(_claim(claims, "sub", MAX_ID_CHARS), _claim(claims, "name", MAX_NAME_CHARS), True)
+    return Reader(
+        _claim(claims, "sub", MAX_ID_CHARS),
+        _claim(claims, "name", MAX_NAME_CHARS),
+        True,
+        int(claims["exp"]),
+    )
 
 
 def _claim(claims: dict[str, Any], name: str, limit: int) -> str:

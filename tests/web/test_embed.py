@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -211,4 +213,17 @@ def test_comment_text_and_names_are_escaped(app: Flask) -> None:
     comment(app, "<script>alert(1)</script> & <b>bold</b>", "<img src=x onerror=alert(1)>")
     html = embed_page(app.test_client())
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
-    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    lowered = html.lower()  # the helper title-cases author names
+    assert "<img src=x" not in lowered and "&lt;img src=x onerror=alert(1)&gt;" in lowered
+
+
+def test_a_verified_reader_lapses_with_their_token(app: Flask) -> None:
+    from web import embed_state
+
+    site = the_site(app)
+    with app.test_request_context("/"):
+        for until, kept in ((int(time.time()) + 600, True), (int(time.time()) - 600, False)):
+            state = embed_state.ReaderState(site.id, "ana", "Ana", True, "n0nce", until)
+            signed = embed_state.dump_state(state)
+            with app.test_request_context("/", method="POST", data={"reader_state": signed}):
+                assert (embed_state.load_state(site) == state) is kept
