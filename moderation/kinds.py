@@ -111,6 +111,23 @@ class RateScope(enum.StrEnum):
     KEY = "key"
     AUTHOR = "author"
     ADDRESS = "address"
+    REPORTER = "reporter"  # reports per reader of a site
+
+
+class SecondThought(enum.StrEnum):
+    """What a reader did when the cheap checks warned them before posting."""
+
+    EDITED = "edited"  # changed the text until the checks were quiet
+    POSTED_ANYWAY = "posted_anyway"
+
+
+class ReportReason(enum.StrEnum):
+    """Why a reader reports a published comment."""
+
+    ABUSIVE = "abusive"
+    SPAM = "spam"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
 
 
 class RelevanceMethod(enum.StrEnum):

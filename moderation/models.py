@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     event,
@@ -27,6 +27,11 @@ from moderation.kinds import CommentStatus, Decider, Role
 def new_comment_id() -> str:
     """An unguessable comment id, so a status URL does not reveal other comments."""
     return uuid.uuid4().hex
+
+
+def new_reader_secret() -> str:
+    """A site's secret for signing its readers' tokens (256 random bits)."""
+    return secrets.token_urlsafe(32)
 
 
 USERNAME_MAX_CHARS = 100
@@ -44,6 +49,12 @@ class Site(Base):
     # Comments accepted without a key, from readers' browsers on `origins`: off by default.
     open_intake: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signs its readers' tokens (HS256). Kept as it is, not hashed: checking an HMAC needs it.
+    reader_secret: Mapped[str] = mapped_column(String(64), default=new_reader_secret)
+    # Readers without a token may comment under a name they type (off by default); the embed
+    # tells a reader why their comment was not published (the public sentence) if show_reasons.
+    anonymous_comments: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_reasons: Mapped[bool] = mapped_column(Boolean, default=False)
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="site", order_by="ApiKey.id")
 
@@ -122,6 +133,8 @@ class Comment(Base):
     # decision shows publicly once its undo window has closed.
     wave_id: Mapped[str | None] = mapped_column(String(32), index=True)
     public_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Warned before posting by the cheap checks, the reader chose (kinds.SecondThought).
+    second_thought: Mapped[str | None] = mapped_column(String(16))
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -216,18 +229,6 @@ class WordListEntry(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ArticleVectorsRow(Base):
-    """The embedded passages of one version of an article (a cache shared by workers)."""
-
-    __tablename__ = "article_vectors"
-
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    model: Mapped[str] = mapped_column(String(200), index=True)
-    passages: Mapped[str] = mapped_column(Text)  # JSON list of the passages' text
-    vectors: Mapped[bytes] = mapped_column(LargeBinary)  # float32, passages x dimensions
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class PolicyVersion(Base):

@@ -55,6 +55,7 @@ WHAT_IS_COUNTED = {
     RateScope.KEY: "calls with this API key",
     RateScope.AUTHOR: "comments from this author",
     RateScope.ADDRESS: "comments from this address",
+    RateScope.REPORTER: "reports from this reader",
 }
 
 

@@ -85,7 +85,12 @@ def update_site(
 
 
 def _settings(site: Site) -> dict[str, object]:
-    return {"origins": list(site.origins), "open_intake": site.open_intake}
+    return {
+        "origins": list(site.origins),
+        "open_intake": site.open_intake,
+        "anonymous_comments": bool(site.anonymous_comments),
+        "show_reasons": bool(site.show_reasons),
+    }
 
 
 def add_key(
@@ -155,6 +160,11 @@ def open_sites(session: Session) -> list[Site]:
 def browser_origins(session: Session) -> set[str]:
     """Every origin some site lists: the only ones whose browsers may call the API."""
     return {origin for origins in session.scalars(select(Site.origins)) for origin in origins}
+
+
+def embed_ancestors(site: Site) -> list[str]:
+    """The origins whose pages may frame the site's embedded threads (CSP frame-ancestors)."""
+    return list(site.origins)
 
 
 def open_intake_warning(site: Site) -> str:

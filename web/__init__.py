@@ -90,12 +90,15 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         admin_rules,
         api,
+        api_readers,
         audit_log,
         auth,
         authors,
         bulk,
         card,
         dashboard,
+        demo,
+        embed,
         health,
         insight,
         metrics,
@@ -104,11 +107,14 @@ def _register_blueprints(app: Flask) -> None:
     )
     from web.presenters.queue import query_string
 
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # machine-to-machine JSON, no cookies: CSRF does not apply
-    for module in (openapi, health, auth, review, card, authors, bulk, audit_log, dashboard):
+    # Machine-to-machine JSON with credentials in headers, no cookies: CSRF does not apply.
+    # The embed checks its own token, bound to the reader (web/embed_state.py).
+    for module in (api, api_readers, embed):
         app.register_blueprint(module.bp)
-    for module in (insight, admin, admin_rules, metrics):
+        csrf.exempt(module.bp)
+    for module in (demo, openapi, health, auth, review, card, authors, bulk, audit_log):
+        app.register_blueprint(module.bp)
+    for module in (dashboard, insight, admin, admin_rules, metrics):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(timedelta=timedelta, query_string=query_string)
     # Browsers ask for /favicon.ico by convention; the pages also link the same file.

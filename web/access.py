@@ -27,10 +27,15 @@ PUBLIC_ENDPOINTS = frozenset(
         "metrics.metrics",  # aggregate numbers only
         "auth.login",
         "auth.logout",  # ending no session is harmless, and the form carries a CSRF token
+        "embed.thread",  # published comments, and a reader's own (by their signed state)
+        "demo.page",  # signs tokens for the demo readers only
     }
 )
 # Sites' servers call these; their credential is the site's, not a moderator's login.
-SITE_ENDPOINTS = frozenset({"api.put_article", "api.post_comment"})
+SITE_ENDPOINTS = frozenset({"api.put_article", "api.post_comment", "readers_api.precheck"})
+# Readers call these: their credential is a site's reader token (or, in the embed, the signed
+# reader state its forms carry with their CSRF token; anonymous readers where a site allows).
+READER_ENDPOINTS = frozenset({"embed.post_comment", "embed.report", "readers_api.report"})
 # Logged-in moderators only (also the default for anything unlisted).
 MODERATOR_ENDPOINTS = frozenset(
     {
@@ -80,7 +85,7 @@ def refuse_anonymous() -> Response | tuple[Response, int] | None:
     """Before every request: send anonymous callers of a moderator's endpoint to the login
     page (pages) or answer 401 (JSON clients)."""
     endpoint = request.endpoint
-    if endpoint is None or endpoint in PUBLIC_ENDPOINTS | SITE_ENDPOINTS:
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS | SITE_ENDPOINTS | READER_ENDPOINTS:
         return None  # no route (404/405 follow), or open to callers without a login
     if g.get("moderator") is not None:
         return None

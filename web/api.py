@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from moderation.comments.intake import (
-    IdempotencyConflict,
-    find_article,
-    submit_comment,
-    upsert_article,
-)
+from moderation.comments.intake import IdempotencyConflict, find_article, upsert_article
 from moderation.comments.threads import ThreadNode, published_threads
 from moderation.comments.validation import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     ValidationError,
-    is_ip_address,
     json_integer,
     parse_article,
     parse_comment,
@@ -29,10 +22,12 @@ from moderation.comments.validation import (
     text_problem,
 )
 from moderation.db import utcnow
+from moderation.kinds import SecondThought
 from moderation.models import Article, Comment
 from moderation.policy.reasons import public_sentence
 from web import cors, site_access
 from web.errors import json_error
+from web.reader_access import check_author
 from web.runtime import db, runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -73,35 +68,22 @@ def put_article(article_id: str) -> tuple[Response, int]:
 @bp.get("/articles/<article_id>")
 def get_article(article_id: str) -> Response:
     """One article as stored."""
-    return jsonify(article_json(_article_or_404(article_id)))
+    return jsonify(article_json(article_or_404(article_id)))
 
 
 @bp.post("/comments")
 def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int]:
     """Accept a comment for moderation: stored now, scored in the background."""
-    settings = runtime().settings
     key = site_access.comment_key()
-    submission = parse_comment(json_body(), settings.max_comment_chars)
+    payload = json_body()
+    submission = parse_comment(payload, runtime().settings.max_comment_chars)
+    second_thought = parse_second_thought(payload)
     idempotency_key = _idempotency_key()
     site = key.site if key else site_access.open_intake_site(submission.article_id)
-    # A site relaying comments from its server is one address for every reader, so by default
-    # only the client_ip it sends counts; when browsers post directly, the connection does
-    # (and a client_ip they send is ignored: a reader could pick any).
-    if key is None or settings.reader_address == "connection":
-        address = request.remote_addr or ""
-        submission = dataclasses.replace(
-            submission, client_ip=address if is_ip_address(address) else None
-        )
-    deferred = site_access.admit(site, key, submission.author_id, submission.client_ip)
+    check_author(site, key, submission.author_id)
     try:
-        comment, created = submit_comment(
-            db(),
-            site.id,
-            submission,
-            runtime().enqueue,
-            idempotency_key,
-            ip_key=current_app.secret_key or "",
-            deferred=deferred,
+        comment, created = site_access.accept_comment(
+            site, key, submission, idempotency_key, second_thought
         )
     except IdempotencyConflict as exc:
         return json_error(409, "idempotency_conflict", str(exc))
@@ -109,6 +91,17 @@ def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int
     body = {"id": comment.id, "status": comment.status, "status_url": location}
     headers = {"Location": location, **({} if created else {"Idempotent-Replayed": "true"})}
     return jsonify(body), 202, headers
+
+
+def parse_second_thought(payload: dict[str, Any]) -> str | None:
+    """The reader's choice after a warning before posting, if the client sends it."""
+    value = payload.get("second_thought")
+    if value is None:
+        return None
+    if value not in set(SecondThought):
+        choices = " or ".join(SecondThought)
+        raise ValidationError({"second_thought": f"must be {choices}, or left out"})
+    return str(value)
 
 
 def _idempotency_key() -> str | None:
@@ -133,10 +126,11 @@ def get_comment(comment_id: str) -> Response:
 @bp.get("/articles/<article_id>/comments")
 def list_published(article_id: str) -> Response:
     """Published comments of an article, threaded, a page of top-level threads at a time."""
-    article = _article_or_404(article_id)
+    article = article_or_404(article_id)
     page = _positive_int("page", 1, None)
     per_page = _positive_int("per_page", 20, MAX_PER_PAGE)
-    threads = published_threads(db(), article, page, per_page)
+    hide_after = runtime().policy(db()).readers.hide_after_reports
+    threads = published_threads(db(), article, page, per_page, hide_after=hide_after)
     next_url = (
         url_for(
             "api.list_published",
@@ -160,7 +154,7 @@ def list_published(article_id: str) -> Response:
     )
 
 
-def _article_or_404(article_id: str) -> Article:
+def article_or_404(article_id: str) -> Article:
     article = find_article(db(), parse_identifier(article_id, "article_id"))
     if article is None:
         abort(404, description="no article with this id")

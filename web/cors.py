@@ -21,7 +21,7 @@ ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 BROWSER_METHODS = ("GET", "POST")
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": ", ".join(BROWSER_METHODS),
-    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key, Reader-Token",
     "Access-Control-Max-Age": "600",
 }
 EXPOSED = "Location, Retry-After, Idempotent-Replayed"

@@ -12,6 +12,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from moderation.comments.validation import ValidationError
 from moderation.errors import Conflict, DomainError, Invalid, NotFound
 from moderation.ratelimit import RateLimited
+from moderation.readers.tokens import NotThisReader, ReaderRefused
 from moderation.sites import KeyRefused, WrongSite
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,13 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 # The one place where the domain's errors become HTTP statuses.
-STATUS_OF: dict[type[DomainError], int] = {Invalid: 422, NotFound: 404, Conflict: 409}
+STATUS_OF: dict[type[DomainError], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Conflict: 409,
+    ReaderRefused: 401,
+    NotThisReader: 403,
+}
 
 
 def wants_json() -> bool:

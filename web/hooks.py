@@ -40,7 +40,8 @@ def security_headers(response: Response) -> Response:
     """No inline scripts, no framing, no MIME sniffing: defence in depth behind escaping; and
     nothing a logged-in moderator saw is kept in a cache."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP 2
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP 2
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if g.get("moderator") is not None and request.endpoint not in ("static", "favicon"):

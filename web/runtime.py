@@ -14,6 +14,8 @@ from moderation.config import Settings
 from moderation.decisions.active_policy import active_policy, fallback_text
 from moderation.policy.document import Policy
 from moderation.ratelimit import RateLimiter
+from moderation.readers.second_thought import CheapCheck
+from moderation.signals.words.lists import stored_matcher
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,16 @@ class BrokerPublisher:
         from workers.celery_app import send_for_scoring
 
         self.breaker.call(lambda: send_for_scoring(self.celery, entry))
+
+
+def cheap_check() -> CheapCheck:
+    """The app's second-thought checker (the lexical model and the watched words), made on
+    first use."""
+    extensions = current_app.extensions
+    if "modq_cheap_check" not in extensions:
+        settings, sessions = runtime().settings, runtime().session_factory
+        extensions["modq_cheap_check"] = CheapCheck(
+            stored_matcher(sessions), settings.scorer_retry_seconds
+        )
+    checker: CheapCheck = extensions["modq_cheap_check"]
+    return checker

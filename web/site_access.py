@@ -3,15 +3,17 @@ open intake; and how much: the rate limits, and whether an author is over their 
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
-from flask import request
+from flask import current_app, request
 from werkzeug.exceptions import Forbidden
 
 from moderation import sites
-from moderation.comments.intake import find_article
+from moderation.comments.intake import find_article, submit_comment
+from moderation.comments.validation import CommentSubmission, is_ip_address
 from moderation.kinds import RateScope
-from moderation.models import ApiKey, Site
+from moderation.models import ApiKey, Comment, Site
 from moderation.ratelimit import Quota
 from web.runtime import db, runtime
 
@@ -69,3 +71,40 @@ def admit(site: Site, key: ApiKey | None, author_id: str | None, address: str | 
         quotas.append(Quota(RateScope.ADDRESS, canonical, settings.rate_limit_per_address))
     counts = runtime().limiter.count(quotas)
     return 0 < settings.fair_share_per_author < counts.get(RateScope.AUTHOR, 0)
+
+
+def admit_report(site: Site, reader_id: str) -> None:
+    """Count one report against the reader's limit (RateLimited when it is used up)."""
+    allowed = runtime().settings.rate_limit_reports
+    runtime().limiter.count([Quota(RateScope.REPORTER, f"{site.id}:{reader_id}", allowed)])
+
+
+def accept_comment(
+    site: Site,
+    key: ApiKey | None,
+    submission: CommentSubmission,
+    idempotency_key: str | None = None,
+    second_thought: str | None = None,
+) -> tuple[Comment, bool]:
+    """The one intake path of the API and the embed: the reader's address, the rate limits,
+    then stored and queued; returns (comment, created)."""
+    settings = runtime().settings
+    # A site relaying comments from its server is one address for every reader, so by default
+    # only the client_ip it sends counts; when browsers post directly, the connection does
+    # (and a client_ip they send is ignored: a reader could pick any).
+    if key is None or settings.reader_address == "connection":
+        address = request.remote_addr or ""
+        submission = dataclasses.replace(
+            submission, client_ip=address if is_ip_address(address) else None
+        )
+    deferred = admit(site, key, submission.author_id, submission.client_ip)
+    return submit_comment(
+        db(),
+        site.id,
+        submission,
+        runtime().enqueue,
+        idempotency_key,
+        ip_key=str(current_app.secret_key or ""),
+        deferred=deferred,
+        second_thought=second_thought,
+    )

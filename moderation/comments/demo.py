@@ -87,3 +87,22 @@ DEMO_COMMENTS = (
         "and click the link to start.",
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoReader:
+    """A reader of the demo site that the /demo page signs a token for."""
+
+    key: str
+    id: str
+    name: str
+
+
+# Only these readers: /demo signs their tokens for anyone who opens it, so its readers are
+# demo accounts, never a site's real readers.
+DEMO_READERS = (
+    DemoReader("ana", "demo-reader-ana", "Ana (demo reader)"),
+    DemoReader("ben", "demo-reader-ben", "Ben (demo reader)"),
+    DemoReader("chloe", "demo-reader-chloe", "Chloé (demo reader)"),
+    DemoReader("dev", "demo-reader-dev", "Dev (demo reader)"),
+)

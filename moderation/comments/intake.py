@@ -87,12 +87,14 @@ def submit_comment(
     idempotency_key: str | None = None,
     ip_key: str = "",
     deferred: bool = False,
+    second_thought: str | None = None,
 ) -> tuple[Comment, bool]:
     """Store a site's comment (committed), then queue it; returns (comment, created).
 
     A retry with the same Idempotency-Key returns the first comment and queues nothing. The
     reader's address is kept only as a hash keyed with `ip_key`. A deferred comment is
     scored after other authors' comments. An article of another site is refused (WrongSite).
+    `second_thought` is what the reader chose when warned before posting (kinds.SecondThought).
     """
     fingerprint = _fingerprint(submission)
     if idempotency_key and (earlier := _by_key(session, idempotency_key, fingerprint)):
@@ -112,6 +114,7 @@ def submit_comment(
         client_ip_hash=hash_address(submission.client_ip, ip_key),
         queued_at=utcnow(),
         deferred=deferred,
+        second_thought=second_thought,
     )
     session.add(comment)
     try:
@@ -129,6 +132,7 @@ def submit_comment(
         comment.id,
         author_id=submission.author_id,
         article_id=submission.article_id,
+        **({"second_thought": second_thought} if second_thought else {}),
     )
     session.commit()
     publish(QueueEntry(comment.id, comment.author_id, deferred), enqueue)

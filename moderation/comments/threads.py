@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from moderation.db import utcnow
 from moderation.kinds import CommentStatus
 from moderation.models import Article, Comment
+from moderation.readers.reports import hidden_among
 
 
 @dataclass
@@ -29,6 +31,7 @@ class ThreadPage:
     total_threads: int
     page: int
     per_page: int
+    published: int = 0  # published comments shown to everyone, on every page
 
     @property
     def has_next(self) -> bool:
@@ -36,13 +39,24 @@ class ThreadPage:
         return self.page * self.per_page < self.total_threads
 
 
-def published_threads(session: Session, article: Article, page: int, per_page: int) -> ThreadPage:
-    """Threads of published comments, oldest thread first.
+def published_threads(
+    session: Session,
+    article: Article,
+    page: int,
+    per_page: int,
+    *,
+    hide_after: int | None = None,
+    newest_first: bool = False,
+    also: Sequence[Comment] = (),
+) -> ThreadPage:
+    """Threads of published comments, oldest thread first (or newest); replies oldest first.
 
     A published reply whose parent is not published hangs under a placeholder for the parent,
-    so the conversation keeps its shape without showing what was not published.
+    so the conversation keeps its shape without showing what was not published. Comments
+    that `hide_after` readers reported are left out until a moderator decides; `also` adds
+    comments only the asking reader sees (their own, not yet published).
     """
-    comments = list(
+    published = list(
         session.scalars(
             select(Comment)
             .where(
@@ -53,9 +67,16 @@ def published_threads(session: Session, article: Article, page: int, per_page: i
             .order_by(Comment.created_at, Comment.id)
         )
     )
-    roots = build_forest(comments, _ancestry(session, comments))
+    hidden = hidden_among(session, [c.id for c in published], hide_after)
+    shown = [c for c in published if c.id not in hidden]
+    shown_ids = {c.id for c in shown}
+    unique = {c.id: c for c in [*shown, *also]}  # a reader's own comment may be published
+    shown = sorted(unique.values(), key=lambda c: (c.created_at, c.id))
+    roots = build_forest(shown, _ancestry(session, shown))
+    if newest_first:
+        roots.reverse()
     start = (page - 1) * per_page
-    return ThreadPage(roots[start : start + per_page], len(roots), page, per_page)
+    return ThreadPage(roots[start : start + per_page], len(roots), page, per_page, len(shown_ids))
 
 
 def _ancestry(session: Session, comments: list[Comment]) -> dict[str, str | None]:
@@ -79,3 +100,17 @@ def build_forest(published: list[Comment], parent_of: dict[str, str | None]) -> 
             node, parent_id = placeholder, parent_of.get(parent_id)
         (nodes[parent_id].replies if parent_id is not None else roots).append(node)
     return roots
+
+
+def unpublished_by(session: Session, article: Article, author_id: str) -> list[Comment]:
+    """An author's comments on an article that are not published (yet, or at all)."""
+    query = (
+        select(Comment)
+        .where(
+            Comment.article_id == article.id,
+            Comment.author_id == author_id,
+            Comment.status != CommentStatus.PUBLISHED,
+        )
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return list(session.scalars(query))

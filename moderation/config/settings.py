@@ -177,6 +177,10 @@ class Settings(Connections):
         default=30,
         metadata=meta("Comments one reader address may post per window (0: no limit).", low=0),
     )
+    rate_limit_reports: int = field(
+        default=5,
+        metadata=meta("Reports one reader may make per window (0: no limit).", low=0),
+    )
     fair_share_per_author: int = field(
         default=3,
         metadata=meta(

@@ -8,6 +8,8 @@ from moderation.db import Base, make_engine
 from moderation.decisions import models as workspace_models  # noqa: F401  (claims, notes...)
 from moderation.learning import models as learning_models  # noqa: F401  (spot-checks, drift)
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
+from moderation.readers import models as reader_models  # noqa: F401  (readers' reports)
+from moderation.signals.relevance import vector_rows  # noqa: F401  (the passages cache)
 
 config = context.config
 target_metadata = Base.metadata

@@ -76,6 +76,15 @@ class Trust:
 
 
 @dataclass(frozen=True)
+class Readers:
+    """What readers meet: the warning before posting, and hiding after their reports."""
+
+    warn_lexical_above: float | None
+    warn_word_actions: tuple[str, ...]
+    hide_after_reports: int | None
+
+
+@dataclass(frozen=True)
 class Policy:
     """Every rule of a policy, and the version it was read from."""
 
@@ -92,6 +101,7 @@ class Policy:
     identity_terms: dict[str, tuple[str, ...]]
     failure: dict[str, FailureMode]
     spot_check_share: float
+    readers: Readers = Readers(0.8, ("reject", "review"), 3)
     note: str = ""
     version: str = field(default="builtin", compare=False)
 

@@ -24,6 +24,7 @@ from moderation.policy.document import (
     Policy,
     PolicyError,
     PreModeration,
+    Readers,
     Trust,
 )
 
@@ -180,6 +181,7 @@ class Reader:
                 for k, v in doc["failure"].items()
             },
             spot_check_share=self.number(doc["spot_check_share"], "spot_check_share"),
+            readers=self.readers(doc["second_thought"], doc["reports"]),
             note=str(doc.get("note") or ""),
         )
 
@@ -256,4 +258,18 @@ class Reader:
                 raw["published_at_least"], "trust.published_at_least", 0, 1_000_000, whole=True
             ),
             self.number(raw["rejection_rate_below"], "trust.rejection_rate_below"),
+        )
+
+    def readers(self, warn: dict[str, Any], reports: dict[str, Any]) -> Readers:
+        """The warning before posting and the reports that hide a comment."""
+        path = "second_thought."
+        return Readers(
+            self.number(warn["lexical_above"], path + "lexical_above", optional=True),
+            tuple(
+                self.choice(a, f"{path}word_actions", WORD_ACTIONS)
+                for a in self.words(warn["word_actions"], path + "word_actions")
+            ),
+            self.number(
+                reports["hide_after"], "reports.hide_after", 1, 10_000, optional=True, whole=True
+            ),
         )

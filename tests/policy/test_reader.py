@@ -59,3 +59,13 @@ def test_every_mistake_is_reported_at_once() -> None:
     with pytest.raises(PolicyError) as raised:
         load("spot_check_share: 5\nlinks: {denied: delete}\n")
     assert "spot_check_share" in str(raised.value) and "links.denied" in str(raised.value)
+
+
+def test_readers_rules_are_read_and_checked() -> None:
+    rules = load("reports: {hide_after: 5}\nsecond_thought: {lexical_above: null}").readers
+    assert (rules.hide_after_reports, rules.warn_lexical_above) == (5, None)
+    assert load().readers.hide_after_reports == 3
+    with pytest.raises(PolicyError, match=r"reports\.hide_after"):
+        load("reports: {hide_after: 0}")
+    with pytest.raises(PolicyError, match=r"second_thought\.word_actions"):
+        load("second_thought: {word_actions: [shout]}")

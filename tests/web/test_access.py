@@ -13,9 +13,15 @@ from werkzeug.test import TestResponse
 
 from moderation.models import Moderator
 from tests.conftest import csrf_token, log_in
-from web.access import ADMIN_ENDPOINTS, MODERATOR_ENDPOINTS, PUBLIC_ENDPOINTS, SITE_ENDPOINTS
+from web.access import (
+    ADMIN_ENDPOINTS,
+    MODERATOR_ENDPOINTS,
+    PUBLIC_ENDPOINTS,
+    READER_ENDPOINTS,
+    SITE_ENDPOINTS,
+)
 
-OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS
+OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS | READER_ENDPOINTS
 SAMPLE_ARGUMENTS: dict[str, object] = {"filename": "style.css", "moderator_id": 1, "sanction_id": 1}
 
 
@@ -41,7 +47,13 @@ def to_login(response: TestResponse) -> bool:
 
 def test_every_endpoint_is_classified_exactly_once(app: Flask) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    lists = (PUBLIC_ENDPOINTS, SITE_ENDPOINTS, MODERATOR_ENDPOINTS, ADMIN_ENDPOINTS)
+    lists = (
+        PUBLIC_ENDPOINTS,
+        SITE_ENDPOINTS,
+        READER_ENDPOINTS,
+        MODERATOR_ENDPOINTS,
+        ADMIN_ENDPOINTS,
+    )
     classified = set().union(*lists)
     assert endpoints - classified == set(), "classify these in web/access.py"
     assert classified - endpoints == set(), "these no longer exist: remove them"

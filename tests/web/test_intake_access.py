@@ -117,6 +117,7 @@ def open_site(app: Flask, origins: list[str], open_intake: bool = True) -> None:
     with app.extensions["modq"].session_factory() as session:
         site = sites.find_site(session, "test")
         assert site is not None
+        site.anonymous_comments = True  # keyless comments without a reader token (issue 11)
         sites.update_site(session, site, origins, open_intake)
 
 

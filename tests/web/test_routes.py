@@ -11,9 +11,9 @@ from werkzeug.routing import Rule
 from moderation import accounts
 from moderation.kinds import Role
 from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in
-from web.access import ADMIN_ENDPOINTS, PUBLIC_ENDPOINTS, SITE_ENDPOINTS
+from web.access import ADMIN_ENDPOINTS, PUBLIC_ENDPOINTS, READER_ENDPOINTS, SITE_ENDPOINTS
 
-OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS
+OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS | READER_ENDPOINTS
 ARGUMENT_VALUES = {"moderator_id": 1, "sanction_id": 1}
 
 

@@ -65,3 +65,17 @@ def test_mistakes_are_named(app: Flask) -> None:
     assert missing.exit_code != 0 and "no site named 'nowhere'" in missing.output
     unknown = runner.invoke(args=["site", "key", "revoke", "42"])
     assert unknown.exit_code != 0 and "no API key with id 42" in unknown.output
+
+
+def test_the_reader_secret_is_printed_once_and_the_embed_settings_change(app: Flask) -> None:
+    created = run(app, "site", "create", "gazette")
+    found = re.search(r"Reader-token secret .*: (\S+)$", created, re.MULTILINE)
+    assert found, created
+    secret = found.group(1)
+    listing = run(app, "site", "list")
+    assert secret not in listing and f"reader secret {secret[:4]}…***" in listing
+    assert "verified readers only" in listing
+    changed = run(app, "site", "update", "gazette", "--anonymous", "--show-reasons")
+    assert "anonymous comments, reasons shown" in changed
+    back = run(app, "site", "update", "gazette", "--verified-only", "--hide-reasons")
+    assert "verified readers only;" in back and "reasons shown" not in back

@@ -117,6 +117,7 @@ def demo_load(base_url: str) -> None:
         ids[demo.key] = response.get_json()["id"]
         click.echo(f"{demo.key:16} {response.get_json()['status_url']}")
     click.echo(f"The worker scores them now; borderline ones appear at {base_url}/review/")
+    click.echo(f"The article as readers see it, with its comments: {base_url}/demo")
 
 
 def _api_headers() -> dict[str, str]:

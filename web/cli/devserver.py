@@ -230,6 +230,7 @@ def _banner(host: str, port: int, hints: list[str]) -> None:
                 "",
                 f"modq is running: http://{host}:{port}",
                 f"  review queue  http://{host}:{port}/review/",
+                f"  demo article  http://{host}:{port}/demo  (after modq demo load)",
                 f"  intake API    http://{host}:{port}/api/v1/comments",
                 f"  readiness     http://{host}:{port}/readyz",
                 *(f"  {hint}" for hint in hints),

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from moderation import sites
+from moderation.masking import MASK
 from moderation.models import Site
 from web.runtime import runtime
 
@@ -33,6 +34,10 @@ def create(name: str, origins: tuple[str, ...], open_intake: bool) -> None:
             raise click.ClickException(str(exc)) from None
         click.echo(f"created site {site.name}")
         _show_new_key(token)
+        click.echo(
+            f"Reader-token secret (signs your readers' tokens, HS256, aud modq:{site.name}; "
+            f"shown only now): {site.reader_secret}"
+        )
         _warn_if_open(site)
 
 
@@ -41,11 +46,34 @@ def create(name: str, origins: tuple[str, ...], open_intake: bool) -> None:
 @click.option("--origin", "origins", multiple=True, help=ORIGIN_HELP + " Replaces the list.")
 @click.option("--no-origins", is_flag=True, help="Remove every origin.")
 @click.option("--open-intake/--closed-intake", default=None, help=OPEN_HELP)
-def update(name: str, origins: tuple[str, ...], no_origins: bool, open_intake: bool | None) -> None:
-    """Change a site's origins or open intake."""
+@click.option(
+    "--anonymous/--verified-only",
+    "anonymous",
+    default=None,
+    help="Let readers without the site's token comment in the embed under a name they type.",
+)
+@click.option(
+    "--show-reasons/--hide-reasons",
+    "show_reasons",
+    default=None,
+    help="Tell a reader in the embed why their comment was not published.",
+)
+def update(
+    name: str,
+    origins: tuple[str, ...],
+    no_origins: bool,
+    open_intake: bool | None,
+    anonymous: bool | None,
+    show_reasons: bool | None,
+) -> None:
+    """Change a site's origins, open intake, or what its embed allows and says."""
     with runtime().session_factory() as session:
         site = _site(session, name)
         new_origins = [] if no_origins else (list(origins) or None)
+        if anonymous is not None:
+            site.anonymous_comments = anonymous
+        if show_reasons is not None:
+            site.show_reasons = show_reasons
         try:
             sites.update_site(session, site, new_origins, open_intake)
         except sites.SiteError as exc:
@@ -106,7 +134,10 @@ def _site(session: Session, name: str) -> Site:
 def _describe(site: Site) -> str:
     origins = ", ".join(site.origins) or "no browser origins"
     intake = "OPEN INTAKE: comments without a key" if site.open_intake else "writes need a key"
-    return f"{origins}; {intake}"
+    readers = "anonymous comments" if site.anonymous_comments else "verified readers only"
+    reasons = ", reasons shown" if site.show_reasons else ""
+    secret = f"reader secret {site.reader_secret[:4]}…{MASK}"
+    return f"{origins}; {intake}; {readers}{reasons}; {secret}"
 
 
 def _show_new_key(token: str) -> None:

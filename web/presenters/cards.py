@@ -13,6 +13,7 @@ from moderation.kinds import (
     SanctionKind,
     ScorerName,
     ScorerState,
+    SecondThought,
     SignalState,
     StrictMode,
 )
@@ -23,12 +24,21 @@ from moderation.policy.reasons import public_sentence
 from moderation.signals.base import ScorerHealth
 from web.presenters.highlight import marked_spans, segments, signal_summary
 
+SECOND_THOUGHTS = {
+    SecondThought.EDITED: "Warned before posting that it looked abusive, the reader edited it.",
+    SecondThought.POSTED_ANYWAY: "Warned before posting that it looked abusive, the reader "
+    "posted it anyway.",
+}
+
 
 def card(comment: Comment) -> dict[str, Any]:
     """What the review card shows of a comment."""
     policy = next((d for d in reversed(comment.decisions) if d.moderator_id is None), None)
     return {
         "comment": comment,
+        "second_thought": SECOND_THOUGHTS.get(SecondThought(comment.second_thought))
+        if comment.second_thought
+        else None,
         "reasons": policy.reasons if policy else [],
         "segments": segments(comment.body, marked_spans(comment.signals)),
         "passage": next(

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.cache import Reloaded
-from moderation.models import ArticleVectorsRow
 from moderation.signals.relevance.embeddings import Embedder
+from moderation.signals.relevance.vector_rows import ArticleVectorsRow
 
 PASSAGE_WORDS = 80
 BACKGROUND_ARTICLES = 200  # recent other articles a comment's relevance is measured against

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.demo import DEMO_ARTICLE, DEMO_COMMENTS
-from moderation.models import ArticleVectorsRow
 from moderation.signals.base import ScoringInput
 from moderation.signals.relevance.article_vectors import (
     DatabaseStore,
@@ -18,6 +17,7 @@ from moderation.signals.relevance.article_vectors import (
 )
 from moderation.signals.relevance.embeddings import EmbeddingUnavailable, load_embedder
 from moderation.signals.relevance.scorer import RelevanceScorer
+from moderation.signals.relevance.vector_rows import ArticleVectorsRow
 from moderation.signals.text import language
 
 DEMO = {c.key: c.body for c in DEMO_COMMENTS}
