@@ -235,7 +235,7 @@ class Queue(enum.StrEnum):
 
     REVIEW = "review"
     SPOT_CHECKS = "spot-checks"
-    REPORTED = "reported"  # filled by readers' reports (not built yet): always empty
+    REPORTED = "reported"  # comments with readers' reports no moderator has decided
     PENDING = "pending"
     PUBLISHED = "published"
     REJECTED = "rejected"

@@ -50,6 +50,7 @@ MODERATOR_ENDPOINTS = frozenset(
         "card.undo_last",
         "card.override_decision",
         "card.note",
+        "card.decide_reports",
         "authors.sanction",
         "bulk.preview",
         "bulk.confirm",

@@ -26,6 +26,7 @@ from moderation.decisions.review import MODERATOR, decide_as_moderator, override
 from moderation.errors import Conflict, NotFound
 from moderation.kinds import Action, CommentStatus, NoteSubject, Queue
 from moderation.models import Comment
+from moderation.readers import reports
 from web.auth import login_required
 from web.errors import wants_json
 from web.presenters.cards import full_card
@@ -174,6 +175,21 @@ def override_decision(comment_id: str) -> Any:
     action, reason, note = _decision_form()
     override(db(), comment_id, g.moderator, action, note, reason)
     return answer(comment_id, f"Overridden: now {action.value}ed.")
+
+
+@bp.post("/comments/<comment_id>/reports")
+@login_required
+def decide_reports(comment_id: str) -> Any:
+    """Keep a reported comment published (shown again if hidden) or remove it; its open
+    reports are resolved either way."""
+    action, _, note = _decision_form()
+    reports.decide_reported(db(), comment_id, g.moderator, action, note)
+    verb = "Kept" if action is Action.PUBLISH else "Removed"
+    message = f"{verb} the reported comment; its reports are resolved."
+    if not wants_json():
+        flash(message, "info")
+        return redirect(url_for("review.queue", queue=Queue.REPORTED.value))
+    return answer(comment_id, message)
 
 
 @bp.post("/comments/<comment_id>/notes")

@@ -17,6 +17,7 @@ from moderation.decisions.waves import Wave
 from moderation.kinds import CommentStatus
 from moderation.models import Comment, Decision
 from moderation.policy.verdicts import AuthorStanding
+from moderation.readers import reports
 
 SIBLINGS_SHOWN = 5
 HISTORY_SHOWN = 5
@@ -35,6 +36,7 @@ class CardContext:
     comment_notes: list[Note]
     author_notes: list[Note]
     wave: Wave | None  # the near-copies or burst this card decides with it
+    reports: dict[str, int]  # readers' open reports, by reason
 
 
 def load(session: Session, comment_id: str, now: datetime) -> CardContext | None:
@@ -63,6 +65,7 @@ def load(session: Session, comment_id: str, now: datetime) -> CardContext | None
         comment_notes=comment_notes,
         author_notes=author_notes,
         wave=waves.describe(session, comment),
+        reports=reports.open_reasons(session, comment.id),
     )
 
 

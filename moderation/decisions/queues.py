@@ -19,6 +19,7 @@ from moderation.decisions import waves
 from moderation.kinds import CommentStatus, Queue, QueueOrder
 from moderation.learning.models import SpotCheck
 from moderation.models import Article, Comment, Decision
+from moderation.readers.models import Report
 
 PAGE_SIZE = 50
 STATUS_OF = {
@@ -78,7 +79,7 @@ def conditions(session: Session, view: View) -> list[ColumnElement[bool]]:
             exists().where(SpotCheck.comment_id == Comment.id, SpotCheck.verdict.is_(None))
         )
     elif view.queue is Queue.REPORTED:
-        where.append(Comment.id.is_(None))  # readers' reports are not collected yet
+        where.append(_has_open_reports())
     return where + _filters(session, view.filters)
 
 
@@ -193,8 +194,15 @@ def counts(session: Session, decided: dict[Queue, int] | None = None) -> dict[Qu
     found |= {q: n for q, n in decided.items() if q not in WORK_QUEUES}
     open_checks = select(func.count()).select_from(SpotCheck).where(SpotCheck.verdict.is_(None))
     found[Queue.SPOT_CHECKS] = int(session.scalar(open_checks) or 0)
-    found[Queue.REPORTED] = 0
+    reported = select(func.count(func.distinct(Report.comment_id))).where(
+        Report.resolved_at.is_(None)
+    )
+    found[Queue.REPORTED] = int(session.scalar(reported) or 0)
     return found
+
+
+def _has_open_reports() -> ColumnElement[bool]:
+    return exists().where(Report.comment_id == Comment.id, Report.resolved_at.is_(None))
 
 
 def _status_count(session: Session, status: str) -> int:

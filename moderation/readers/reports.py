@@ -130,6 +130,11 @@ def reported_comments(
     ]
 
 
+def open_reasons(session: Session, comment_id: str) -> dict[str, int]:
+    """How many open reports a comment has, by reason (empty when none)."""
+    return _reasons(session, [comment_id]).get(comment_id, {})
+
+
 def _reasons(session: Session, comment_ids: list[str]) -> dict[str, dict[str, int]]:
     query = (
         select(Report.comment_id, Report.reason, func.count())

@@ -93,6 +93,8 @@ def full_card(context: CardContext, policy: Policy) -> dict[str, Any]:
         "sanction_kinds": list(SanctionKind),
         "in_review": context.comment.status == CommentStatus.REVIEW,
         "override_to": OVERRIDE_TO.get(CommentStatus(context.comment.status)),
+        "reports": sorted(context.reports.items(), key=lambda kv: -kv[1]),
+        "reporters": sum(context.reports.values()),
     }
 
 
