@@ -8,11 +8,10 @@ from flask.testing import FlaskClient
 
 from moderation.decisions import queues
 from moderation.kinds import Queue, ReportReason
-from moderation.models import Comment
 from moderation.readers.reports import report_comment
 from tests.conftest import csrf_token
 from tests.support.readers import comment, with_article
-from tests.support.workspace import script_post
+from tests.support.workspace import script_post, status
 
 HIDE_AFTER = 3
 
@@ -29,13 +28,6 @@ def reported(app: Flask, body: str, readers: list[str]) -> str:
 def reported_count(app: Flask) -> int:
     with app.extensions["modq"].session_factory() as session:
         return queues.counts(session)[Queue.REPORTED]
-
-
-def status(app: Flask, comment_id: str) -> str:
-    with app.extensions["modq"].session_factory() as session:
-        found = session.get(Comment, comment_id)
-        assert found is not None
-        return found.status
 
 
 def test_reported_comments_fill_the_queue_and_the_card_says_why(
