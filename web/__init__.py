@@ -34,12 +34,14 @@ def create_app(
     app.config.update(test_config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in a readable order
     engine = make_engine(settings.database_url)
+    session_factory, publisher = make_session_factory(engine), BrokerPublisher(settings)
     app.extensions["modq"] = Runtime(
         settings,
         engine,
-        make_session_factory(engine),
-        BrokerPublisher(settings),
+        session_factory,
+        publisher,
         RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
+        lambda: publisher.push_webhooks(session_factory),
     )
     if settings.trusted_proxies:
         # The address of the reader, not of the proxy, as X-Forwarded-For reports it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -12,6 +14,7 @@ from moderation.errors import Conflict, Invalid, NotFound
 from moderation.kinds import STATUS_AFTER, Action, CommentStatus
 from moderation.models import Comment, Decision, Moderator
 from moderation.policy.reasons import public_sentence
+from moderation.webhooks import outbox
 
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)
 WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
@@ -51,9 +54,15 @@ def queue_size(session: Session) -> int:
 
 
 def decide_as_moderator(
-    session: Session, comment_id: str, moderator: Moderator, action: Action, note: str = ""
+    session: Session,
+    comment_id: str,
+    moderator: Moderator,
+    action: Action,
+    note: str = "",
+    deliver_after: datetime | None = None,
 ) -> Decision:
-    """Publish or reject a comment in review (committed); raise AlreadyDecided if it is not."""
+    """Publish or reject a comment in review (committed); raise AlreadyDecided if it is not.
+    Its webhook event goes out after the commit, or at `deliver_after` (an undo window)."""
     if action not in MODERATOR_ACTIONS:
         raise Invalid(f"moderators publish or reject, not {action}")
     now = utcnow()
@@ -82,6 +91,9 @@ def decide_as_moderator(
         created_at=now,
     )
     session.add(decision)
+    outbox.record_status(
+        session, comment, STATUS_AFTER[action], deliver_after, CommentStatus.REVIEW
+    )
     audit.record(
         session,
         audit.moderator_actor(moderator.username),
@@ -111,6 +123,7 @@ def reject_all_from(
     moderator: Moderator,
     note: str = "",
     site_id: int | None = None,
+    deliver_after: datetime | None = None,
 ) -> list[str]:
     """Reject every pending or in-review comment of an author (on one site, or on all), in one
     transaction with a decision and an audit entry per comment; returns their ids.
@@ -132,6 +145,8 @@ def reject_all_from(
     reason = {"code": "moderator", "message": message, "public": public_sentence("moderator")}
     actor = audit.moderator_actor(moderator.username)
     for comment_id in rejected:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
         session.add(
             Decision(
                 comment_id=comment_id,
@@ -151,6 +166,7 @@ def reject_all_from(
             note=note,
             bulk="author",
         )
+        outbox.record_status(session, comment, CommentStatus.REJECTED, deliver_after)
     if rejected:
         count_outcome(session, author_id, CommentStatus.REJECTED, change=len(rejected))
     session.commit()

@@ -17,6 +17,7 @@ from moderation.decisions.authors import count_outcome
 from moderation.errors import Conflict
 from moderation.kinds import STATUS_AFTER, Action, SpotCheckVerdict
 from moderation.models import Comment, Decision, Moderator, SpotCheck
+from moderation.webhooks import outbox
 
 OPPOSITE = {Action.PUBLISH: Action.REJECT, Action.REJECT: Action.PUBLISH}
 
@@ -86,6 +87,7 @@ def check(
 def _reverse(session: Session, spot: SpotCheck, moderator: Moderator) -> None:
     action = OPPOSITE[Action(spot.action)]
     comment = spot.comment
+    previous = comment.status
     count_outcome(session, comment.author_id, comment.status, change=-1)
     comment.status, comment.decided_at = STATUS_AFTER[action], utcnow()
     count_outcome(session, comment.author_id, comment.status)
@@ -103,3 +105,4 @@ def _reverse(session: Session, spot: SpotCheck, moderator: Moderator) -> None:
             ],
         )
     )
+    outbox.record_status(session, comment, STATUS_AFTER[action], previous_status=previous)

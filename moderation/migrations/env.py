@@ -6,6 +6,7 @@ from sqlalchemy import pool
 from moderation import models  # noqa: F401  (registers every table on Base.metadata)
 from moderation.db import Base, make_engine
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
+from moderation.webhooks import models as webhook_models  # noqa: F401  (and the webhooks')
 
 config = context.config
 target_metadata = Base.metadata
