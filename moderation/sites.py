@@ -101,6 +101,33 @@ def add_key(
     return key, token
 
 
+def rotate_key(
+    session: Session, site: Site, keep_old: bool = False, actor: str = "cli"
+) -> tuple[ApiKey, str]:
+    """A new key for `site` that replaces its live ones (revoked at once unless `keep_old`,
+    for a switch-over); committed, audited; the new key is returned once."""
+    key, token = add_key(session, site, "rotated", actor)
+    if not keep_old:
+        for old in site.keys:
+            if old.id != key.id and old.revoked_at is None:
+                revoke_key(session, old.id, actor)
+    return key, token
+
+
+def change_origins(
+    session: Session,
+    site: Site,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    actor: str = "cli",
+) -> Site:
+    """Add and remove browser origins (CORS and the embed's frame-ancestors); committed."""
+    removed = {normalise_origin(o) for o in remove}
+    kept = [o for o in site.origins if o not in removed]
+    added = [o for o in (normalise_origin(o) for o in add) if o not in kept]
+    return update_site(session, site, kept + list(dict.fromkeys(added)), actor=actor)
+
+
 def revoke_key(session: Session, key_id: int, actor: str = "cli") -> ApiKey:
     """Revoke a key (committed, audited); it is refused from the next request on."""
     key = session.get(ApiKey, key_id)
