@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -83,13 +82,14 @@ class BrokerPublisher:
 
     def push_webhooks(self, session_factory: sessionmaker[Session]) -> None:
         """Send the webhook deliveries due now; while the broker is away the sweep will."""
-        from moderation.webhooks.outbox import take_due
+        from moderation.webhooks.outbox import release, take_due
         from workers.celery_app import send_webhooks
 
         if self.breaker.is_open:
             return  # intake probes the broker; the sweep sends these once it is back
         with session_factory() as session:
             due = take_due(session)
-        # An outage is logged once, where it began; the sweep sends these again after it.
-        with contextlib.suppress(CircuitOpen):
-            self.breaker.call(lambda: send_webhooks(self.celery, due))
+            try:
+                self.breaker.call(lambda: send_webhooks(self.celery, due))
+            except CircuitOpen:  # logged once, where the outage began
+                release(session, due)

@@ -30,7 +30,8 @@ WEBHOOK_SWEEP_TASK = "modq.sweep_webhooks"
 # share go to the backlog, so one author's flood cannot delay everyone else; explanations come
 # after every decision. Webhook deliveries (HTTP calls to sites, up to 10 s each) have a queue
 # of their own, so a deployment can give them their own worker (`-Q modq.webhooks`) and keep
-# slow receivers away from scoring. (The warm-up, sweeps and drift tasks use the first.)
+# slow receivers away from scoring. (The warm-up, requeue and drift tasks use the first; the
+# webhook sweep goes with the deliveries.)
 SCORE_QUEUE = "celery"  # Celery's default name, so messages queued before this change count
 WEBHOOK_QUEUE = "modq.webhooks"
 BACKLOG_QUEUE = "modq.backlog"
@@ -151,7 +152,12 @@ def celery_options(settings: Settings) -> dict[str, Any]:
                 "schedule": float(settings.requeue_interval_seconds),
             },
             "check-score-drift": {"task": DRIFT_TASK, "schedule": DRIFT_CHECK_SECONDS},
-            "send-due-webhooks": {"task": WEBHOOK_SWEEP_TASK, "schedule": WEBHOOK_SWEEP_SECONDS},
+            "send-due-webhooks": {
+                "task": WEBHOOK_SWEEP_TASK,
+                "schedule": WEBHOOK_SWEEP_SECONDS,
+                # with the deliveries: a worker given only this queue needs nothing else
+                "options": {"queue": WEBHOOK_QUEUE},
+            },
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }

@@ -69,7 +69,11 @@ def push_due(app: Celery, session_factory: sessionmaker[Session]) -> int:
     try:
         with session_factory() as session:
             due = outbox.take_due(session)
-        send_webhooks(app, due)
+            try:
+                send_webhooks(app, due)
+            except (BrokerError, redis.RedisError):
+                outbox.release(session, due)
+                raise
     except (OperationalError, BrokerError, redis.RedisError) as exc:
         log.warning("could not send webhook deliveries now (%s); the sweep will", exc)
         return 0

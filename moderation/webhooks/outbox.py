@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from moderation.db import utcnow
@@ -134,10 +134,22 @@ def take_due(session: Session, now: datetime | None = None) -> list[int]:
         )
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(TAKE_AT_MOST)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
     )
     taken = list(session.scalars(query))
     for delivery in taken:
         delivery.queued_at = now
     session.commit()
     return [d.id for d in taken]
+
+
+def release(session: Session, delivery_ids: list[int]) -> None:
+    """Mark deliveries as not sent after all (the broker was away), so the next sweep sends
+    them at once instead of waiting for them to look lost; committed."""
+    if delivery_ids:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(delivery_ids))
+            .values(queued_at=None)
+        )
+        session.commit()
