@@ -87,7 +87,17 @@ def flask_config(settings: Settings) -> dict[str, Any]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, auth, health, insight, metrics, openapi, review
+    from web import (
+        admin_sites,
+        admin_webhooks,
+        api,
+        auth,
+        health,
+        insight,
+        metrics,
+        openapi,
+        review,
+    )
 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # machine-to-machine JSON, no cookies: CSRF does not apply
@@ -97,5 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review.bp)
     app.register_blueprint(insight.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(admin_sites.bp)
+    app.register_blueprint(admin_webhooks.bp)
     # Browsers ask for /favicon.ico by convention; the pages also link the same file.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))

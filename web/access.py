@@ -5,6 +5,9 @@ added without thought is closed rather than open (tests/web/test_access.py check
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -12,6 +15,7 @@ from moderation.kinds import SessionEnd
 from web.errors import json_error, wants_json
 from web.runtime import runtime
 
+View = TypeVar("View", bound=Callable[..., Any])
 # Anyone may call these: what a stranger may read.
 PUBLIC_ENDPOINTS = frozenset(
     {
@@ -41,8 +45,29 @@ MODERATOR_ENDPOINTS = frozenset(
         "insight.premoderate",
         "insight.reject_all",
         "insight.stats",
+        # admins' screens (admin_required): sites, their keys and origins; webhooks
+        "admin_sites.index",
+        "admin_sites.create",
+        "admin_sites.rotate",
+        "admin_sites.origins",
+        "admin_sites.intake",
+        "admin_webhooks.index",
+        "admin_webhooks.add",
+        "admin_webhooks.rotate",
+        "admin_webhooks.remove",
+        "admin_webhooks.resume",
+        "admin_webhooks.log",
+        "admin_webhooks.resend",
     }
 )
+
+
+def admin_required(view: View) -> View:
+    """The check on admins' screens, in one place. Until moderators have roles (issue 13),
+    every logged-in moderator is an admin."""
+    from web.auth import login_required
+
+    return login_required(view)
 
 
 def refuse_anonymous() -> Response | tuple[Response, int] | None:

@@ -16,7 +16,7 @@ from tests.conftest import csrf_token, log_in
 from web.access import MODERATOR_ENDPOINTS, PUBLIC_ENDPOINTS, SITE_ENDPOINTS
 
 OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS
-SAMPLE_ARGUMENTS = {"filename": "style.css"}
+SAMPLE_ARGUMENTS: dict[str, object] = {"filename": "style.css", "endpoint_id": 1, "delivery_id": 1}
 
 
 def routes(app: Flask) -> Iterator[tuple[Rule, str, str]]:
