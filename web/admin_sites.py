@@ -40,7 +40,7 @@ def index() -> str:
     )
 
 
-@bp.post("/")
+@bp.post("/new")  # not "/": the answer's "Done" link must leave this URL, not jump in it
 @admin_required
 def create() -> Response | tuple[str, int] | str:
     """Create a site; its first API key is shown on this answer only."""

@@ -35,7 +35,7 @@ def index() -> str:
     )
 
 
-@bp.post("/")
+@bp.post("/new")
 @admin_required
 def add() -> Response | str:
     """Register an endpoint; its signing secret is shown on this answer only."""

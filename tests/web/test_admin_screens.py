@@ -24,11 +24,11 @@ from tests.support.receiver import receiver
 from web import create_app
 
 FORMS = [
-    "/admin/sites/",
+    "/admin/sites/new",
     "/admin/sites/test/rotate",
     "/admin/sites/test/origins",
     "/admin/sites/test/intake",
-    "/admin/webhooks/",
+    "/admin/webhooks/new",
     "/admin/webhooks/1/rotate",
     "/admin/webhooks/1/remove",
     "/admin/webhooks/1/resume",
@@ -72,7 +72,7 @@ def shown_secret(html: str) -> str:
 
 def test_a_site_is_created_its_key_shown_once_and_rotated(admin: FlaskClient) -> None:
     token = csrf_token(admin, "/admin/sites/")
-    created = admin.post("/admin/sites/", data={"name": "gazette", "csrf_token": token})
+    created = admin.post("/admin/sites/new", data={"name": "gazette", "csrf_token": token})
     key = shown_secret(created.get_data(as_text=True))
     assert created.status_code == 200 and key.startswith("modq_")
     assert "Set-Cookie" not in created.headers or key not in created.headers["Set-Cookie"]
@@ -90,7 +90,7 @@ def test_a_site_is_created_its_key_shown_once_and_rotated(admin: FlaskClient) ->
 
 def test_origins_and_intake_are_changed_on_the_screen(admin: FlaskClient) -> None:
     token = csrf_token(admin, "/admin/sites/")
-    admin.post("/admin/sites/", data={"name": "gazette", "csrf_token": token})
+    admin.post("/admin/sites/new", data={"name": "gazette", "csrf_token": token})
     added = admin.post(
         "/admin/sites/gazette/origins",
         data={"add": "https://Gazette.example/", "csrf_token": token},
@@ -124,7 +124,7 @@ def test_an_endpoint_is_added_and_a_failed_delivery_resent_from_the_log(
         factories.site(session)
         token = csrf_token(admin, "/admin/webhooks/")
         added = admin.post(
-            "/admin/webhooks/",
+            "/admin/webhooks/new",
             data={"site": "test", "url": listening.url, "event": "comment.published",
                   "csrf_token": token},
         )  # fmt: skip
