@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.db import utcnow
 from moderation.errors import Invalid
-from moderation.kinds import LoginFailure, SessionEnd
+from moderation.kinds import LoginFailure, Role, SessionEnd
 from moderation.logins import sessions
 from moderation.models import USERNAME_MAX_CHARS, Moderator
 
@@ -74,8 +74,9 @@ def create_moderator(
     *,
     must_change_password: bool = False,
     actor: str = audit.SYSTEM,
+    role: Role = Role.MODERATOR,
 ) -> Moderator:
-    """Add a moderator (committed), or raise AccountError."""
+    """Add a moderator with a role (committed), or raise AccountError."""
     username = username.strip()
     if not username or len(username) > USERNAME_MAX_CHARS:
         raise AccountError(f"the username must have 1 to {USERNAME_MAX_CHARS} characters")
@@ -87,10 +88,13 @@ def create_moderator(
         username=username,
         password_hash=hash_password(password),
         must_change_password=must_change_password,
+        role=role,
     )
     session.add(moderator)
     session.flush()
-    audit.record(session, actor, "moderator.created", "moderator", moderator.id, username=username)
+    audit.record(
+        session, actor, "moderator.created", "moderator", moderator.id, username=username, role=role
+    )
     session.commit()
     return moderator
 
@@ -158,7 +162,7 @@ def reset_password(session: Session, username: str, actor: str) -> str:
     moderator = session.scalar(select(Moderator).where(Moderator.username == username))
     if moderator is None:
         raise AccountError(f"there is no moderator named {username!r}")
-    one_time = secrets.token_urlsafe(12)
+    one_time = new_one_time_password()
     moderator.password_hash = hash_password(one_time)
     moderator.must_change_password = True
     sessions.end_all(session, moderator.id, SessionEnd.PASSWORD_CHANGED, utcnow())
@@ -167,21 +171,28 @@ def reset_password(session: Session, username: str, actor: str) -> str:
     return one_time
 
 
+def new_one_time_password() -> str:
+    """A random password for one login, after which it must be changed."""
+    return secrets.token_urlsafe(12)
+
+
 def ensure_first_moderator(
     session: Session, username: str, password: str
 ) -> tuple[str, str | None]:
     """Make sure someone can log in; returns (username, one-time password if one was generated).
 
-    With `username` and `password` given, that account is created if missing. Otherwise, when
-    no moderator exists, `admin` is created with a random password that must be changed at
-    first login.
+    With `username` and `password` given, that account is created (as an admin) if missing.
+    Otherwise, when no moderator exists, the admin `admin` is created with a random password
+    that must be changed at first login.
     """
     if username and password:
         if not session.scalar(select(Moderator).where(Moderator.username == username)):
-            create_moderator(session, username, password)
+            create_moderator(session, username, password, role=Role.ADMIN)
         return username, None
     if session.scalar(select(func.count()).select_from(Moderator)):
         return "", None
-    one_time = secrets.token_urlsafe(12)
-    create_moderator(session, username or "admin", one_time, must_change_password=True)
+    one_time = new_one_time_password()
+    create_moderator(
+        session, username or "admin", one_time, must_change_password=True, role=Role.ADMIN
+    )
     return username or "admin", one_time

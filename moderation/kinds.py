@@ -162,6 +162,7 @@ class DeliveryState(enum.StrEnum):
     PENDING = "pending"  # due now or later (also while its endpoint is paused)
     DELIVERED = "delivered"
     FAILED = "failed"  # every scheduled attempt failed; an admin may resend it
+    WITHDRAWN = "withdrawn"  # its decision was undone before it went out
 
 
 # ---- the signal details the policy and the review card read ------------------------------
@@ -224,3 +225,56 @@ class BrigadingDetails(TypedDict, total=False):
     """details of a `brigading` signal."""
 
     similar_comments: list[str]
+
+
+# ---- the moderators' workspace -----------------------------------------------------------
+
+
+class Role(enum.StrEnum):
+    """What a moderator may do: `admin` also manages moderators, word lists, the policy and
+    lifts sanctions."""
+
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Queue(enum.StrEnum):
+    """The lists of comments a moderator can work through."""
+
+    REVIEW = "review"
+    SPOT_CHECKS = "spot-checks"
+    REPORTED = "reported"  # filled by readers' reports (not built yet): always empty
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    ALL = "all"
+
+
+class QueueOrder(enum.StrEnum):
+    """How the review queue is sorted: by expected harm, exposure and age, or oldest first."""
+
+    PRIORITY = "priority"
+    OLDEST = "oldest"
+
+
+class SanctionKind(enum.StrEnum):
+    """What a sanction does to an author's future comments."""
+
+    BAN = "ban"  # rejected, with the reason
+    SUSPEND = "suspend"  # rejected until a date
+    PREMODERATE = "premoderate"  # always sent to review
+
+
+class NoteSubject(enum.StrEnum):
+    """What a moderator's note is about."""
+
+    COMMENT = "comment"
+    AUTHOR = "author"
+
+
+class StrictMode(enum.StrEnum):
+    """What the stricter mode does while no moderator is on duty: hold comments that need
+    review (with a message to the reader), or close commenting on articles published since."""
+
+    HOLD = "hold"
+    CLOSE = "close"

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from moderation.db import Base, UTCDateTime, utcnow
-from moderation.kinds import CommentStatus, Decider
+from moderation.kinds import CommentStatus, Decider, Role
 
 
 def new_comment_id() -> str:
@@ -89,6 +89,8 @@ class Comment(Base):
         Index("ix_comments_status_created", "status", "created_at"),
         Index("ix_comments_article_status", "article_id", "status"),
         Index("ix_comments_status_queued", "status", "queued_at"),
+        # The review queue's order (see decisions/priority.py): one index walk per page.
+        Index("ix_comments_status_priority", "status", "priority"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_comment_id)
@@ -109,6 +111,17 @@ class Comment(Base):
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Queued behind other authors' comments: its author was over their fair share.
     deferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the policy sends the comment to review (decisions/priority.py): its place in
+    # the queue, why, and what the queue's filters read without opening the signals.
+    priority: Mapped[float | None] = mapped_column(Float)
+    priority_why: Mapped[str | None] = mapped_column(String(300))
+    reason_codes: Mapped[str | None] = mapped_column(String(500))  # " code code "
+    language: Mapped[str | None] = mapped_column(String(16))
+    detoxify_scores: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # Near-copies and bursts are reviewed as one card, the wave of its first comment; a wave's
+    # decision shows publicly once its undo window has closed.
+    wave_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    public_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -116,6 +129,11 @@ class Comment(Base):
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="comment", order_by="Decision.id"
     )
+
+    def public_status(self, now: datetime) -> str:
+        """The status readers see: a wave's decision waits for its undo window to close."""
+        held = self.public_after is not None and self.public_after > now
+        return CommentStatus.REVIEW if held else self.status
 
 
 class Signal(Base):
@@ -141,6 +159,8 @@ class Decision(Base):
     """A decision on a comment, by the policy or by a moderator."""
 
     __tablename__ = "decisions"
+    # A moderator's latest decisions: the undo key, the dashboard's per-moderator figures.
+    __table_args__ = (Index("ix_decisions_moderator_created", "moderator_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id"), index=True)
@@ -149,6 +169,7 @@ class Decision(Base):
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
     policy_version: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken back within the window
 
     comment: Mapped[Comment] = relationship(back_populates="decisions")
     moderator: Mapped[Moderator | None] = relationship()
@@ -174,6 +195,13 @@ class Moderator(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.MODERATOR)
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins also manage moderators, word lists and the policy, and lift sanctions."""
+        return self.role == Role.ADMIN
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -230,34 +258,6 @@ class Author(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class SpotCheck(Base):
-    """An automatic decision picked for a moderator to confirm or overturn."""
-
-    __tablename__ = "spot_checks"
-
-    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id"), primary_key=True)
-    action: Mapped[str] = mapped_column(String(16))  # what the policy did
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    verdict: Mapped[str | None] = mapped_column(String(16))  # confirmed | overturned
-    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
-    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    comment: Mapped[Comment] = relationship()
-
-
-class DriftAlert(Base):
-    """A day whose scores moved far from the month before."""
-
-    __tablename__ = "drift_alerts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    label: Mapped[str] = mapped_column(String(64))
-    psi: Mapped[float] = mapped_column(Float)
-    recent: Mapped[int] = mapped_column(Integer)  # scores in the last day
-    baseline: Mapped[int] = mapped_column(Integer)  # scores in the month before
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ScorerStatus(Base):

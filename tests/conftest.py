@@ -28,6 +28,7 @@ from moderation import accounts, sites
 from moderation.comments.intake import QueueEntry
 from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
+from moderation.kinds import Role
 from moderation.models import Moderator
 from moderation.ratelimit import RateLimiter
 from tests.support import detoxify_checkpoint
@@ -172,6 +173,16 @@ def log_in(client: FlaskClient, username: str = "alice", password: str = MODERAT
 def logged_in(client: FlaskClient, moderator: Moderator) -> FlaskClient:
     """A client with alice logged in."""
     assert log_in(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def admin_client(app: Flask) -> FlaskClient:
+    """Another client, with root (an admin) logged in."""
+    with app.extensions["modq"].session_factory() as session:
+        accounts.create_moderator(session, "root", MODERATOR_PASSWORD, role=Role.ADMIN)
+    client = app.test_client()
+    assert log_in(client, "root").status_code == 302
     return client
 
 

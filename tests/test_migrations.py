@@ -26,3 +26,64 @@ def test_downgrade_and_upgrade_again(settings: Settings) -> None:
     command.downgrade(alembic_config(settings.database_url), "base")
     upgrade(settings.database_url)
     command.check(alembic_config(settings.database_url))
+
+
+def test_the_oldest_moderator_becomes_admin_and_waiting_comments_get_a_priority(
+    settings: Settings,
+) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from moderation.db import make_engine
+
+    command.downgrade(alembic_config(settings.database_url), "0006")
+    engine = make_engine(settings.database_url)
+    posted = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        for name in ("first", "second"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO moderators (username, password_hash, must_change_password, "
+                    "active, created_at) VALUES (:n, 'x', 0, 1, :t)"
+                ),
+                {"n": name, "t": posted},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO sites (id, name, origins, open_intake, created_at) "
+                "VALUES (1, 's', '[]', 0, :t)"
+            ),
+            {"t": posted},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO articles (site_id, external_id, url, title, body, created_at, "
+                "updated_at) VALUES (1, 'a', 'u', 't', 'b', :t, :t)"
+            ),
+            {"t": posted},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO comments (id, site_id, article_id, author_id, author_name, body, "
+                "status, created_at, queued_at) "
+                "VALUES ('c1', 1, 1, 'u', 'U', 'hi', 'review', :t, :t)"
+            ),
+            {"t": posted},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO decisions (comment_id, action, reasons, policy_version, created_at) "
+                """VALUES ('c1', 'review', '[{"code": "off_topic"}]', 'v', :t)"""
+            ),
+            {"t": posted},
+        )
+    upgrade(settings.database_url)
+    with engine.connect() as connection:
+        roles = dict(connection.execute(sa.text("SELECT username, role FROM moderators")).all())
+        priority, codes = connection.execute(
+            sa.text("SELECT priority, reason_codes FROM comments WHERE id = 'c1'")
+        ).one()
+    engine.dispose()
+    assert roles == {"first": "admin", "second": "moderator"}
+    assert codes == " off_topic " and priority == -posted.timestamp() / 3600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -88,26 +89,31 @@ def flask_config(settings: Settings) -> dict[str, Any]:
 
 def _register_blueprints(app: Flask) -> None:
     from web import (
+        admin,
+        admin_rules,
         admin_sites,
         admin_webhooks,
         api,
+        audit_log,
         auth,
+        authors,
+        bulk,
+        card,
+        dashboard,
         health,
         insight,
         metrics,
         openapi,
         review,
     )
+    from web.presenters.queue import query_string
 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # machine-to-machine JSON, no cookies: CSRF does not apply
-    app.register_blueprint(openapi.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(review.bp)
-    app.register_blueprint(insight.bp)
-    app.register_blueprint(metrics.bp)
-    app.register_blueprint(admin_sites.bp)
-    app.register_blueprint(admin_webhooks.bp)
+    for module in (openapi, health, auth, review, card, authors, bulk, audit_log, dashboard):
+        app.register_blueprint(module.bp)
+    for module in (insight, admin, admin_rules, admin_sites, admin_webhooks, metrics):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals.update(timedelta=timedelta, query_string=query_string)
     # Browsers ask for /favicon.ico by convention; the pages also link the same file.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))

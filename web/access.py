@@ -1,12 +1,10 @@
-"""Who may call what. Every endpoint is classified here, in one place: public, a site's, or a
-moderator's. Anything not on the public or site lists needs a logged-in moderator, so a route
-added without thought is closed rather than open (tests/web/test_access.py checks every route).
+"""Who may call what. Every endpoint is classified here, in one place: public, a site's, a
+moderator's or an admin's. Anything not on the public or site lists needs a logged-in moderator,
+so a route added without thought is closed rather than open; the admin list must match the views'
+role check (tests/web/test_access.py checks every route against both).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from flask import flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -15,7 +13,6 @@ from moderation.kinds import SessionEnd
 from web.errors import json_error, wants_json
 from web.runtime import runtime
 
-View = TypeVar("View", bound=Callable[..., Any])
 # Anyone may call these: what a stranger may read.
 PUBLIC_ENDPOINTS = frozenset(
     {
@@ -39,13 +36,43 @@ MODERATOR_ENDPOINTS = frozenset(
     {
         "auth.password",
         "review.queue",
-        "review.decide",
+        "review.live",
+        "card.next_card",
+        "card.open_card",
+        "card.renew",
+        "card.skip",
+        "card.decide",
+        "card.undo_last",
+        "card.override_decision",
+        "card.note",
+        "authors.sanction",
+        "bulk.preview",
+        "bulk.confirm",
+        "audit_log.page",
+        "dashboard.page",
+        "dashboard.export",
         "insight.spot_checks",
         "insight.check",
         "insight.premoderate",
         "insight.reject_all",
         "insight.stats",
-        # admins' screens (admin_required): sites, their keys and origins; webhooks
+    }
+)
+# Logged-in admins only: moderators and their roles, word lists, the policy, lifting sanctions.
+ADMIN_ENDPOINTS = frozenset(
+    {
+        "admin.moderators",
+        "admin.create",
+        "admin.change_role",
+        "admin.change_active",
+        "admin.sanctions_page",
+        "admin.lift",
+        "admin_rules.words",
+        "admin_rules.add_word",
+        "admin_rules.remove_word",
+        "admin_rules.policy",
+        "admin_rules.activate",
+        # sites, their keys, origins and intake; webhook endpoints and their delivery log
         "admin_sites.index",
         "admin_sites.create",
         "admin_sites.rotate",
@@ -60,14 +87,6 @@ MODERATOR_ENDPOINTS = frozenset(
         "admin_webhooks.resend",
     }
 )
-
-
-def admin_required(view: View) -> View:
-    """The check on admins' screens, in one place. Until moderators have roles (issue 13),
-    every logged-in moderator is an admin."""
-    from web.auth import login_required
-
-    return login_required(view)
 
 
 def refuse_anonymous() -> Response | tuple[Response, int] | None:

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from moderation import audit, sites
 from moderation.models import Site
 from moderation.webhooks.endpoints import paused_endpoints
-from web.access import admin_required
+from web.auth import admin_required
 from web.runtime import db
 
 bp = Blueprint("admin_sites", __name__, url_prefix="/admin/sites")

@@ -14,7 +14,7 @@ from moderation.errors import DomainError, Invalid
 from moderation.kinds import DeliveryState, EventType
 from moderation.webhooks import delivery, endpoints
 from moderation.webhooks.models import WebhookDelivery, WebhookEndpoint
-from web.access import admin_required
+from web.auth import admin_required
 from web.admin_sites import actor
 from web.runtime import db, runtime
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -27,6 +28,7 @@ from moderation.comments.validation import (
     parse_identifier,
     text_problem,
 )
+from moderation.db import utcnow
 from moderation.models import Article, Comment
 from moderation.policy.reasons import public_sentence
 from web import cors, site_access
@@ -194,23 +196,30 @@ def comment_status_json(comment: Comment) -> dict[str, Any]:
     """What a status URL shows its holder: the status and the public reasons, nothing else.
 
     Whoever holds the URL may not be the author (URLs get shared), so the text, the author,
-    moderators' notes, matched list entries, scores and errors stay with the moderators.
+    moderators' notes, matched list entries, scores and errors stay with the moderators. A
+    wave's decision shows once it is final (its undo window has closed).
     """
-    last = comment.decisions[-1] if comment.decisions else None
+    shown = comment.public_status(utcnow())
+    held = shown != comment.status
+    last = next((d for d in reversed(comment.decisions) if not held or d.action == shown), None)
     return {
         "id": comment.id,
-        "status": comment.status,
+        "status": shown,
         "reasons": public_reasons(last.reasons) if last else [],
         "decided_by": last.decider if last else None,
         "article_id": comment.article.external_id,
         "created_at": comment.created_at.isoformat(),
-        "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
+        "decided_at": _iso(last.created_at if held and last else comment.decided_at),
     }
 
 
 def public_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Each reason's code and the fixed sentence for commenters; never the stored detail."""
     return [{"code": r["code"], "message": public_sentence(r["code"])} for r in reasons]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def thread_json(node: ThreadNode) -> dict[str, Any]:

@@ -18,15 +18,17 @@ from flask import (
     session,
     url_for,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 from werkzeug.wrappers import Response
 
 from moderation.accounts import AccountError, change_password
 from moderation.comments.intake import hash_address
+from moderation.kinds import Role
 from moderation.logins import service
 from moderation.logins.history import LastLogin
 from moderation.logins.throttle import ThrottleRules
 from web.access import login_redirect
+from web.errors import wants_json
 from web.hooks import SESSION_TOKEN
 from web.runtime import db, runtime
 
@@ -36,17 +38,31 @@ Page = str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]
 
 
 def login_required(view: View) -> View:
-    """Send anonymous visitors to the login page, and new accounts to change their password."""
+    """Send anonymous visitors to the login page (a script asking for JSON gets 401), and new
+    accounts to change their password."""
+    return _guarded(view, Role.MODERATOR)
 
+
+def admin_required(view: View) -> View:
+    """As login_required, and moderators who are not admins get 403."""
+    return _guarded(view, Role.ADMIN)
+
+
+def _guarded(view: View, role: Role) -> View:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.moderator is None:
+            if wants_json():
+                raise Unauthorized("log in again: your session has ended")
             return login_redirect()
         if g.moderator.must_change_password:
             return redirect(url_for("auth.password"))
+        if role is Role.ADMIN and not g.moderator.is_admin:
+            raise Forbidden("only an admin may do this")
         return view(*args, **kwargs)
 
     wrapped.moderator_page = True  # type: ignore[attr-defined]  # where `next` may lead
+    wrapped.required_role = role  # type: ignore[attr-defined]  # what the route-map test reads
     return wrapped  # type: ignore[return-value]
 
 

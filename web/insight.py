@@ -4,17 +4,17 @@ what is done to an author: pre-moderating them, rejecting all they have waiting.
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Forbidden
 from werkzeug.wrappers import Response
 
 from moderation import audit
-from moderation.comments.validation import MAX_ID_CHARS, text_problem
 from moderation.decisions import authors, review, spotchecks
+from moderation.decisions.models import NOTE_MAX_CHARS
 from moderation.kinds import SpotCheckVerdict
 from moderation.learning import calibration, drift
 from web.auth import login_required
+from web.authors import author_from_form
 from web.presenters.cards import card
-from web.review import MAX_NOTE_CHARS
 from web.runtime import db, runtime
 
 CALIBRATION_DAYS = 30  # the Stats page weighs the last month of decisions
@@ -55,14 +55,11 @@ def check(comment_id: str) -> Response:
 @bp.post("/authors/premoderation")
 @login_required
 def premoderate() -> Response:
-    """Pre-moderate an author (on=1) or stop (on=0).
-
-    The author id travels in the form, not the path: sites' ids may hold `/`, `..`, `?` or
-    `%`, which no path segment carries intact."""
-    author_id = request.form.get("author_id", "")
-    if problem := text_problem(author_id, MAX_ID_CHARS):
-        raise BadRequest(f"author_id {problem}")
+    """Pre-moderate an author (on=1) or, for admins, stop (on=0): lifting is theirs."""
+    author_id = author_from_form()
     on = request.form.get("on") == "1"
+    if not on and not g.moderator.is_admin:
+        raise Forbidden("only an admin may stop pre-moderating an author")
     authors.set_premoderated(db(), author_id, on, audit.moderator_actor(g.moderator.username))
     flash(f"{'Pre-moderating' if on else 'No longer pre-moderating'} {author_id}.", "info")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("review.queue"))
@@ -73,14 +70,16 @@ def premoderate() -> Response:
 def reject_all() -> str | Response:
     """Reject everything an author has pending or in review on a site: first a confirmation
     page saying how much that is, then (confirm=yes) the decisions."""
-    author_id = request.form.get("author_id", "")
+    author_id = author_from_form()
     site_id = _form_int("site_id")
     waiting = review.waiting_from(db(), author_id, site_id)
     if request.form.get("confirm") != "yes":
         return render_template(
             "review/reject_all.html", author_id=author_id, site_id=site_id, waiting=waiting
         )
-    note = request.form.get("note", "").strip()[:MAX_NOTE_CHARS]
+    note = request.form.get("note", "").strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise BadRequest(f"note: at most {NOTE_MAX_CHARS} characters")
     rejected = review.reject_all_from(db(), author_id, g.moderator, note, site_id)
     flash(f"Rejected {len(rejected)} comments by {author_id}.", "info")
     return redirect(url_for("review.queue"))

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from moderation.decisions.health import scorer_health
 from moderation.kinds import ScorerState
 from moderation.learning import drift
-from moderation.models import Comment, SpotCheck
+from moderation.learning.models import SpotCheck
+from moderation.models import Comment
 from moderation.redis_client import fail_fast
 from web.errors import database_unavailable
 from web.runtime import db, runtime

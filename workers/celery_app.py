@@ -37,6 +37,8 @@ WEBHOOK_QUEUE = "modq.webhooks"
 BACKLOG_QUEUE = "modq.backlog"
 EXPLAIN_QUEUE = "modq.explain"
 QUEUES = (SCORE_QUEUE, WEBHOOK_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE)
+STRICT_MODE_TASK = "modq.refresh_strict_mode"
+STRICT_MODE_CHECK_SECONDS = 60.0  # how soon the stricter mode starts or ends by itself
 # Messages a worker took but never acknowledged come back after this long; it must exceed
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
@@ -152,6 +154,10 @@ def celery_options(settings: Settings) -> dict[str, Any]:
                 "schedule": float(settings.requeue_interval_seconds),
             },
             "check-score-drift": {"task": DRIFT_TASK, "schedule": DRIFT_CHECK_SECONDS},
+            "refresh-strict-mode": {
+                "task": STRICT_MODE_TASK,
+                "schedule": STRICT_MODE_CHECK_SECONDS,
+            },
             "send-due-webhooks": {
                 "task": WEBHOOK_SWEEP_TASK,
                 "schedule": WEBHOOK_SWEEP_SECONDS,

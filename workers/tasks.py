@@ -14,6 +14,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError
 
 from moderation.comments.requeue import requeue_stale
+from moderation.db import utcnow
+from moderation.decisions import duty
 from moderation.decisions.explanations import add_spans, awaiting
 from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
@@ -26,6 +28,7 @@ from workers.celery_app import (
     EXPLAIN_TASK,
     REQUEUE_TASK,
     SCORE_TASK,
+    STRICT_MODE_TASK,
     WARM_UP_TASK,
     ModqCelery,
     WorkerContext,
@@ -146,6 +149,15 @@ def check_drift(self: Task[Any, Any]) -> int:
     """Compare the last day's scores with the month before; alerts are stored and logged."""
     with _context(self).session_factory() as session:
         return len(drift.check(session))
+
+
+@shared_task(name=STRICT_MODE_TASK, bind=True, acks_late=True)
+def refresh_strict_mode(self: Task[Any, Any]) -> bool:
+    """Start or end the stricter mode as the moderation hours and the queue's age say."""
+    context = _context(self)
+    with context.session_factory() as session:
+        rules = duty.DutyRules.from_settings(context.settings)
+        return duty.refresh(session, rules, utcnow()) is not None
 
 
 @shared_task(name=WARM_UP_TASK, bind=True)

@@ -18,6 +18,7 @@ from moderation import audit
 from moderation.breaker import CircuitOpen
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
 from moderation.db import utcnow
+from moderation.decisions import duty
 from moderation.errors import Conflict
 from moderation.models import Article, Comment
 from moderation.sites import check_owner
@@ -98,6 +99,7 @@ def submit_comment(
         return earlier, False
     article, parent_id = _resolve_targets(session, submission)
     check_owner(site_id, article.site_id, f"article {submission.article_id!r}")
+    duty.check_open(session, article)
     comment = Comment(
         site_id=site_id,
         article_id=article.id,

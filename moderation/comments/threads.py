@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from moderation.db import utcnow
 from moderation.kinds import CommentStatus
 from moderation.models import Article, Comment
 
@@ -44,7 +45,11 @@ def published_threads(session: Session, article: Article, page: int, per_page: i
     comments = list(
         session.scalars(
             select(Comment)
-            .where(Comment.article_id == article.id, Comment.status == CommentStatus.PUBLISHED)
+            .where(
+                Comment.article_id == article.id,
+                Comment.status == CommentStatus.PUBLISHED,
+                or_(Comment.public_after.is_(None), Comment.public_after <= utcnow()),
+            )
             .order_by(Comment.created_at, Comment.id)
         )
     )

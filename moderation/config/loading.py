@@ -9,7 +9,9 @@ import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from moderation.config import hours
 from moderation.config.settings import PREFIX, Settings
 
 
@@ -41,7 +43,22 @@ def _check(f: dataclasses.Field[Any], value: Any) -> str | None:
         return f"{var}: must be at most {meta['high']}, got {value}"
     if meta.get("pattern") == "device" and not _is_device(value):
         return f"{var}: expected cpu, cuda or cuda:N, got {value!r}"
+    if meta.get("pattern") == "duty_hours":
+        try:
+            hours.parse(value)
+        except hours.HoursError as exc:
+            return f"{var}: {exc}"
+    if meta.get("pattern") == "timezone" and not _is_zone(value):
+        return f"{var}: expected a time zone like Europe/Athens, got {value!r}"
     return None
+
+
+def _is_zone(value: str) -> bool:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _is_device(value: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,10 +38,14 @@ def active_policy(session: Session, fallback: str = "") -> Policy:
     return _parse(version.document, version.label) if version else _parse_fallback(fallback)
 
 
+# Parsing a document costs ~20 ms (YAML, then every key checked); a version never changes, so
+# each is parsed once per process. Policies are frozen.
+@functools.lru_cache(maxsize=8)
 def _parse(document: str, label: str) -> Policy:
     return load(document, label)
 
 
+@functools.lru_cache(maxsize=4)
 def _parse_fallback(fallback: str) -> Policy:
     return load(fallback, "builtin" if not fallback.strip() else f"file-{digest(fallback)}")
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.db import utcnow
-from moderation.kinds import CommentStatus
+from moderation.decisions.models import Sanction
+from moderation.kinds import CommentStatus, SanctionKind
 from moderation.models import Author, Comment
 from moderation.policy.verdicts import AuthorStanding
 
@@ -37,6 +39,7 @@ def standings(session: Session, author_ids: Sequence[str]) -> dict[str, AuthorSt
             .group_by(Comment.author_id, Comment.status)
         )
     }
+    sanctioned = _sanctions(session, ids)
     return {
         author_id: AuthorStanding(
             published=rows[author_id].published if author_id in rows else 0,
@@ -44,9 +47,29 @@ def standings(session: Session, author_ids: Sequence[str]) -> dict[str, AuthorSt
             recent_published=recent.get((author_id, CommentStatus.PUBLISHED), 0),
             recent_rejected=recent.get((author_id, CommentStatus.REJECTED), 0),
             premoderated=bool(author_id in rows and rows[author_id].premoderated),
+            **sanctioned.get(author_id, {}),
         )
         for author_id in ids
     }
+
+
+def _sanctions(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Bans and suspensions in force, as standing fields (pre-moderation is the flag above)."""
+    now = utcnow()
+    query = select(Sanction).where(
+        Sanction.author_id.in_(ids),
+        Sanction.lifted_at.is_(None),
+        or_(Sanction.until.is_(None), Sanction.until > now),
+        Sanction.kind.in_([SanctionKind.BAN, SanctionKind.SUSPEND]),
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for sanction in session.scalars(query.order_by(Sanction.id)):
+        fields = found.setdefault(sanction.author_id, {})
+        if sanction.kind == SanctionKind.BAN:
+            fields["banned_for"] = sanction.reason
+        elif sanction.until is not None:  # the latest end of overlapping suspensions
+            fields["suspended_until"] = max(sanction.until, fields.get("suspended_until", now))
+    return found
 
 
 def count_outcome(session: Session, author_id: str, status: str, change: int = 1) -> None:
@@ -71,12 +94,13 @@ def set_premoderated(session: Session, author_id: str, on: bool, actor: str) -> 
 def _author(session: Session, author_id: str) -> Author:
     author = session.get(Author, author_id)
     if author is None:
-        author = Author(author_id=author_id, published=0, rejected=0, premoderated=False)
-        session.add(author)
         try:
+            # Added inside the savepoint, so that losing the race expunges it: added before,
+            # it stayed pending and the commit tried the same insert again.
             with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # another worker created the row first
+                author = Author(author_id=author_id, published=0, rejected=0, premoderated=False)
+                session.add(author)
+        except IntegrityError:  # another worker or moderator created the row first
             author = session.get(Author, author_id, populate_existing=True)
             assert author is not None
     return author

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from moderation.decisions import duty
 from moderation.decisions.authors import standings
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
@@ -39,19 +40,21 @@ def pending(session: Session, comment_ids: Sequence[str]) -> list[Pending]:
     )
     history = author_contexts(session, comments)
     standing = standings(session, [c.author_id for c in comments])
+    held = bool(comments) and duty.holding(session)
     return [
         Pending(
             to_input(c, history[c.id]),
-            policy_context(c, standing[c.author_id]),
+            policy_context(c, standing[c.author_id], held),
             c.author_id,
         )
         for c in comments
     ]
 
 
-def policy_context(comment: Comment, standing: AuthorStanding) -> Context:
-    """Where the comment was posted and its author's standing, as the policy sees them."""
-    return Context(comment.article.external_id, comment.article.section, standing)
+def policy_context(comment: Comment, standing: AuthorStanding, held: bool = False) -> Context:
+    """Where the comment was posted, its author's standing and whether the stricter mode
+    holds comments, as the policy sees them."""
+    return Context(comment.article.external_id, comment.article.section, standing, held)
 
 
 def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:
@@ -71,12 +74,16 @@ def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringIn
 
 def thread_opener(comment: Comment) -> str | None:
     """The text of the comment that opened a reply's thread, when it is not the parent."""
-    opener, depth = comment.parent, 0
-    while opener is not None and opener.parent is not None and depth < MAX_THREAD_DEPTH:
-        opener, depth = opener.parent, depth + 1
-    if opener is None or opener is comment.parent:
-        return None
-    return opener.body
+    first = opener(comment)
+    return first.body if first is not None else None
+
+
+def opener(comment: Comment) -> Comment | None:
+    """The comment that opened a reply's thread, when it is not the parent."""
+    first, depth = comment.parent, 0
+    while first is not None and first.parent is not None and depth < MAX_THREAD_DEPTH:
+        first, depth = first.parent, depth + 1
+    return first if first is not None and first is not comment.parent else None
 
 
 LOOK_BACK = timedelta(hours=24)  # how far back repeats are looked for

@@ -13,6 +13,7 @@ from moderation.db import claim, utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.decisions.health import record_health
 from moderation.decisions.pending import Pending, pending
+from moderation.decisions.priority import queue_fields
 from moderation.decisions.spotchecks import maybe_spot_check
 from moderation.kinds import (
     STATUS_AFTER,
@@ -114,12 +115,15 @@ def record_decision(
 ) -> Outcome:
     """Store signals and the policy's decision, unless another delivery decided first."""
     now = utcnow()
+    reasons = [r.as_dict() for r in verdict.reasons]
+    to_review = verdict.action is Action.REVIEW
+    fields = queue_fields(session, comment_id, signals, [r["code"] for r in reasons], to_review)
     where = (Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
-    if not claim(session, Comment, *where, status=STATUS_AFTER[verdict.action], decided_at=now):
+    status = STATUS_AFTER[verdict.action]
+    if not claim(session, Comment, *where, status=status, decided_at=now, **fields):
         session.rollback()
         return Outcome(comment_id, None)
     session.add_all(_signal_row(comment_id, s) for s in signals.values())
-    reasons = [r.as_dict() for r in verdict.reasons]
     session.add(
         Decision(
             comment_id=comment_id,

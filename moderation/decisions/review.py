@@ -1,23 +1,39 @@
-"""The review queue and moderators' decisions."""
+"""Moderators' decisions on comments in review, and overrides of decided ones."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.db import claim, utcnow
+from moderation.decisions import claims, waves
 from moderation.decisions.authors import count_outcome
+from moderation.decisions.models import NOTE_MAX_CHARS
+from moderation.decisions.queues import in_review
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.kinds import STATUS_AFTER, Action, CommentStatus
 from moderation.models import Comment, Decision, Moderator
-from moderation.policy.reasons import public_sentence
+from moderation.policy.reasons import PUBLIC, public_sentence
 from moderation.webhooks import outbox
 
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)
 WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
+MODERATOR = "moderator"  # the reason code of a moderator's decision without a chosen reason
+# The public reasons a moderator picks from when rejecting (the keys 1 to 9 on the card).
+REJECT_REASONS = (
+    "offensive",
+    "abusive",
+    "insult",
+    "threat",
+    "hate_speech",
+    "sexual_content",
+    "spam",
+    "off_topic",
+    "repeat",
+)
 
 
 class AlreadyDecided(Conflict):
@@ -30,27 +46,15 @@ class AlreadyDecided(Conflict):
         self.comment = comment
 
 
-def review_queue(session: Session, limit: int = 50) -> list[Comment]:
-    """Comments waiting for a moderator, oldest first, with what the card shows."""
-    query = (
-        select(Comment)
-        .where(Comment.status == CommentStatus.REVIEW)
-        .order_by(Comment.created_at, Comment.id)
-        .limit(limit)
-        .options(
-            selectinload(Comment.article),
-            selectinload(Comment.parent),
-            selectinload(Comment.signals),
-            selectinload(Comment.decisions).selectinload(Decision.moderator),
-        )
-    )
-    return list(session.scalars(query))
-
-
-def queue_size(session: Session) -> int:
-    """How many comments wait for a moderator."""
-    query = select(func.count()).select_from(Comment).where(Comment.status == CommentStatus.REVIEW)
-    return int(session.scalar(query) or 0)
+def checked(action: Action, reason: str, note: str) -> None:
+    """Refuse what a moderator may not decide: another action, an unknown reason, a long
+    note (an error, never a silent cut)."""
+    if action not in MODERATOR_ACTIONS:
+        raise Invalid(f"moderators publish or reject, not {action}")
+    if reason != MODERATOR and reason not in PUBLIC:
+        raise Invalid(f"unknown reason {reason!r}")
+    if len(note) > NOTE_MAX_CHARS:
+        raise Invalid(f"the note has {len(note)} characters; at most {NOTE_MAX_CHARS} are kept")
 
 
 def decide_as_moderator(
@@ -59,41 +63,59 @@ def decide_as_moderator(
     moderator: Moderator,
     action: Action,
     note: str = "",
-    deliver_after: datetime | None = None,
+    reason: str = MODERATOR,
+    public_delay: timedelta = timedelta(0),
+    **audited: object,
 ) -> Decision:
-    """Publish or reject a comment in review (committed); raise AlreadyDecided if it is not.
-    Its webhook event goes out after the commit, or at `deliver_after` (an undo window)."""
-    if action not in MODERATOR_ACTIONS:
-        raise Invalid(f"moderators publish or reject, not {action}")
+    """Publish or reject a comment in review, and the rest of the wave it leads (committed);
+    AlreadyDecided if it is not in review, claims.Taken if another moderator holds it. A
+    wave's decision shows to readers after `public_delay` (the undo window); its webhook
+    events go out when that window has passed (an undone decision sends none)."""
+    checked(action, reason, note)
     now = utcnow()
-    where = (Comment.id == comment_id, Comment.status == CommentStatus.REVIEW)
-    if not claim(session, Comment, *where, status=STATUS_AFTER[action], decided_at=now):
+    live = claims.holder(session, comment_id, now)
+    if live is not None and live.moderator_id != moderator.id:
         session.rollback()
-        comment = session.get(Comment, comment_id)
-        if comment is None:
-            raise NotFound(f"no comment {comment_id}")
-        raise AlreadyDecided(comment)
-    reasons = [
-        {
-            "code": "moderator",
-            "message": note or f"{action.value} by a moderator",
-            "public": public_sentence("moderator"),
-        }
+        raise claims.Taken(comment_id, live.moderator.username)
+    if not claim(
+        session, Comment, in_review(comment_id), status=STATUS_AFTER[action], decided_at=now
+    ):
+        session.rollback()
+        raise _why_not(session, comment_id)
+    claims.release_any(session, comment_id)
+    decided = (action, reason, note, now, now + public_delay)  # sites hear of it once final
+    decision = _decided(session, comment_id, moderator, decided, audited)
+    wave = [
+        member.id
+        for member in waves.members(session, comment_id)
+        if claim(
+            session, Comment, in_review(member.id), status=STATUS_AFTER[action], decided_at=now
+        )
     ]
+    for member in wave:
+        _decided(session, member, moderator, decided, {"wave": comment_id})
+    if wave:  # readers see a wave's decision once it can no longer be undone
+        shown = (Comment.id.in_([comment_id, *wave]),)
+        claim(session, Comment, *shown, public_after=now + public_delay)
+    session.commit()
+    return decision
+
+
+def _decided(
+    session: Session,
+    comment_id: str,
+    moderator: Moderator,
+    decided: tuple[Action, str, str, datetime, datetime],
+    audited: dict[str, object],
+) -> Decision:
+    """What follows a moderator's decision on one comment: counts, record, the webhook
+    event (held until `shown_at`, the end of the undo window), audit."""
+    action, reason, note, now, shown_at = decided
     comment = session.get(Comment, comment_id)
     assert comment is not None
     count_outcome(session, comment.author_id, STATUS_AFTER[action])
-    decision = Decision(
-        comment_id=comment_id,
-        action=action,
-        reasons=reasons,
-        moderator_id=moderator.id,
-        created_at=now,
-    )
-    session.add(decision)
-    outbox.record_status(
-        session, comment, STATUS_AFTER[action], deliver_after, CommentStatus.REVIEW
-    )
+    decision = _record(session, comment_id, moderator, action, reason, note, now)
+    outbox.record_status(session, comment, STATUS_AFTER[action], shown_at, CommentStatus.REVIEW)
     audit.record(
         session,
         audit.moderator_actor(moderator.username),
@@ -101,6 +123,43 @@ def decide_as_moderator(
         "comment",
         comment_id,
         action=action.value,
+        reason=reason,
+        note=note,
+        **audited,
+    )
+    return decision
+
+
+def override(
+    session: Session,
+    comment_id: str,
+    moderator: Moderator,
+    action: Action,
+    note: str = "",
+    reason: str = MODERATOR,
+) -> Decision:
+    """Reverse a published or rejected comment (committed); the audit log names it an
+    override, with what it was before."""
+    checked(action, reason, note)
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(f"no comment {comment_id}")
+    before = comment.status
+    if (
+        before not in (CommentStatus.PUBLISHED, CommentStatus.REJECTED)
+        or before == STATUS_AFTER[action]
+    ):
+        raise Invalid(f"this comment is {before}: nothing to override with {action.value}")
+    decision = set_outcome(session, comment, before, action, moderator, reason, note)
+    audit.record(
+        session,
+        audit.moderator_actor(moderator.username),
+        "comment.overridden",
+        "comment",
+        comment_id,
+        before=before,
+        action=action.value,
+        reason=reason,
         note=note,
     )
     session.commit()
@@ -123,7 +182,6 @@ def reject_all_from(
     moderator: Moderator,
     note: str = "",
     site_id: int | None = None,
-    deliver_after: datetime | None = None,
 ) -> list[str]:
     """Reject every pending or in-review comment of an author (on one site, or on all), in one
     transaction with a decision and an audit entry per comment; returns their ids.
@@ -166,7 +224,7 @@ def reject_all_from(
             note=note,
             bulk="author",
         )
-        outbox.record_status(session, comment, CommentStatus.REJECTED, deliver_after)
+        outbox.record_status(session, comment, CommentStatus.REJECTED)
     if rejected:
         count_outcome(session, author_id, CommentStatus.REJECTED, change=len(rejected))
     session.commit()
@@ -178,3 +236,62 @@ def _waiting_from(author_id: str, site_id: int | None) -> list[ColumnElement[boo
     if site_id is not None:
         conditions.append(Comment.site_id == site_id)
     return conditions
+
+
+def set_outcome(
+    session: Session,
+    comment: Comment,
+    before: str,
+    action: Action,
+    moderator: Moderator,
+    reason: str = MODERATOR,
+    message: str = "",
+) -> Decision:
+    """Change a decided comment's status from `before` to the action's (not committed);
+    AlreadyDecided if someone changed it first. Authors' counts follow."""
+    now = utcnow()
+    where = (Comment.id == comment.id, Comment.status == before)
+    if not claim(session, Comment, *where, status=STATUS_AFTER[action], decided_at=now):
+        session.rollback()
+        raise _why_not(session, comment.id)
+    count_outcome(session, comment.author_id, before, change=-1)
+    count_outcome(session, comment.author_id, STATUS_AFTER[action])
+    session.refresh(comment)
+    decision = _record(session, comment.id, moderator, action, reason, message, now)
+    outbox.record_status(session, comment, STATUS_AFTER[action], previous_status=before)
+    return decision
+
+
+def _record(
+    session: Session,
+    comment_id: str,
+    moderator: Moderator,
+    action: Action,
+    reason: str,
+    message: str,
+    now: datetime,
+) -> Decision:
+    decision = Decision(
+        comment_id=comment_id,
+        action=action,
+        reasons=[
+            {
+                "code": reason,
+                "message": message or f"{action.value} by a moderator",
+                "public": public_sentence(reason),
+            }
+        ],
+        moderator_id=moderator.id,
+        created_at=now,
+    )
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def _why_not(session: Session, comment_id: str) -> Exception:
+    comment = session.get(Comment, comment_id, populate_existing=True)
+    if comment is None:
+        return NotFound(f"no comment {comment_id}")
+    session.refresh(comment, ["decisions"])
+    return AlreadyDecided(comment)

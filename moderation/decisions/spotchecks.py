@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation import audit
 from moderation.db import claim, utcnow
-from moderation.decisions.authors import count_outcome
+from moderation.decisions.review import set_outcome
 from moderation.errors import Conflict
 from moderation.kinds import STATUS_AFTER, Action, SpotCheckVerdict
-from moderation.models import Comment, Decision, Moderator, SpotCheck
-from moderation.webhooks import outbox
+from moderation.learning.models import SpotCheck
+from moderation.models import Comment, Moderator
 
 OPPOSITE = {Action.PUBLISH: Action.REJECT, Action.REJECT: Action.PUBLISH}
 
@@ -85,24 +85,13 @@ def check(
 
 
 def _reverse(session: Session, spot: SpotCheck, moderator: Moderator) -> None:
-    action = OPPOSITE[Action(spot.action)]
-    comment = spot.comment
-    previous = comment.status
-    count_outcome(session, comment.author_id, comment.status, change=-1)
-    comment.status, comment.decided_at = STATUS_AFTER[action], utcnow()
-    count_outcome(session, comment.author_id, comment.status)
-    session.add(
-        Decision(
-            comment_id=comment.id,
-            action=action,
-            moderator_id=moderator.id,
-            reasons=[
-                {
-                    "code": "moderator",
-                    "message": "Overturned on spot-check.",
-                    "public": "A moderator decided on your comment.",
-                }
-            ],
-        )
+    automatic = Action(spot.action)
+    message = "Overturned on spot-check."
+    set_outcome(
+        session,
+        spot.comment,
+        STATUS_AFTER[automatic],
+        OPPOSITE[automatic],
+        moderator,
+        message=message,
     )
-    outbox.record_status(session, comment, STATUS_AFTER[action], previous_status=previous)

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation.db import utcnow
 from moderation.kinds import Action, ScorerName, SignalState, SpotCheckVerdict
-from moderation.models import Comment, SpotCheck
+from moderation.learning.models import SpotCheck
+from moderation.models import Comment
 from moderation.policy.document import Policy
 
 MIN_SUPPORT = 5  # reviewed comments needed above (or below) a line before suggesting it
@@ -56,7 +57,7 @@ def cases(session: Session, days: int) -> list[Case]:
         policy = next((d for d in comment.decisions if d.moderator_id is None), None)
         if detoxify is None or policy is None:
             continue
-        human = next((str(d.action) for d in comment.decisions if d.moderator_id is not None), None)
+        human = _moderators_outcome(comment)
         found.append(
             Case(
                 detoxify.scores,
@@ -66,6 +67,14 @@ def cases(session: Session, days: int) -> list[Case]:
             )
         )
     return found
+
+
+def _moderators_outcome(comment: Comment) -> str | None:
+    """The latest moderator decision that stands (not undone, not back to review), if any."""
+    last = next(
+        (d for d in reversed(comment.decisions) if d.moderator_id and d.undone_at is None), None
+    )
+    return str(last.action) if last is not None and last.action != Action.REVIEW else None
 
 
 def report(found: Sequence[Case], policy: Policy, target_error: float = 0.05) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from moderation.db import utcnow
 from moderation.kinds import ScorerName, SignalState
-from moderation.models import DriftAlert, Signal
+from moderation.learning.models import DriftAlert
+from moderation.models import Signal
 
 log = logging.getLogger(__name__)
 BINS = 10

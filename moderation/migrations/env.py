@@ -5,11 +5,23 @@ from sqlalchemy import pool
 
 from moderation import models  # noqa: F401  (registers every table on Base.metadata)
 from moderation.db import Base, make_engine
+from moderation.decisions import models as workspace_models  # noqa: F401  (claims, notes...)
+from moderation.learning import models as learning_models  # noqa: F401  (spot-checks, drift)
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
 from moderation.webhooks import models as webhook_models  # noqa: F401  (and the webhooks')
 
 config = context.config
 target_metadata = Base.metadata
+# Indexes the migrations create on PostgreSQL only (expressions the models cannot state for
+# both databases): autogenerate leaves them alone.
+POSTGRES_ONLY_INDEXES = {"ix_comments_body_search"}
+
+
+def include_object(
+    obj: object, name: str | None, kind: str, reflected: bool, other: object
+) -> bool:
+    """Everything but the PostgreSQL-only indexes."""
+    return not (kind == "index" and name in POSTGRES_ONLY_INDEXES)
 
 
 def run_offline() -> None:
@@ -19,6 +31,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -35,7 +48,10 @@ def run_online() -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -29,6 +29,9 @@ PUBLIC = {
     "its language.",
     "check_failed": "A moderator will check this comment, as an automatic check did not run.",
     "moderator": "A moderator decided on your comment.",
+    "banned": "You can no longer comment here.",
+    "suspended": "You cannot comment here for now: your account is suspended.",
+    "held": "Moderators are away: your comment is held and will be checked when they are back.",
 }
 
 # Which Detoxify label each reason code covers.

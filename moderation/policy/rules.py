@@ -21,8 +21,11 @@ from moderation.policy.checks import (
 )
 from moderation.policy.document import Policy
 from moderation.policy.reasons import ABUSE_CODES
+from moderation.policy.sanctions import sanction_reasons
 from moderation.policy.verdicts import SEVERITY, Context, Reason, Verdict
 from moderation.signals.base import SignalResult
+
+HELD = "held"  # the reason the stricter mode adds to a comment that waits for review
 
 
 def decide(
@@ -41,6 +44,7 @@ def decide(
             signals.get(ScorerName.ACTIVITY), signals.get(ScorerName.BRIGADING), policy
         ),
         *premoderation_reasons(context, policy),
+        *sanction_reasons(context),
     ]
     if not reasons:
         return Verdict(
@@ -48,7 +52,7 @@ def decide(
             (Reason("clean", "No check found a problem.", Action.PUBLISH),),
             policy.version,
         )
-    if _trusted_borderline(reasons, context, policy):
+    if not context.held and _trusted_borderline(reasons, context, policy):
         return Verdict(
             Action.PUBLISH,
             (
@@ -60,6 +64,8 @@ def decide(
             policy.version,
         )
     action = max((r.action for r in reasons), key=SEVERITY.__getitem__)
+    if action is Action.REVIEW and context.held:
+        reasons.append(Reason(HELD, "Held: the stricter mode applies (no moderator on duty)."))
     ordered = tuple(sorted(reasons, key=lambda r: -SEVERITY[r.action]))
     return Verdict(action, ordered, policy.version)
 

@@ -4,6 +4,7 @@ context in; reasons and the verdict out. Pure data."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from moderation.kinds import Action
 from moderation.policy.document import Policy
@@ -21,6 +22,8 @@ class AuthorStanding:
     recent_published: int = 0  # in the last 30 days
     recent_rejected: int = 0
     premoderated: bool = False  # a moderator asked to see all their comments
+    banned_for: str | None = None  # the reason of a ban in force
+    suspended_until: datetime | None = None  # the end of a suspension in force
 
     @property
     def recent_rejection_rate(self) -> float:
@@ -43,6 +46,7 @@ class Context:
     article_id: str = ""
     section: str | None = None
     author: AuthorStanding = field(default_factory=AuthorStanding)
+    held: bool = False  # the stricter mode: no moderator on duty, or the queue too old
 
 
 @dataclass(frozen=True)

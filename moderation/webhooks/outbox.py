@@ -153,3 +153,25 @@ def release(session: Session, delivery_ids: list[int]) -> None:
             .values(queued_at=None)
         )
         session.commit()
+
+
+def withdraw(session: Session, comment_id: str, since: datetime) -> bool:
+    """Withdraw the deliveries not yet attempted of the comment's events since `since` (its
+    decision was undone inside the undo window; in the caller's transaction); True if one had
+    already been attempted, so the site may have heard of the decision and must hear of the
+    undo."""
+    events = select(WebhookEvent.id).where(
+        WebhookEvent.comment_id == comment_id, WebhookEvent.created_at >= since
+    )
+    deliveries = list(
+        session.scalars(
+            select(WebhookDelivery).where(
+                WebhookDelivery.event_id.in_(events),
+                WebhookDelivery.state != DeliveryState.WITHDRAWN,
+            )
+        )
+    )
+    for delivery in deliveries:
+        if delivery.state == DeliveryState.PENDING and delivery.attempts == 0:
+            delivery.state = DeliveryState.WITHDRAWN
+    return any(d.state != DeliveryState.WITHDRAWN for d in deliveries)

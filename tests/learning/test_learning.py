@@ -13,7 +13,8 @@ from moderation.decisions.pipeline import record_decision
 from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action, SignalState, SpotCheckVerdict
 from moderation.learning import calibration, drift, trial
-from moderation.models import Comment, DriftAlert, Signal, SpotCheck
+from moderation.learning.models import DriftAlert, SpotCheck
+from moderation.models import Comment, Signal
 from moderation.policy.reader import load
 from moderation.policy.verdicts import Reason, Verdict
 from moderation.signals.base import SignalResult

@@ -113,6 +113,16 @@ def test_trusted_authors_skip_review_for_borderline_comments_only() -> None:
     )
 
 
+def test_the_stricter_mode_holds_instead_of_trusting_and_says_so() -> None:
+    trusting = policy("trust: {skip_review: true, published_at_least: 5}")
+    held = Context(author=AuthorStanding(published=10), held=True)
+    borderline = signals(abuse(insult=0.5), relevance())
+    verdict = decide(borderline, trusting, held)
+    assert verdict.action is Action.REVIEW and codes(verdict)[-1] == "held"
+    assert "held" not in codes(decide(clean(), POLICY, held))  # clean comments still publish
+    assert decide(signals(abuse(insult=0.95), relevance()), POLICY, held).action is Action.REJECT
+
+
 score = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 states = st.sampled_from(list(SignalState))
 standing = st.builds(

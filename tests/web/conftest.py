@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -58,3 +58,11 @@ def article(client: FlaskClient) -> str:
     """Article a1, stored through the API."""
     assert client.put("/api/v1/articles/a1", json=ARTICLE).status_code == 201
     return "a1"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context and page for one test."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()

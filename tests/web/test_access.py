@@ -13,10 +13,16 @@ from werkzeug.test import TestResponse
 
 from moderation.models import Moderator
 from tests.conftest import csrf_token, log_in
-from web.access import MODERATOR_ENDPOINTS, PUBLIC_ENDPOINTS, SITE_ENDPOINTS
+from web.access import ADMIN_ENDPOINTS, MODERATOR_ENDPOINTS, PUBLIC_ENDPOINTS, SITE_ENDPOINTS
 
 OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS
-SAMPLE_ARGUMENTS: dict[str, object] = {"filename": "style.css", "endpoint_id": 1, "delivery_id": 1}
+SAMPLE_ARGUMENTS: dict[str, object] = {
+    "filename": "style.css",
+    "moderator_id": 1,
+    "sanction_id": 1,
+    "endpoint_id": 1,
+    "delivery_id": 1,
+}
 
 
 def routes(app: Flask) -> Iterator[tuple[Rule, str, str]]:
@@ -41,7 +47,7 @@ def to_login(response: TestResponse) -> bool:
 
 def test_every_endpoint_is_classified_exactly_once(app: Flask) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    lists = (PUBLIC_ENDPOINTS, SITE_ENDPOINTS, MODERATOR_ENDPOINTS)
+    lists = (PUBLIC_ENDPOINTS, SITE_ENDPOINTS, MODERATOR_ENDPOINTS, ADMIN_ENDPOINTS)
     classified = set().union(*lists)
     assert endpoints - classified == set(), "classify these in web/access.py"
     assert classified - endpoints == set(), "these no longer exist: remove them"
@@ -84,6 +90,6 @@ def test_a_logged_in_moderator_gets_past_the_check(
     assert log_in(client).status_code == 302
     token = csrf_token(client, "/review/")
     for rule, method, path in routes(app):
-        if rule.endpoint in MODERATOR_ENDPOINTS:
+        if rule.endpoint in MODERATOR_ENDPOINTS | ADMIN_ENDPOINTS:
             response = call(client, method, path, token)
             assert response.status_code != 401 and not to_login(response), path

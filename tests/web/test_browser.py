@@ -1,64 +1,35 @@
-"""The review UI in a real browser (headless Chromium): login, keyboard decisions, escaping."""
+"""The review UI in a real browser (headless Chromium): login, keyboard decisions, escaping,
+logout."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import update
 
-from moderation.models import Comment
-from tests.conftest import MODERATOR_PASSWORD, log_in, site_client
+from tests.conftest import MODERATOR_PASSWORD, log_in
+from tests.support.workspace import in_review, status
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
+def log_in_page(page: Page, base_url: str, username: str = "alice") -> None:
+    """Log in through the form."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
 
 
-def in_review(app: Flask, body: str, author: str) -> str:
-    client = site_client(app)
-    client.put(
-        "/api/v1/articles/a1",
-        json={
-            "title": "Energy talks",
-            "body": "Energy and trade.",
-            "url": "https://news.example.org/a",
-        },
-    )
-    comment_id = str(
-        client.post(
-            "/api/v1/comments",
-            json={
-                "article_id": "a1",
-                "author": {"id": author, "name": author},
-                "body": body,
-            },
-        ).get_json()["id"]
-    )
-    with app.extensions["modq"].session_factory() as session:
-        session.execute(update(Comment).where(Comment.id == comment_id).values(status="review"))
-        session.commit()
-    return comment_id
-
-
-def status(app: Flask, comment_id: str) -> str:
-    with app.extensions["modq"].session_factory() as session:
-        return session.get(Comment, comment_id).status  # type: ignore[union-attr]
-
-
-def test_a_moderator_clears_the_queue_with_the_keyboard(
+def test_a_moderator_decides_with_the_keyboard_and_nothing_runs_as_script(
     app: Flask, base_url: str, page: Page, moderator: object
 ) -> None:
-    first = in_review(app, "<script>alert('pwned')</script> first comment", "Mallory")
-    second = in_review(app, "Second comment about energy.", "Reader")
+    first = in_review(
+        app, "<script>alert('pwned')</script> first comment", "Mallory", "m1", weight=9
+    )
+    second = in_review(app, "Second comment about energy.", "Reader", "r1")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
@@ -68,24 +39,26 @@ def test_a_moderator_clears_the_queue_with_the_keyboard(
     page.fill("input[name=password]", MODERATOR_PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator("#queue-count")).to_have_text("2")
-    expect(page.locator(".card.selected")).to_have_attribute("data-comment-id", first)
-    expect(page.locator(f"#c-{first} .body")).to_contain_text("<script>alert('pwned')</script>")
+    card = page.locator("#card-slot .card")
+    expect(card).to_have_attribute("data-comment-id", first)
+    expect(card.locator(".body")).to_contain_text("<script>alert('pwned')</script>")
 
-    page.keyboard.press("j")
-    expect(page.locator(".card.selected")).to_have_attribute("data-comment-id", second)
-    page.keyboard.press("p")
-    expect(page.locator(".flash")).to_contain_text("Published the comment by Reader")
+    page.keyboard.press("r")
+    expect(page.locator(".reject-reasons")).to_be_visible()
+    page.keyboard.press("3")  # insult
+    expect(page.locator(".flash")).to_contain_text("Rejected the comment by Mallory")
+    expect(card).to_have_attribute("data-comment-id", second)
     expect(page.locator("#queue-count")).to_have_text("1")
-    # The reloaded page's keyboard script has run (before it, "n" does nothing and the "r" of
-    # the typed note would reject the comment).
-    expect(page.locator(".card.selected")).to_have_attribute("data-comment-id", first)
 
     page.keyboard.press("n")
-    page.keyboard.type("script injection attempt")
+    page.keyboard.type("looked at the links")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("Note kept on the comment")
+    expect(card.locator(".comment-note")).to_contain_text("looked at the links")
     page.keyboard.press("Escape")
-    page.keyboard.press("r")
-    expect(page.locator(".flash")).to_contain_text("Rejected the comment by Mallory")
-    expect(page.locator(".empty")).to_have_text("Nothing waits for a decision.")
+    page.keyboard.press("p")
+    expect(page.locator(".flash")).to_contain_text("Published the comment by Reader")
+    expect(page.locator("#no-card")).to_contain_text("Nothing waits for a decision")
 
     assert (status(app, first), status(app, second)) == ("rejected", "published")
     assert dialogs == [], "comment text must never run as script"
@@ -95,11 +68,8 @@ def test_help_opens_with_the_question_mark(
     app: Flask, base_url: str, page: Page, moderator: object
 ) -> None:
     in_review(app, "Any comment.", "Reader")
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", MODERATOR_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".card.selected")).to_be_visible()  # the keyboard script has run
+    log_in_page(page, base_url)
+    expect(page.locator("#card-slot .card")).to_be_visible()  # the script has run
     page.keyboard.press("?")
     expect(page.locator("#help")).to_be_visible()
 
@@ -109,20 +79,16 @@ def test_after_logout_neither_the_back_button_nor_the_cookie_works(
 ) -> None:
     comment_id = in_review(app, "Decide me after logout.", "Reader")
     log_in(app.test_client())  # an earlier login, from the test client's 127.0.0.1
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", MODERATOR_PASSWORD)
-    page.click("button[type=submit]")
+    log_in_page(page, base_url)
     expect(page.locator(".flash")).to_contain_text("Last login:")
     expect(page.locator(".flash")).to_contain_text("from 127.0.0.1")
-    expect(page.locator(".card.selected")).to_be_visible()
+    expect(page.locator("#card-slot .card")).to_be_visible()
     copied = page.context.cookies()
 
     page.click("header button:has-text('Log out')")
     expect(page.locator(".flash")).to_have_text("Logged out.")
     page.go_back()
     if "/login" not in page.url:  # the browser showed its copy of the queue: try to use it
-        expect(page.locator(".card.selected")).to_be_visible()
         page.keyboard.press("p")
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.locator("input[name=password]")).to_be_visible()
@@ -139,14 +105,16 @@ def test_after_logout_neither_the_back_button_nor_the_cookie_works(
 def test_a_moderator_rejects_a_flood_from_the_card_after_confirming(
     app: Flask, base_url: str, page: Page, moderator: object
 ) -> None:
-    flood = [in_review(app, f"Buy now, offer {n}!", "flooder") for n in range(3)]
-    other = in_review(app, "A reader's comment on energy.", "reader")
+    flood = [
+        in_review(app, f"Buy now, offer {n}!", "flooder", "flooder", weight=9) for n in range(3)
+    ]
+    other = in_review(app, "A reader's comment on energy.", "reader", "reader")
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", MODERATOR_PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator("#queue-count")).to_have_text("4")
-    page.locator(f"#c-{flood[0]} button.reject-all").click()
+    page.locator("#card-slot button.reject-all").click()
     expect(page.locator("#reject-all-total")).to_have_text("3")
     page.fill("input[name=note]", "spam run")
     page.click("button.reject")

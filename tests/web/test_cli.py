@@ -80,3 +80,20 @@ def test_config_shows_current_values_with_secrets_masked(tmp_path: Path) -> None
     assert "MODQ_SECRET_KEY = ***" in output
     for secret in ("hunter2", "s3cr3t", "site-key-123", "test-secret"):
         assert secret not in output
+
+
+def test_moderator_create_with_the_admin_role(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["moderator", "create", "erin", "--role", "admin", "--password", "long enough pw"]
+    )
+    assert result.exit_code == 0 and "created admin erin" in result.output, result.output
+    plain = runner.invoke(args=["moderator", "create", "fay", "--password", "long enough pw"])
+    assert "created moderator fay" in plain.output
+    bad = runner.invoke(
+        args=["moderator", "create", "gus", "--role", "boss", "--password", "x" * 12]
+    )
+    assert bad.exit_code != 0 and "boss" in bad.output
+    with app.extensions["modq"].session_factory() as session:
+        roles = dict(session.execute(select(Moderator.username, Moderator.role)).all())
+    assert roles == {"erin": "admin", "fay": "moderator"}

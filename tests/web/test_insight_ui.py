@@ -11,9 +11,11 @@ from sqlalchemy import update
 from moderation.audit import history
 from moderation.decisions.authors import standings
 from moderation.kinds import Action
-from moderation.models import Comment, DriftAlert, Moderator
+from moderation.learning.models import DriftAlert
+from moderation.models import Comment, Moderator
 from tests.conftest import csrf_token, log_in
 from tests.learning.test_learning import decided
+from tests.support.workspace import script_post
 from tests.web.test_review_ui import queued_comment
 
 
@@ -111,7 +113,7 @@ def test_any_author_id_can_be_premoderated_from_the_queue(
         session.get(Comment, comment_id).author_id = author_id  # type: ignore[union-attr]
         session.commit()
     log_in(client)
-    html = client.get("/review/").get_data(as_text=True)
+    html = script_post(client, f"/review/comments/{comment_id}/open").get_json()["card"]
     form = re.search(r'action="([^"]+)" class="author-form">(.*?)</form>', html, re.S)
     assert form is not None
     fields = re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2))
@@ -149,10 +151,9 @@ def test_a_moderator_rejects_everything_waiting_from_an_author_after_confirming(
 ) -> None:
     ids = flood(app, client)
     log_in(client)
-    queue = client.get("/review/").get_data(as_text=True)
+    card = script_post(client, f"/review/comments/{ids[0]}/open").get_json()["card"]
     assert (
-        'action="/review/authors/reject-all"' in queue
-        and 'name="author_id" value="flooder"' in queue
+        'action="/review/authors/reject-all"' in card and 'name="author_id" value="flooder"' in card
     )
     form = {"author_id": "flooder", "site_id": "1", "csrf_token": csrf_token(client, "/review/")}
     asked = client.post("/review/authors/reject-all", data=form)
@@ -211,3 +212,16 @@ def test_modq_author_reject_all(app: Flask, client: FlaskClient, moderator: Mode
     with app.extensions["modq"].session_factory() as session:
         assert [session.get(Comment, i).status for i in ids] == ["rejected"] * 3 + ["pending"]
         assert session.get(Comment, ids[1]).decisions[-1].decider_name == "alice"
+
+
+def test_only_an_admin_stops_pre_moderating_an_author(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    log_in(client)
+    token = csrf_token(client, "/review/")
+    form = {"author_id": "reader-9", "csrf_token": token}
+    client.post("/review/authors/premoderation", data={**form, "on": "1"})
+    refused = client.post("/review/authors/premoderation", data={**form, "on": "0"})
+    assert refused.status_code == 403
+    with app.extensions["modq"].session_factory() as session:
+        assert standings(session, ["reader-9"])["reader-9"].premoderated

@@ -5,33 +5,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
 
 from moderation import accounts
 from moderation.audit import history
 from moderation.models import Comment, Moderator
 from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in
-
-ARTICLE = {
-    "title": "Talks <b>resume</b>",
-    "url": "https://news.example.org/a",
-    "body": "Energy cooperation and shipping.",
-    "section": "World",
-}
+from tests.support.workspace import card_of, in_review, script_post
 
 
 def queued_comment(
     app: Flask, client: FlaskClient, body: str, parent: str | None = None, author: str = "Reader"
 ) -> str:
-    client.put("/api/v1/articles/a1", json=ARTICLE)
-    payload = {"article_id": "a1", "author": {"id": "u1", "name": author}, "body": body}
-    if parent:
-        payload["parent_id"] = parent
-    comment_id = str(client.post("/api/v1/comments", json=payload).get_json()["id"])
-    with app.extensions["modq"].session_factory() as session:
-        session.execute(update(Comment).where(Comment.id == comment_id).values(status="review"))
-        session.commit()
-    return comment_id
+    return in_review(app, body, author=author, parent=parent)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +60,7 @@ def test_the_queue_shows_context_and_escapes_all_comment_text(
     app: Flask, client: FlaskClient, moderator: Moderator
 ) -> None:
     parent = queued_comment(app, client, "I am the <i>parent</i>", author="<b>Parent</b>")
-    queued_comment(
+    reply = queued_comment(
         app,
         client,
         "<script>alert('x')</script> & more",
@@ -87,17 +72,24 @@ def test_the_queue_shows_context_and_escapes_all_comment_text(
     assert "<script>alert" not in html and "<img src=x" not in html and "<i>parent" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more" in html
     assert "Mallory &lt;img src=x onerror=alert(1)&gt;" in html
-    assert "In reply to &lt;b&gt;Parent&lt;/b&gt;" in html
-    assert "Talks &lt;b&gt;resume&lt;/b&gt;" in html
-    assert '<span class="count" id="queue-count">2</span>' in html
+    assert 'id="queue-count">2</span>' in html
+    card = script_post(client, f"/review/comments/{reply}/open").get_json()["card"]
+    assert "<script>alert" not in card and "<img src=x" not in card and "<i>parent" not in card
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more" in card
+    assert "In reply to &lt;b&gt;Parent&lt;/b&gt;" in card
+    assert "Talks &lt;b&gt;resume&lt;/b&gt;" in card
 
 
-def test_queue_is_oldest_first(app: Flask, client: FlaskClient, moderator: Moderator) -> None:
-    queued_comment(app, client, "older comment")
+def test_oldest_first_is_one_click_away(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    older = queued_comment(app, client, "older comment")
     queued_comment(app, client, "newer comment")
     log_in(client)
-    html = client.get("/review/").get_data(as_text=True)
+    html = client.get("/review/?order=oldest").get_data(as_text=True)
     assert html.index("older comment") < html.index("newer comment")
+    assert card_of(script_post(client, "/review/next?order=oldest")) == older
+    assert 'id="oldest-first"' in client.get("/review/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("action", "status"), [("publish", "published"), ("reject", "rejected")])
@@ -125,7 +117,7 @@ def test_a_decision_records_who_and_when(
 
 
 def decide(client: FlaskClient, comment_id: str, action: str, **kwargs: Any) -> Any:
-    """Post a decision from the queue page's form."""
+    """Post a decision as a plain form (no script)."""
     data = {"action": action, "csrf_token": csrf_token(client, "/review/")}
     return client.post(f"/review/comments/{comment_id}/decision", data=data, **kwargs)
 
@@ -240,7 +232,7 @@ def test_highlights_are_escaped_too(app: Flask, client: FlaskClient, moderator: 
     match = {"pattern": "idiot", "action": "reject", "start": 7, "end": 12, "text": "idiot"}
     add_signal(app, comment_id, "words", {"reject": 1.0}, {"matches": [match]})
     log_in(client)
-    html = client.get("/review/").get_data(as_text=True)
+    html = script_post(client, "/review/next").get_json()["card"]
     assert (
         '&lt;b&gt;you <mark class="word-reject">idiot</mark>&lt;/b&gt; '
         "&lt;script&gt;x()&lt;/script&gt;"
@@ -256,7 +248,7 @@ def test_the_card_shows_the_closest_article_passage(
         app, comment_id, "relevance", {"on_topic": 0.1}, {"best_passage": "Energy <talks> resumed."}
     )
     log_in(client)
-    html = client.get("/review/").get_data(as_text=True)
+    html = script_post(client, "/review/next").get_json()["card"]
     assert "Closest passage of the article:</span> Energy &lt;talks&gt; resumed." in html
 
 
@@ -285,5 +277,6 @@ def test_the_queue_masks_credentials_in_scorer_errors(
         session.commit()
     log_in(client)
     html = client.get("/review/").get_data(as_text=True)
-    assert "redis://:***@cache/0 down" in html and "postgresql://modq:***@db/modq" in html
-    assert "hunter2" not in html and "s3cr3t" not in html
+    card = script_post(client, f"/review/comments/{comment_id}/open").get_json()["card"]
+    assert "redis://:***@cache/0 down" in html and "postgresql://modq:***@db/modq" in card
+    assert "hunter2" not in html + card and "s3cr3t" not in html + card

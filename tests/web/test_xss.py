@@ -13,7 +13,8 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import select, update
 
-from moderation.models import Comment, Decision, DriftAlert, Signal, SpotCheck
+from moderation.learning.models import DriftAlert, SpotCheck
+from moderation.models import Comment, Decision, Signal
 from tests.conftest import MODERATOR_PASSWORD, site_client
 from tests.web.xss_vectors import TEXT_VECTORS, URL_VECTORS
 

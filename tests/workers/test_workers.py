@@ -12,6 +12,7 @@ from workers.celery_app import (
     REQUEUE_TASK,
     SCORE_QUEUE,
     SCORE_TASK,
+    STRICT_MODE_TASK,
     VISIBILITY_TIMEOUT_SECONDS,
     WEBHOOK_QUEUE,
     WEBHOOK_SWEEP_TASK,
@@ -65,7 +66,7 @@ def test_a_webhook_delivery_acks_late_and_retries_only_through_the_sweep(tmp_pat
     assert max(RETRY_DELAYS).total_seconds() > VISIBILITY_TIMEOUT_SECONDS
 
 
-def test_beat_runs_the_requeue_sweep_the_drift_check_and_the_webhook_sweep(
+def test_beat_runs_the_requeue_sweep_the_drift_check_the_strict_mode_and_webhooks(
     tmp_path: Path,
 ) -> None:
     settings = make_settings(tmp_path, requeue_interval_seconds=7)
@@ -73,6 +74,7 @@ def test_beat_runs_the_requeue_sweep_the_drift_check_and_the_webhook_sweep(
     assert [(e["task"], e["schedule"]) for e in schedule.values()] == [
         (REQUEUE_TASK, 7.0),
         (DRIFT_TASK, 3600.0),
+        (STRICT_MODE_TASK, 60.0),
         (WEBHOOK_SWEEP_TASK, 10.0),
     ]
     # on the webhooks queue, so a worker given only that queue runs it

@@ -21,6 +21,7 @@ from moderation.config import (
     documented_variables,
     env_name,
 )
+from moderation.kinds import Role
 from moderation.masking import MASK, mask_credentials
 from moderation.sites import DEV_KEY_FILE, read_dev_key
 from web.runtime import runtime
@@ -53,14 +54,21 @@ def db_upgrade(revision: str) -> None:
 @moderator_cli.command("create")
 @click.argument("username")
 @click.password_option(help="Prompted for when not given.")
-def moderator_create(username: str, password: str) -> None:
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.MODERATOR.value,
+    show_default=True,
+    help="admin also manages moderators, word lists and the policy, and lifts sanctions.",
+)
+def moderator_create(username: str, password: str, role: str) -> None:
     """Create a moderator account."""
     with runtime().session_factory() as session:
         try:
-            accounts.create_moderator(session, username, password, actor="cli")
+            accounts.create_moderator(session, username, password, actor="cli", role=Role(role))
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"created moderator {username}")
+    click.echo(f"created {role} {username}")
 
 
 @moderator_cli.command("reset-password")

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.decisions.context import CardContext
+from moderation.decisions.models import StrictPeriod
+from moderation.decisions.review import REJECT_REASONS
+from moderation.kinds import (
+    Action,
+    CommentStatus,
+    SanctionKind,
+    ScorerName,
+    ScorerState,
+    SignalState,
+    StrictMode,
+)
 from moderation.masking import mask_credentials
 from moderation.models import Comment
+from moderation.policy.document import Policy
+from moderation.policy.reasons import public_sentence
 from moderation.signals.base import ScorerHealth
 from web.presenters.highlight import marked_spans, segments, signal_summary
 
@@ -52,4 +65,56 @@ def scorer_problems(health: dict[str, ScorerHealth]) -> list[str]:
         mask_credentials(f"{name}: {h.state}. {h.detail}")
         for name, h in health.items()
         if h.state != ScorerState.OK
+    ]
+
+
+OVERRIDE_TO = {CommentStatus.PUBLISHED: Action.REJECT, CommentStatus.REJECTED: Action.PUBLISH}
+
+
+def full_card(context: CardContext, policy: Policy) -> dict[str, Any]:
+    """The focused card: the comment with its thread, its author's history, every score as a
+    bar against the policy's lines, sanctions and notes."""
+    return card(context.comment) | {
+        "context": context,
+        "bars": score_bars(context.comment, policy),
+        "reject_reasons": [
+            (i + 1, code, public_sentence(code)) for i, code in enumerate(REJECT_REASONS)
+        ],
+        "sanction_kinds": list(SanctionKind),
+        "in_review": context.comment.status == CommentStatus.REVIEW,
+        "override_to": OVERRIDE_TO.get(CommentStatus(context.comment.status)),
+    }
+
+
+def score_bars(comment: Comment, policy: Policy) -> list[dict[str, Any]]:
+    """One bar per score; Detoxify's carry the label's publish and reject lines."""
+    bars = []
+    for signal in comment.signals:
+        if signal.state != SignalState.OK:
+            continue
+        for label, score in sorted(signal.scores.items(), key=lambda kv: -kv[1]):
+            band = policy.band(label) if signal.scorer == ScorerName.DETOXIFY else None
+            bars.append(
+                {
+                    "scorer": signal.scorer,
+                    "label": label,
+                    "score": score,
+                    "bounded": 0.0 <= score <= 1.0,
+                    "low": band.publish_below if band else None,
+                    "high": band.reject_above if band else None,
+                }
+            )
+    return bars
+
+
+def strict_banner(period: StrictPeriod | None) -> list[str]:
+    """The banner of the stricter mode, while it applies."""
+    if period is None:
+        return []
+    closed = period.mode == StrictMode.CLOSE
+    return [
+        f"Stricter mode since {period.started_at:%Y-%m-%d %H:%M} UTC: {period.why}. Comments "
+        "that need review are held, and their authors told why"
+        + ("; commenting on articles published since is closed" if closed else "")
+        + ". It ends by itself."
     ]

@@ -1,7 +1,7 @@
 """webhooks: endpoints, outbox events, deliveries, attempts
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-30 08:22:48.897498
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import moderation.db
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
