@@ -95,7 +95,7 @@ def origins(name: str) -> Response:
 def intake(name: str) -> Response:
     """Open intake (comments without a key, from the site's origins) or close it."""
     site = _site(name)
-    opened = request.form.get("open") == "1"
+    opened = request.form.get("keyless") == "1"
     sites.update_site(db(), site, open_intake=opened, actor=actor())
     if opened:
         flash(sites.open_intake_warning(site), "error")

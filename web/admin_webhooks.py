@@ -14,8 +14,8 @@ from moderation.errors import DomainError, Invalid
 from moderation.kinds import DeliveryState, EventType
 from moderation.webhooks import delivery, endpoints
 from moderation.webhooks.models import WebhookDelivery, WebhookEndpoint
-from web.auth import admin_required
 from web.admin_sites import actor
+from web.auth import admin_required
 from web.runtime import db, runtime
 
 bp = Blueprint("admin_webhooks", __name__, url_prefix="/admin/webhooks")

@@ -195,20 +195,20 @@ class Settings(Connections):
     )
     webhook_private_addresses: bool = field(
         default=False,
-        metadata=_meta(
+        metadata=meta(
             "Let webhook endpoints be internal addresses (loopback, private, link-local); off, "
             "a site's URL cannot make modq call into its own network."
         ),
     )
     webhook_pause_after_failures: int = field(
         default=20,
-        metadata=_meta(
+        metadata=meta(
             "A webhook endpoint is paused after this many failed attempts in a row.", low=1
         ),
     )
     webhook_pause_after_hours: float = field(
         default=24.0,
-        metadata=_meta("...or after every attempt failed for this many hours.", low=0.01),
+        metadata=meta("...or after every attempt failed for this many hours.", low=0.01),
     )
     log_format: str = field(
         default="text",

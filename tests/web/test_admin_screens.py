@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook
 
 from moderation import accounts
 from moderation.db import upgrade
-from moderation.kinds import Action
+from moderation.kinds import Action, Role
 from moderation.webhooks import delivery, endpoints, outbox
 from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, make_settings
 from tests.support import factories
@@ -55,13 +55,18 @@ def admin_app(tmp_path: Path) -> Iterator[Flask]:
     runtime.engine.dispose()
 
 
+def logged_in_as(app: Flask, username: str, role: Role) -> FlaskClient:
+    with app.extensions["modq"].session_factory() as session:
+        accounts.create_moderator(session, username, MODERATOR_PASSWORD, role=role)
+    client = app.test_client()
+    assert log_in(client, username).status_code == 302
+    return client
+
+
 @pytest.fixture
 def admin(admin_app: Flask) -> FlaskClient:
-    with admin_app.extensions["modq"].session_factory() as session:
-        accounts.create_moderator(session, "alice", MODERATOR_PASSWORD)
-    client = admin_app.test_client()
-    assert log_in(client).status_code == 302
-    return client
+    """An admin's browser."""
+    return logged_in_as(admin_app, "root", Role.ADMIN)
 
 
 def shown_secret(html: str) -> str:
@@ -111,7 +116,7 @@ def test_origins_and_intake_are_changed_on_the_screen(admin: FlaskClient) -> Non
     assert "gazette: no origins" in removed.get_data(as_text=True)
     opened = admin.post(
         "/admin/sites/gazette/intake",
-        data={"open": "1", "csrf_token": token},
+        data={"keyless": "1", "csrf_token": token},
         follow_redirects=True,
     )
     assert "WITHOUT an API key" in opened.get_data(as_text=True)
@@ -182,3 +187,17 @@ def test_anonymous_callers_are_sent_to_log_in(admin_app: Flask, method: str, pat
     client = admin_app.test_client()
     answer = client.open(path, method=method, data={"csrf_token": csrf_token(client)})
     assert answer.status_code == 302 and answer.location.startswith("/login")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", path) for path in FORMS]
+    + [("GET", path) for path in ("/admin/sites/", "/admin/webhooks/", "/admin/webhooks/1")],
+)
+def test_moderators_who_are_not_admins_are_refused(
+    admin_app: Flask, method: str, path: str
+) -> None:
+    client = logged_in_as(admin_app, "alice", Role.MODERATOR)
+    token = csrf_token(client, "/review/")
+    answer = client.open(path, method=method, data={"csrf_token": token, "name": "x"})
+    assert answer.status_code == 403

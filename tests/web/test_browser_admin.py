@@ -13,8 +13,9 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from standardwebhooks.webhooks import Webhook
 
+from moderation import accounts
 from moderation.db import upgrade
-from moderation.kinds import Action
+from moderation.kinds import Action, Role
 from moderation.webhooks import delivery, outbox
 from tests.conftest import MODERATOR_PASSWORD, make_settings
 from tests.support import factories
@@ -51,11 +52,11 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_an_admin_sets_up_a_site_and_its_webhook(
-    app: Flask, base_url: str, page: Page, moderator: object
-) -> None:
+def test_an_admin_sets_up_a_site_and_its_webhook(app: Flask, base_url: str, page: Page) -> None:
+    with app.extensions["modq"].session_factory() as session:
+        accounts.create_moderator(session, "root", MODERATOR_PASSWORD, role=Role.ADMIN)
     page.goto(f"{base_url}/admin/sites/")
-    page.fill("input[name=username]", "alice")
+    page.fill("input[name=username]", "root")
     page.fill("input[name=password]", MODERATOR_PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator(".empty")).to_contain_text("No site yet")
@@ -76,6 +77,7 @@ def test_an_admin_sets_up_a_site_and_its_webhook(
     with receiver() as listening:
         listening.statuses = [502]
         page.get_by_role("navigation", name="Admin").get_by_role("link", name="Webhooks").click()
+        expect(page).to_have_url(f"{base_url}/admin/webhooks/")
         page.get_by_label("URL").fill(listening.url)
         page.get_by_label("comment.published").check()
         page.get_by_role("button", name="Add (its signing secret is shown once)").click()

@@ -15,9 +15,10 @@ from moderation import accounts
 from moderation.db import utcnow
 from moderation.decisions.pipeline import record_decision
 from moderation.decisions.review import decide_as_moderator
+from moderation.decisions.undo import undo
 from moderation.errors import Invalid
 from moderation.kinds import Action, CommentStatus, DeliveryState, EventType
-from moderation.models import Comment
+from moderation.models import Comment, Moderator
 from moderation.policy.verdicts import Reason, Verdict
 from moderation.webhooks import delivery, endpoints, outbox
 from moderation.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -163,24 +164,53 @@ def test_an_endpoint_gets_only_the_types_it_asked_for(any_session: Session) -> N
         endpoints.add_endpoint(any_session, site, "http://127.0.0.1:9/", True, ["comment.x"])
 
 
-def test_a_moderators_event_waits_for_deliver_after(
-    any_session: Session, hook: tuple[Receiver, WebhookEndpoint]
-) -> None:
-    factories.article(any_session)
-    comment = factories.comment(any_session)
-    any_session.execute(
+def in_review_with_moderator(session: Session) -> tuple[Comment, Moderator]:
+    factories.article(session)
+    comment = factories.comment(session)
+    session.execute(
         update(Comment).where(Comment.id == comment.id).values(status=CommentStatus.REVIEW)
     )
-    any_session.commit()
-    bob = accounts.create_moderator(any_session, "bob", "password-of-bob")
-    until = utcnow() + timedelta(seconds=30)
-    decide_as_moderator(any_session, comment.id, bob, Action.PUBLISH, deliver_after=until)
-    assert outbox.take_due(any_session) == []  # readers do not see it yet: nor do sites
-    [due] = outbox.take_due(any_session, until)
+    session.commit()
+    return comment, accounts.create_moderator(session, "bob", "password-of-bob")
+
+
+def test_a_moderators_event_waits_for_the_undo_window(
+    any_session: Session, hook: tuple[Receiver, WebhookEndpoint]
+) -> None:
+    comment, bob = in_review_with_moderator(any_session)
+    window = timedelta(seconds=30)
+    decide_as_moderator(any_session, comment.id, bob, Action.PUBLISH, public_delay=window)
+    assert outbox.take_due(any_session) == []  # it can still be undone: sites wait
+    [due] = outbox.take_due(any_session, utcnow() + window)
     body = json.loads(any_session.get(WebhookDelivery, due).event.body)
     assert body["type"] == "comment.published"
     assert body["data"]["decided_by"] == "moderator"
     assert body["data"]["previous_status"] == "review"
+
+
+def test_an_undone_decision_sends_nothing(
+    any_session: Session, hook: tuple[Receiver, WebhookEndpoint]
+) -> None:
+    comment, bob = in_review_with_moderator(any_session)
+    window = timedelta(seconds=30)
+    decision = decide_as_moderator(any_session, comment.id, bob, Action.REJECT, public_delay=window)
+    undo(any_session, decision.id, bob, window, utcnow(), timedelta(minutes=5))
+    [withdrawn] = any_session.scalars(select(WebhookDelivery)).all()
+    assert withdrawn.state == DeliveryState.WITHDRAWN
+    assert outbox.take_due(any_session, utcnow() + timedelta(days=1)) == []
+
+
+def test_undoing_a_decision_that_went_out_sends_the_return_to_review(
+    any_session: Session, hook: tuple[Receiver, WebhookEndpoint]
+) -> None:
+    comment, bob = in_review_with_moderator(any_session)
+    decision = decide_as_moderator(any_session, comment.id, bob, Action.REJECT)
+    [sent] = outbox.take_due(any_session)
+    assert delivery.attempt(any_session, sent, True).ok
+    undo(any_session, decision.id, bob, timedelta(seconds=30), utcnow(), timedelta(minutes=5))
+    [again] = outbox.take_due(any_session)
+    body = json.loads(any_session.get(WebhookDelivery, again).event.body)
+    assert (body["type"], body["data"]["previous_status"]) == ("comment.review", "rejected")
 
 
 def test_sending_is_marked_so_the_sweep_waits_before_sending_again(
