@@ -69,6 +69,7 @@ def settings(tmp_path: Path, database: str, own_redis: RedisServer) -> Settings:
         database_url=database,
         redis_url=own_redis.url(),
         webhook_private_addresses=True,  # the receiver listens on 127.0.0.1
+        undo_seconds=1,  # a moderator's event waits for the undo window, then for the sweep
     )
 
 

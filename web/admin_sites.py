@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 
 from moderation import audit, sites
 from moderation.models import Site
-from moderation.webhooks.endpoints import paused_endpoints
 from web.auth import admin_required
 from web.runtime import db
 
@@ -35,7 +34,6 @@ def index() -> str:
     return render_template(
         "admin/sites.html",
         sites=sites.all_sites(db()),
-        paused=paused_endpoints(db()),
         warning=sites.open_intake_warning,
     )
 

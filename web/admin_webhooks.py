@@ -3,7 +3,7 @@ resumed when paused), and each endpoint's delivery log with a resend button."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
@@ -22,6 +22,20 @@ bp = Blueprint("admin_webhooks", __name__, url_prefix="/admin/webhooks")
 LOG_ROWS = 50
 
 
+@bp.app_context_processor
+def paused_webhooks() -> dict[str, object]:
+    """`paused_webhooks()` in templates: the paused endpoints, for admins (the banner every
+    admin page shows under its navigation)."""
+
+    def paused() -> list[WebhookEndpoint]:
+        moderator = g.get("moderator")
+        if moderator is None or not moderator.is_admin:
+            return []
+        return endpoints.paused_endpoints(db())
+
+    return {"paused_webhooks": paused}
+
+
 @bp.get("/")
 @admin_required
 def index() -> str:
@@ -29,7 +43,6 @@ def index() -> str:
     return render_template(
         "admin/webhooks.html",
         endpoints=endpoints.live_endpoints(db()),
-        paused=endpoints.paused_endpoints(db()),
         sites=sites.all_sites(db()),
         event_types=list(EventType),
     )
@@ -112,7 +125,6 @@ def log(endpoint_id: int) -> str:
         "admin/webhook_log.html",
         endpoint=endpoint,
         deliveries=list(db().scalars(query)),
-        paused=endpoints.paused_endpoints(db()),
         states=DeliveryState,
     )
 

@@ -164,7 +164,7 @@ def test_a_paused_endpoint_is_announced_and_resumed(admin: FlaskClient, admin_ap
         )
         endpoints.pause(session, endpoint, "20 attempts in a row failed", endpoint.created_at)
         session.commit()
-    for page in ("/admin/sites/", "/admin/webhooks/", "/admin/webhooks/1"):
+    for page in ("/admin/", "/admin/sites/", "/admin/webhooks/", "/admin/webhooks/1"):
         html = admin.get(page).get_data(as_text=True)
         assert "is <b>paused</b>" in html and "20 attempts in a row failed" in html, page
     token = csrf_token(admin, "/admin/webhooks/")
