@@ -4,7 +4,6 @@ anonymous callers."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +14,12 @@ from flask.testing import FlaskClient
 from standardwebhooks.webhooks import Webhook
 
 from moderation import accounts
-from moderation.db import upgrade
 from moderation.kinds import Action, Role
 from moderation.webhooks import delivery, endpoints, outbox
-from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, make_settings
+from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in
 from tests.support import factories
 from tests.support.receiver import receiver
-from web import create_app
+from tests.support.webhook_app import delivering_app
 
 FORMS = [
     "/admin/sites/new",
@@ -38,21 +36,9 @@ FORMS = [
 
 @pytest.fixture
 def admin_app(tmp_path: Path) -> Iterator[Flask]:
-    """The app with internal webhook addresses allowed (the receiver is on 127.0.0.1); what a
-    request pushes is delivered at once, in the request, instead of through a worker."""
-    settings = make_settings(tmp_path, webhook_private_addresses=True)
-    upgrade(settings.database_url)
-    application = create_app(settings, {"TESTING": True})
-    runtime = application.extensions["modq"]
-
-    def deliver_now() -> None:
-        with runtime.session_factory() as session:
-            for delivery_id in outbox.take_due(session):
-                delivery.attempt(session, delivery_id, allow_private=True)
-
-    application.extensions["modq"] = dataclasses.replace(runtime, push_webhooks=deliver_now)
-    yield application
-    runtime.engine.dispose()
+    """The app delivering webhooks to 127.0.0.1 within the request."""
+    with delivering_app(tmp_path) as application:
+        yield application
 
 
 def logged_in_as(app: Flask, username: str, role: Role) -> FlaskClient:

@@ -4,7 +4,6 @@ resend it."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,35 +13,21 @@ from playwright.sync_api import Browser, Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from moderation import accounts
-from moderation.db import upgrade
 from moderation.kinds import Action, Role
 from moderation.webhooks import delivery, outbox
-from tests.conftest import MODERATOR_PASSWORD, make_settings
+from tests.conftest import MODERATOR_PASSWORD
 from tests.support import factories
 from tests.support.receiver import receiver
+from tests.support.webhook_app import delivering_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    """The app (served by base_url) with internal webhook addresses allowed, delivering what
-    a request pushes at once instead of through a worker."""
-    from web import create_app
-
-    settings = make_settings(tmp_path, webhook_private_addresses=True)
-    upgrade(settings.database_url)
-    application = create_app(settings, {"TESTING": True})
-    runtime = application.extensions["modq"]
-
-    def deliver_now() -> None:
-        with runtime.session_factory() as session:
-            for delivery_id in outbox.take_due(session):
-                delivery.attempt(session, delivery_id, allow_private=True)
-
-    application.extensions["modq"] = dataclasses.replace(runtime, push_webhooks=deliver_now)
-    yield application
-    runtime.engine.dispose()
+    """The app (served by base_url) delivering webhooks to 127.0.0.1 within the request."""
+    with delivering_app(tmp_path) as application:
+        yield application
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ Flask's CLI runner, with a real receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,27 +12,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from standardwebhooks.webhooks import Webhook
 
-from moderation.db import upgrade
 from moderation.kinds import Action
 from moderation.webhooks import delivery
 from moderation.webhooks.outbox import take_due
-from tests.conftest import make_settings
 from tests.support import factories
 from tests.support.receiver import receiver
+from tests.support.webhook_app import delivering_app
 from tests.web.test_site_cli import ARTICLE, printed_key, run
-from web import create_app
 
 
 @pytest.fixture
 def private_app(tmp_path: Path) -> Iterator[Flask]:
     """The app with internal webhook addresses allowed (the receiver is on 127.0.0.1)."""
-    settings = make_settings(tmp_path, webhook_private_addresses=True)
-    upgrade(settings.database_url)
-    application = create_app(settings, {"TESTING": True})
-    runtime = application.extensions["modq"]
-    application.extensions["modq"] = dataclasses.replace(runtime, push_webhooks=lambda: None)
-    yield application
-    runtime.engine.dispose()
+    with delivering_app(tmp_path) as application:
+        yield application
 
 
 def printed_secret(output: str) -> str:
