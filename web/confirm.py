@@ -8,7 +8,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from moderation.models import Comment
-from web.access import MODERATOR_ENDPOINTS
+from web.access import ADMIN_ENDPOINTS, MODERATOR_ENDPOINTS
 from web.errors import http_error, wants_json
 from web.runtime import db
 
@@ -29,7 +29,7 @@ def ask_again(error: CSRFError) -> object:
     if (
         wants_json()
         or g.get("moderator") is None
-        or request.endpoint not in MODERATOR_ENDPOINTS
+        or request.endpoint not in MODERATOR_ENDPOINTS | ADMIN_ENDPOINTS
         or request.blueprint == "auth"  # password forms: nothing to keep that may be shown
     ):
         return http_error(error)
