@@ -157,6 +157,31 @@ class SessionEnd(enum.StrEnum):
     UNKNOWN = "unknown"  # never stored: a session id the database does not know
 
 
+class EventType(enum.StrEnum):
+    """What a webhook event says happened to a comment (the `type` of its body)."""
+
+    PUBLISHED = "comment.published"
+    REJECTED = "comment.rejected"
+    REVIEW = "comment.review"
+    REPORTED = "comment.reported"
+
+
+EVENT_FOR_STATUS = {
+    CommentStatus.PUBLISHED: EventType.PUBLISHED,
+    CommentStatus.REJECTED: EventType.REJECTED,
+    CommentStatus.REVIEW: EventType.REVIEW,
+}
+
+
+class DeliveryState(enum.StrEnum):
+    """Where one event's delivery to one endpoint stands."""
+
+    PENDING = "pending"  # due now or later (also while its endpoint is paused)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # every scheduled attempt failed; an admin may resend it
+    WITHDRAWN = "withdrawn"  # its decision was undone before it went out
+
+
 # ---- the signal details the policy and the review card read ------------------------------
 
 

@@ -73,12 +73,19 @@ def update_site(
     origins: Iterable[str] | None = None,
     open_intake: bool | None = None,
     actor: str = "cli",
+    anonymous_comments: bool | None = None,
+    show_reasons: bool | None = None,
 ) -> Site:
-    """Change a site's browser origins and/or open intake (committed, audited)."""
+    """Change a site's browser origins, open intake, anonymous comments in its embed or
+    whether the embed shows readers why (committed, audited); None leaves one as it is."""
     if origins is not None:
         site.origins = [normalise_origin(o) for o in origins]
     if open_intake is not None:
         site.open_intake = open_intake
+    if anonymous_comments is not None:
+        site.anonymous_comments = anonymous_comments
+    if show_reasons is not None:
+        site.show_reasons = show_reasons
     audit.record(session, actor, "site.updated", "site", site.name, **_settings(site))
     session.commit()
     return site
@@ -104,6 +111,33 @@ def add_key(
     audit.record(session, actor, "api_key.created", "api_key", key.id, site=site.name, label=label)
     session.commit()
     return key, token
+
+
+def rotate_key(
+    session: Session, site: Site, keep_old: bool = False, actor: str = "cli"
+) -> tuple[ApiKey, str]:
+    """A new key for `site` that replaces its live ones (revoked at once unless `keep_old`,
+    for a switch-over); committed, audited; the new key is returned once."""
+    key, token = add_key(session, site, "rotated", actor)
+    if not keep_old:
+        for old in site.keys:
+            if old.id != key.id and old.revoked_at is None:
+                revoke_key(session, old.id, actor)
+    return key, token
+
+
+def change_origins(
+    session: Session,
+    site: Site,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    actor: str = "cli",
+) -> Site:
+    """Add and remove browser origins (CORS and the embed's frame-ancestors); committed."""
+    removed = {normalise_origin(o) for o in remove}
+    kept = [o for o in site.origins if o not in removed]
+    added = [o for o in (normalise_origin(o) for o in add) if o not in kept]
+    return update_site(session, site, kept + list(dict.fromkeys(added)), actor=actor)
 
 
 def revoke_key(session: Session, key_id: int, actor: str = "cli") -> ApiKey:

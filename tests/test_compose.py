@@ -7,9 +7,10 @@ from typing import Any
 import yaml
 
 from moderation.config import documented_variables
+from workers.celery_app import QUEUES, WEBHOOK_QUEUE
 
 REPO = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "webhooks", "beat")
 
 
 def compose() -> dict[str, Any]:
@@ -46,7 +47,7 @@ def test_services_have_healthchecks_and_postgres_a_named_volume() -> None:
 
 def test_app_services_wait_for_healthy_dependencies_and_migrations() -> None:
     services = compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "webhooks", "beat"):
         depends = services[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -65,3 +66,15 @@ def test_every_variable_the_app_services_get_is_a_setting() -> None:
     for name in APP_SERVICES:
         given = {k for k in compose()["services"][name]["environment"] if k.startswith("MODQ_")}
         assert given <= known, f"{name}: {sorted(given - known)} are not settings"
+
+
+def test_every_queue_has_a_worker_and_webhooks_have_their_own() -> None:
+    services = compose()["services"]
+
+    def queues(name: str) -> list[str]:
+        command = services[name]["command"]
+        return str(command[command.index("-Q") + 1]).split(",")
+
+    assert queues("webhooks") == [WEBHOOK_QUEUE]
+    assert WEBHOOK_QUEUE not in queues("worker")
+    assert sorted(queues("worker") + queues("webhooks")) == sorted(QUEUES)

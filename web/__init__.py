@@ -35,12 +35,14 @@ def create_app(
     app.config.update(test_config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in a readable order
     engine = make_engine(settings.database_url)
+    session_factory, publisher = make_session_factory(engine), BrokerPublisher(settings)
     app.extensions["modq"] = Runtime(
         settings,
         engine,
-        make_session_factory(engine),
-        BrokerPublisher(settings),
+        session_factory,
+        publisher,
         RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
+        lambda: publisher.push_webhooks(session_factory),
     )
     if settings.trusted_proxies:
         # The address of the reader, not of the proxy, as X-Forwarded-For reports it.
@@ -89,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from web import (
         admin,
         admin_rules,
+        admin_sites,
+        admin_webhooks,
         api,
         api_readers,
         audit_log,
@@ -114,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(module.bp)
     for module in (demo, openapi, health, auth, review, card, authors, bulk, audit_log):
         app.register_blueprint(module.bp)
-    for module in (dashboard, insight, admin, admin_rules, metrics):
+    for module in (dashboard, insight, admin, admin_rules, admin_sites, admin_webhooks, metrics):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(timedelta=timedelta, query_string=query_string)
     # Browsers ask for /favicon.ico by convention; the pages also link the same file.

@@ -78,6 +78,20 @@ ADMIN_ENDPOINTS = frozenset(
         "admin_rules.remove_word",
         "admin_rules.policy",
         "admin_rules.activate",
+        # sites, their keys, origins and intake; webhook endpoints and their delivery log
+        "admin_sites.index",
+        "admin_sites.create",
+        "admin_sites.rotate",
+        "admin_sites.origins",
+        "admin_sites.intake",
+        "admin_sites.readers",
+        "admin_webhooks.index",
+        "admin_webhooks.add",
+        "admin_webhooks.rotate",
+        "admin_webhooks.remove",
+        "admin_webhooks.resume",
+        "admin_webhooks.log",
+        "admin_webhooks.resend",
     }
 )
 

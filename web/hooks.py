@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.before_request(load_moderator)
     app.before_request(refuse_anonymous)  # after load_moderator: it reads g.moderator
     app.after_request(security_headers)
+    app.after_request(push_webhooks)
     app.teardown_appcontext(close_db)
 
 
@@ -63,3 +64,12 @@ def load_moderator() -> None:
         g.session_end = found
         return
     g.login_session, g.moderator = found, found.moderator
+
+
+def push_webhooks(response: Response) -> Response:
+    """After a request that recorded webhook events (a moderator's decision, a resend), send
+    them: they are committed by now (the outbox is read in a session of its own)."""
+    recorded = g.get("db")
+    if recorded is not None and recorded.info.pop("webhooks_recorded", False):
+        runtime().push_webhooks()
+    return response

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.breaker import CircuitBreaker
+from moderation.breaker import CircuitBreaker, CircuitOpen
 from moderation.comments.intake import Enqueue, QueueEntry
 from moderation.config import Settings
 from moderation.decisions.active_policy import active_policy, fallback_text
@@ -27,6 +28,8 @@ class Runtime:
     session_factory: sessionmaker[Session]
     enqueue: Enqueue
     limiter: RateLimiter
+    # Sends the webhook deliveries due now (after a request recorded events).
+    push_webhooks: Callable[[], None] = lambda: None
 
     def policy(self, session: Session) -> Policy:
         """The active policy, or MODQ_POLICY_FILE (else the built-in one) while none is."""
@@ -78,6 +81,20 @@ class BrokerPublisher:
         from workers.celery_app import send_for_scoring
 
         self.breaker.call(lambda: send_for_scoring(self.celery, entry))
+
+    def push_webhooks(self, session_factory: sessionmaker[Session]) -> None:
+        """Send the webhook deliveries due now; while the broker is away the sweep will."""
+        from moderation.webhooks.outbox import release, take_due
+        from workers.celery_app import send_webhooks
+
+        if self.breaker.is_open:
+            return  # intake probes the broker; the sweep sends these once it is back
+        with session_factory() as session:
+            due = take_due(session)
+            try:
+                self.breaker.call(lambda: send_webhooks(self.celery, due))
+            except CircuitOpen:  # logged once, where the outage began
+                release(session, due)
 
 
 def cheap_check() -> CheapCheck:

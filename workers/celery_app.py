@@ -23,20 +23,28 @@ REQUEUE_TASK = "modq.requeue_stale"
 WARM_UP_TASK = "modq.warm_up"
 DRIFT_TASK = "modq.check_drift"
 EXPLAIN_TASK = "modq.explain_comments"
-# Three queues, consumed in this order: a worker takes from the backlog only when nothing else
+WEBHOOK_TASK = "modq.deliver_webhook"
+WEBHOOK_SWEEP_TASK = "modq.sweep_webhooks"
+# Four queues, consumed in this order: a worker takes from the backlog only when nothing else
 # waits, and explains only when no comment waits at all. Comments of authors over their fair
 # share go to the backlog, so one author's flood cannot delay everyone else; explanations come
-# after every decision. (The warm-up, sweep and drift tasks use the first.)
+# after every decision. Webhook deliveries (HTTP calls to sites, up to 10 s each) have a queue
+# of their own, so a deployment can give them their own worker (`-Q modq.webhooks`) and keep
+# slow receivers away from scoring. (The warm-up, requeue and drift tasks use the first; the
+# webhook sweep goes with the deliveries.)
 SCORE_QUEUE = "celery"  # Celery's default name, so messages queued before this change count
+WEBHOOK_QUEUE = "modq.webhooks"
 BACKLOG_QUEUE = "modq.backlog"
 EXPLAIN_QUEUE = "modq.explain"
-QUEUES = (SCORE_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE)
+QUEUES = (SCORE_QUEUE, WEBHOOK_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE)
 STRICT_MODE_TASK = "modq.refresh_strict_mode"
 STRICT_MODE_CHECK_SECONDS = 60.0  # how soon the stricter mode starts or ends by itself
 # Messages a worker took but never acknowledged come back after this long; it must exceed
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
 DRIFT_CHECK_SECONDS = 3600.0  # drift compares a day with a month: hourly is often enough
+# How often beat sends due webhook deliveries (retries, held-back events, lost messages).
+WEBHOOK_SWEEP_SECONDS = 10.0
 
 
 class WorkerContext:
@@ -81,7 +89,10 @@ class ModqCelery(Celery):
 def create_celery(settings: Settings) -> ModqCelery:
     """The Celery app with the reliability options set explicitly."""
     app = ModqCelery(
-        "modq", broker=settings.redis_url, include=["workers.tasks"], set_as_current=False
+        "modq",
+        broker=settings.redis_url,
+        include=["workers.tasks", "workers.webhooks"],
+        set_as_current=False,
     )
     app.conf.update(celery_options(settings))
     app.context = WorkerContext(settings)
@@ -104,6 +115,12 @@ def send_for_scoring(
 def send_for_explanation(app: Celery, comment_ids: list[str]) -> None:
     """Queue the spans of these decided comments, behind every comment still to decide."""
     app.send_task(EXPLAIN_TASK, args=[comment_ids], queue=EXPLAIN_QUEUE)
+
+
+def send_webhooks(app: Celery, delivery_ids: list[int]) -> None:
+    """Queue one delivery task per webhook delivery."""
+    for delivery_id in delivery_ids:
+        app.send_task(WEBHOOK_TASK, args=[delivery_id], queue=WEBHOOK_QUEUE)
 
 
 def celery_options(settings: Settings) -> dict[str, Any]:
@@ -140,6 +157,12 @@ def celery_options(settings: Settings) -> dict[str, Any]:
             "refresh-strict-mode": {
                 "task": STRICT_MODE_TASK,
                 "schedule": STRICT_MODE_CHECK_SECONDS,
+            },
+            "send-due-webhooks": {
+                "task": WEBHOOK_SWEEP_TASK,
+                "schedule": WEBHOOK_SWEEP_SECONDS,
+                # with the deliveries: a worker given only this queue needs nothing else
+                "options": {"queue": WEBHOOK_QUEUE},
             },
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),

@@ -35,6 +35,7 @@ from workers.celery_app import (
     send_for_explanation,
     send_for_scoring,
 )
+from workers.webhooks import push_due
 
 log = logging.getLogger(__name__)
 # Retry delays for a batch that met a database error: 5 s, 10 s, 20 s, ... at most 5 minutes,
@@ -77,6 +78,8 @@ def _score_batch(task: Task[Any, Any], requests: list[SimpleRequest]) -> None:
         return
     decided = sum(o.action is not None for o in outcomes)
     log.info("scored %d comments (%d were already decided)", decided, len(outcomes) - decided)
+    if decided:
+        push_due(task.app, context.session_factory)  # the decisions' webhook events
     _explain_later(task, context, [o.comment_id for o in outcomes if o.action is not None])
 
 

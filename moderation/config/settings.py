@@ -197,6 +197,23 @@ class Settings(Connections):
             low=1,
         ),
     )
+    webhook_private_addresses: bool = field(
+        default=False,
+        metadata=meta(
+            "Let webhook endpoints be internal addresses (loopback, private, link-local); off, "
+            "a site's URL cannot make modq call into its own network."
+        ),
+    )
+    webhook_pause_after_failures: int = field(
+        default=20,
+        metadata=meta(
+            "A webhook endpoint is paused after this many failed attempts in a row.", low=1
+        ),
+    )
+    webhook_pause_after_hours: float = field(
+        default=24.0,
+        metadata=meta("...or after every attempt failed for this many hours.", low=0.01),
+    )
     log_format: str = field(
         default="text",
         metadata=meta(

@@ -29,6 +29,7 @@ from moderation.policy.reasons import ABUSE_CODES
 from moderation.policy.rules import decide
 from moderation.policy.verdicts import Verdict
 from moderation.signals.base import Scorer, SignalResult, TextRescorer, run_scorers
+from moderation.webhooks import outbox
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,9 @@ def record_decision(
         )
     )
     count_outcome(session, author_id, STATUS_AFTER[verdict.action])
+    comment = session.get(Comment, comment_id)
+    assert comment is not None
+    outbox.record_status(session, comment, STATUS_AFTER[verdict.action])
     spot = maybe_spot_check(session, comment_id, verdict.action, spot_check_share)
     audit.record(
         session,

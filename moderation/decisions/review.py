@@ -17,6 +17,7 @@ from moderation.errors import Conflict, Invalid, NotFound
 from moderation.kinds import STATUS_AFTER, Action, CommentStatus
 from moderation.models import Comment, Decision, Moderator
 from moderation.policy.reasons import PUBLIC, public_sentence
+from moderation.webhooks import outbox
 
 MODERATOR_ACTIONS = (Action.PUBLISH, Action.REJECT)
 WAITING = (CommentStatus.PENDING, CommentStatus.REVIEW)
@@ -68,7 +69,8 @@ def decide_as_moderator(
 ) -> Decision:
     """Publish or reject a comment in review, and the rest of the wave it leads (committed);
     AlreadyDecided if it is not in review, claims.Taken if another moderator holds it. A
-    wave's decision shows to readers after `public_delay` (the undo window)."""
+    wave's decision shows to readers after `public_delay` (the undo window); its webhook
+    events go out when that window has passed (an undone decision sends none)."""
     checked(action, reason, note)
     now = utcnow()
     live = claims.holder(session, comment_id, now)
@@ -81,7 +83,8 @@ def decide_as_moderator(
         session.rollback()
         raise _why_not(session, comment_id)
     claims.release_any(session, comment_id)
-    decision = _decided(session, comment_id, moderator, action, reason, note, now, audited)
+    decided = (action, reason, note, now, now + public_delay)  # sites hear of it once final
+    decision = _decided(session, comment_id, moderator, decided, audited)
     wave = [
         member.id
         for member in waves.members(session, comment_id)
@@ -90,7 +93,7 @@ def decide_as_moderator(
         )
     ]
     for member in wave:
-        _decided(session, member, moderator, action, reason, note, now, {"wave": comment_id})
+        _decided(session, member, moderator, decided, {"wave": comment_id})
     if wave:  # readers see a wave's decision once it can no longer be undone
         shown = (Comment.id.in_([comment_id, *wave]),)
         claim(session, Comment, *shown, public_after=now + public_delay)
@@ -102,17 +105,17 @@ def _decided(
     session: Session,
     comment_id: str,
     moderator: Moderator,
-    action: Action,
-    reason: str,
-    note: str,
-    now: datetime,
+    decided: tuple[Action, str, str, datetime, datetime],
     audited: dict[str, object],
 ) -> Decision:
-    """What follows a moderator's decision on one comment: counts, record, audit."""
+    """What follows a moderator's decision on one comment: counts, record, the webhook
+    event (held until `shown_at`, the end of the undo window), audit."""
+    action, reason, note, now, shown_at = decided
     comment = session.get(Comment, comment_id)
     assert comment is not None
     count_outcome(session, comment.author_id, STATUS_AFTER[action])
     decision = _record(session, comment_id, moderator, action, reason, note, now)
+    outbox.record_status(session, comment, STATUS_AFTER[action], shown_at, CommentStatus.REVIEW)
     audit.record(
         session,
         audit.moderator_actor(moderator.username),
@@ -200,6 +203,8 @@ def reject_all_from(
     reason = {"code": "moderator", "message": message, "public": public_sentence("moderator")}
     actor = audit.moderator_actor(moderator.username)
     for comment_id in rejected:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
         session.add(
             Decision(
                 comment_id=comment_id,
@@ -219,6 +224,7 @@ def reject_all_from(
             note=note,
             bulk="author",
         )
+        outbox.record_status(session, comment, CommentStatus.REJECTED)
     if rejected:
         count_outcome(session, author_id, CommentStatus.REJECTED, change=len(rejected))
     session.commit()
@@ -251,7 +257,9 @@ def set_outcome(
     count_outcome(session, comment.author_id, before, change=-1)
     count_outcome(session, comment.author_id, STATUS_AFTER[action])
     session.refresh(comment)
-    return _record(session, comment.id, moderator, action, reason, message, now)
+    decision = _record(session, comment.id, moderator, action, reason, message, now)
+    outbox.record_status(session, comment, STATUS_AFTER[action], previous_status=before)
+    return decision
 
 
 def _record(

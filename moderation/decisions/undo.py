@@ -17,6 +17,7 @@ from moderation.errors import Conflict, NotFound
 from moderation.kinds import STATUS_AFTER, Action, CommentStatus
 from moderation.models import Comment, Decision, Moderator
 from moderation.policy.reasons import public_sentence
+from moderation.webhooks import outbox
 
 UNDONE = "undone"  # the reason code of the decision that puts a comment back in review
 
@@ -74,6 +75,8 @@ def _undo_one(session: Session, decision: Decision, moderator: Moderator, now: d
     comment = session.get(Comment, decision.comment_id)
     assert comment is not None
     count_outcome(session, comment.author_id, after, change=-1)
+    if outbox.withdraw(session, comment.id, decision.created_at):  # too late to keep it quiet
+        outbox.record_status(session, comment, CommentStatus.REVIEW, previous_status=after)
     session.add(_back_to_review(comment.id, moderator, now))
     audit.record(
         session,

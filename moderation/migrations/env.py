@@ -10,6 +10,7 @@ from moderation.learning import models as learning_models  # noqa: F401  (spot-c
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
 from moderation.readers import models as reader_models  # noqa: F401  (readers' reports)
 from moderation.signals.relevance import vector_rows  # noqa: F401  (the passages cache)
+from moderation.webhooks import models as webhook_models  # noqa: F401  (and the webhooks')
 
 config = context.config
 target_metadata = Base.metadata

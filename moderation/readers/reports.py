@@ -15,10 +15,11 @@ from moderation.comments.validation import ValidationError
 from moderation.db import utcnow
 from moderation.decisions.authors import count_outcome
 from moderation.errors import Invalid, NotFound
-from moderation.kinds import Action, CommentStatus, ReportReason
+from moderation.kinds import Action, CommentStatus, EventType, ReportReason
 from moderation.models import Comment, Decision, Moderator
 from moderation.policy.reasons import public_sentence
 from moderation.readers.models import Report
+from moderation.webhooks import outbox
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def _add(session: Session, comment: Comment, reader_id: str, reason: ReportReaso
     audit.record(
         session, f"reader:{reader_id}", "comment.reported", "comment", comment.id, reason=reason
     )
+    outbox.record(session, comment, EventType.REPORTED)  # sent once this commits
     try:
         session.commit()
     except IntegrityError:  # the same reader's report committed by a concurrent request
@@ -167,6 +169,9 @@ def decide_reported(
         comment.status, comment.decided_at = CommentStatus.REJECTED, now
         count_outcome(session, comment.author_id, CommentStatus.PUBLISHED, change=-1)
         count_outcome(session, comment.author_id, CommentStatus.REJECTED)
+        outbox.record_status(
+            session, comment, CommentStatus.REJECTED, previous_status=CommentStatus.PUBLISHED
+        )
         reason = {"code": "moderator", "message": note or "removed after readers' reports"}
         session.add(
             Decision(

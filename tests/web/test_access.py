@@ -22,7 +22,13 @@ from web.access import (
 )
 
 OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS | READER_ENDPOINTS
-SAMPLE_ARGUMENTS: dict[str, object] = {"filename": "style.css", "moderator_id": 1, "sanction_id": 1}
+SAMPLE_ARGUMENTS: dict[str, object] = {
+    "filename": "style.css",
+    "moderator_id": 1,
+    "sanction_id": 1,
+    "endpoint_id": 1,
+    "delivery_id": 1,
+}
 
 
 def routes(app: Flask) -> Iterator[tuple[Rule, str, str]]:

@@ -14,7 +14,7 @@ from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in
 from web.access import ADMIN_ENDPOINTS, PUBLIC_ENDPOINTS, READER_ENDPOINTS, SITE_ENDPOINTS
 
 OPEN = PUBLIC_ENDPOINTS | SITE_ENDPOINTS | READER_ENDPOINTS
-ARGUMENT_VALUES = {"moderator_id": 1, "sanction_id": 1}
+ARGUMENT_VALUES = {"moderator_id": 1, "sanction_id": 1, "endpoint_id": 1, "delivery_id": 1}
 
 
 def routes(app: Flask) -> list[tuple[Rule, str]]:
@@ -74,5 +74,6 @@ def test_an_admin_reaches_the_admin_pages(app: Flask, client: FlaskClient) -> No
     with app.extensions["modq"].session_factory() as session:
         accounts.create_moderator(session, "root", MODERATOR_PASSWORD, role=Role.ADMIN)
     log_in(client, "root")
-    for path in ("/admin/", "/admin/sanctions", "/admin/words", "/admin/policy"):
+    pages = ("/admin/", "/admin/sanctions", "/admin/words", "/admin/policy", "/admin/sites/")
+    for path in (*pages, "/admin/webhooks/"):
         assert client.get(path).status_code == 200, path

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from moderation.webhooks.delivery import RETRY_DELAYS
 from tests.conftest import make_settings
 from workers.batching import ScoringBatches
 from workers.celery_app import (
@@ -13,6 +14,9 @@ from workers.celery_app import (
     SCORE_TASK,
     STRICT_MODE_TASK,
     VISIBILITY_TIMEOUT_SECONDS,
+    WEBHOOK_QUEUE,
+    WEBHOOK_SWEEP_TASK,
+    WEBHOOK_TASK,
     create_celery,
 )
 from workers.tasks import RETRY_BACKOFF_MAX
@@ -33,7 +37,8 @@ def test_workers_take_the_backlog_then_explanations_only_when_nothing_else_waits
     tmp_path: Path,
 ) -> None:
     conf = create_celery(make_settings(tmp_path)).conf
-    assert [q.name for q in conf.task_queues] == [SCORE_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE]
+    names = [q.name for q in conf.task_queues]
+    assert names == [SCORE_QUEUE, WEBHOOK_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE]
     assert conf.task_default_queue == SCORE_QUEUE
     assert conf.broker_transport_options["queue_order_strategy"] == "priority"
 
@@ -51,12 +56,27 @@ def test_the_scoring_task_batches_acks_late_and_retries_within_the_visibility_ti
     assert REQUEUE_TASK in app.tasks
 
 
-def test_beat_runs_the_requeue_sweep_the_drift_check_and_the_strict_mode(tmp_path: Path) -> None:
+def test_a_webhook_delivery_acks_late_and_retries_only_through_the_sweep(tmp_path: Path) -> None:
+    app = create_celery(make_settings(tmp_path))
+    app.loader.import_default_modules()
+    task = app.tasks[WEBHOOK_TASK]
+    assert task.acks_late is True and task.reject_on_worker_lost is True
+    assert WEBHOOK_SWEEP_TASK in app.tasks
+    # the longest retry delay would outlive the visibility timeout as a countdown
+    assert max(RETRY_DELAYS).total_seconds() > VISIBILITY_TIMEOUT_SECONDS
+
+
+def test_beat_runs_the_requeue_sweep_the_drift_check_the_strict_mode_and_webhooks(
+    tmp_path: Path,
+) -> None:
     settings = make_settings(tmp_path, requeue_interval_seconds=7)
     schedule = create_celery(settings).conf.beat_schedule
     assert [(e["task"], e["schedule"]) for e in schedule.values()] == [
         (REQUEUE_TASK, 7.0),
         (DRIFT_TASK, 3600.0),
         (STRICT_MODE_TASK, 60.0),
+        (WEBHOOK_SWEEP_TASK, 10.0),
     ]
+    # on the webhooks queue, so a worker given only that queue runs it
+    assert schedule["send-due-webhooks"]["options"] == {"queue": WEBHOOK_QUEUE}
     assert create_celery(settings).conf.beat_schedule_filename.startswith(str(tmp_path))

@@ -224,6 +224,7 @@ def register(app: Flask) -> None:
     from web.cli.eval import evaluate
     from web.cli.policy import calibration, drift, policy_cli
     from web.cli.sites import site_cli
+    from web.cli.webhooks import webhook_cli
     from web.cli.words import words_cli
 
     commands = (
@@ -231,6 +232,7 @@ def register(app: Flask) -> None:
         moderator_cli,
         demo_cli,
         site_cli,
+        webhook_cli,
         detoxify_cli,
         words_cli,
         policy_cli,

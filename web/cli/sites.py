@@ -70,12 +70,15 @@ def update(
     with runtime().session_factory() as session:
         site = _site(session, name)
         new_origins = [] if no_origins else (list(origins) or None)
-        if anonymous is not None:
-            site.anonymous_comments = anonymous
-        if show_reasons is not None:
-            site.show_reasons = show_reasons
         try:
-            sites.update_site(session, site, new_origins, open_intake)
+            sites.update_site(
+                session,
+                site,
+                new_origins,
+                open_intake,
+                anonymous_comments=anonymous,
+                show_reasons=show_reasons,
+            )
         except sites.SiteError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{site.name}: {_describe(site)}")
@@ -99,6 +102,38 @@ def list_() -> None:
                 )
     if not found:
         click.echo("no sites yet: modq site create NAME")
+
+
+@site_cli.command("rotate-secret")
+@click.argument("name")
+@click.option(
+    "--keep-old", is_flag=True, help="Leave the old keys live (revoke them later, one by one)."
+)
+def rotate_secret(name: str, keep_old: bool) -> None:
+    """A new API key for a site (printed once); its other keys are revoked at once."""
+    with runtime().session_factory() as session:
+        site = _site(session, name)
+        key, token = sites.rotate_key(session, site, keep_old)
+        click.echo(f"key {key.id} for {site.name}")
+        _show_new_key(token)
+        if not keep_old:
+            click.echo("every other key of this site is revoked")
+
+
+@site_cli.command("origins")
+@click.argument("name")
+@click.option("--add", "added", multiple=True, help="An origin to allow (https://host[:port]).")
+@click.option("--remove", "removed", multiple=True, help="An origin to take off the list.")
+def origins(name: str, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
+    """Show or change the origins whose browsers may call the API and frame the embed."""
+    with runtime().session_factory() as session:
+        site = _site(session, name)
+        if added or removed:
+            try:
+                sites.change_origins(session, site, added, removed)
+            except sites.SiteError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo("\n".join(site.origins) or f"{site.name} lists no origins")
 
 
 @key_cli.command("add")

@@ -1,0 +1,2 @@
+"""Webhooks: signed events about comments, POSTed to the URLs a site registers (models,
+endpoints, addresses, outbox, signing, delivery)."""
