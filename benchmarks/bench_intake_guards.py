@@ -1,6 +1,6 @@
 """What the intake's guards cost per comment: the API key check and the Redis rate limiter.
 
-    python -m benchmarks.bench_intake [--redis URL] [--comments N] [--json FILE]
+    python -m benchmarks.bench_intake_guards [--redis URL] [--comments N] [--json FILE]
 
 Posts N comments (distinct authors and addresses, no key limit: nothing is refused) through
 the Flask test client to an app on a fresh SQLite file, with the rate limiter on a real Redis
