@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from moderation.comments.articles import ArticleLookup
 from moderation.config import Settings, dev_secret_key, load_settings
 from moderation.db import make_engine, make_session_factory
 from moderation.logs import configure_logging
@@ -40,6 +41,7 @@ def create_app(
         make_session_factory(engine),
         BrokerPublisher(settings),
         RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
+        ArticleLookup(),
     )
     if settings.trusted_proxies:
         # The address of the reader, not of the proxy, as X-Forwarded-For reports it.

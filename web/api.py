@@ -100,6 +100,7 @@ def post_comment() -> tuple[Response, int, dict[str, str]] | tuple[Response, int
             idempotency_key,
             ip_key=current_app.secret_key or "",
             deferred=deferred,
+            articles=runtime().articles,
         )
     except IdempotencyConflict as exc:
         return json_error(409, "idempotency_conflict", str(exc))

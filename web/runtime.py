@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.breaker import CircuitBreaker
+from moderation.comments.articles import ArticleLookup
 from moderation.comments.intake import Enqueue, QueueEntry
 from moderation.config import Settings
 from moderation.decisions.active_policy import active_policy, fallback_text
@@ -25,6 +26,7 @@ class Runtime:
     session_factory: sessionmaker[Session]
     enqueue: Enqueue
     limiter: RateLimiter
+    articles: ArticleLookup  # article ids remembered for a short while: no lookup per comment
 
     def policy(self, session: Session) -> Policy:
         """The active policy, or MODQ_POLICY_FILE (else the built-in one) while none is."""
