@@ -7,14 +7,16 @@ sync workers serving (1) the real app (site key, rate limits counted but never r
 Idempotency-Key, the row committed, then the Celery task published) and (2) the bare app of
 `benchmarks/bare_intake.py` (validate the JSON, publish the task). Each is loaded by
 `wrk --latency` on 127.0.0.1 with `benchmarks/intake_load.lua` (every request a new comment with
-its own Idempotency-Key). Prints requests/s, p50 and p99 for both, the ratio, and the 1-minute
-load average (the machine is shared: compare figures of the same run).
+its own Idempotency-Key). Prints requests/s, p50 and p99 for both, the ratio, the CPU the two
+gunicorn workers used per request, and the 1-minute load average (the machine is shared:
+compare figures of the same run).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -28,7 +30,7 @@ from moderation.comments.intake import upsert_article
 from moderation.comments.validation import ArticleData
 from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
-from tests.support.processes import REPO, settings_env, stop, wait_for
+from tests.support.processes import REPO, children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer, free_port
 
 LUA = Path(__file__).with_name("intake_load.lua")
@@ -44,12 +46,23 @@ def wrk_figures(output: str) -> dict[str, float]:
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     errors = re.search(r"non-2xx/3xx: (\d+)", output)
+    total = re.search(r"(\d+) requests in", output)
     return {
+        "requests": float(total.group(1)) if total else 0.0,
         "requests_per_s": float(rps.group(1)) if rps else 0.0,
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
         "non_2xx": float(errors.group(1)) if errors else 0.0,
     }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU these processes have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load_average() -> float:
@@ -108,10 +121,15 @@ class Bench:
         try:
             self._wrk(url, 2, connections)
             time.sleep(1)
+            workers = children_of(server.pid)
+            before = cpu_seconds(workers)
             figures = wrk_figures(self._wrk(url, seconds, connections))
+            # The web processes' own CPU per request: steadier than requests/s on a busy machine.
+            used = cpu_seconds(workers) - before
         finally:
             stop(server)
-        return figures | {"load_1min": load_average()}
+        cpu_ms = round(1000 * used / max(1.0, figures["requests"]), 2)
+        return figures | {"web_cpu_ms_per_request": cpu_ms, "load_1min": load_average()}
 
     def _wrk(self, url: str, seconds: float, connections: int) -> str:
         argv = ["wrk", "--latency", "-t", "1", "-c", str(connections), "-d", f"{round(seconds)}s"]
