@@ -95,8 +95,9 @@ class Bench:
             var_dir=self.folder / "var",
         )
         # Counted, never refused: this measures what the limits cost, not refusals.
-        limits = ("rate_limit_per_key", "rate_limit_per_author", "rate_limit_per_address")
-        return dataclasses.replace(settings, **dict.fromkeys(limits, 0))
+        return dataclasses.replace(
+            settings, rate_limit_per_key=0, rate_limit_per_author=0, rate_limit_per_address=0
+        )
 
     def serve(self, wsgi_app: str) -> tuple[subprocess.Popen[bytes], str]:
         """gunicorn with 2 sync workers serving `wsgi_app`; its base URL once it answers."""

@@ -44,8 +44,6 @@ from tests.support import detoxify_checkpoint
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import children_of, wait_for
 
-NO_LIMITS = {"rate_limit_per_key": 0, "rate_limit_per_author": 0, "rate_limit_per_address": 0}
-
 
 class LatencyStack(Stack):
     """The chaos run's stack, without intake rate limits (the load is the point here)."""
@@ -63,7 +61,9 @@ class LatencyStack(Stack):
             explain_budget_ms=self.explain_budget_ms,
             detoxify_model=self.detoxify_model,
             detoxify_quantize=self.quantize,
-            **NO_LIMITS,
+            rate_limit_per_key=0,
+            rate_limit_per_author=0,
+            rate_limit_per_address=0,
         )
 
     def peak_rss_mb(self) -> list[float]:
