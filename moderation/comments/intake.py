@@ -97,7 +97,7 @@ def submit_comment(
     insert meets the key's unique index, so a first request pays no lookup for it). The
     reader's address is kept only as a hash keyed with `ip_key`. A deferred comment is
     scored after other authors' comments. An article of another site is refused (WrongSite).
-    `articles` remembers article ids between calls (by default each call looks its up).
+    `articles` remembers article ids between calls (by default each call looks it up).
     """
     fingerprint = _fingerprint(submission)
     articles = ArticleLookup(seconds=0) if articles is None else articles
