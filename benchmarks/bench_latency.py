@@ -1,7 +1,7 @@
 """Submit -> decision latency through a real worker, at a steady rate, with explanations on.
 
     python -m benchmarks.bench_latency [--burst 200] [--seconds 60] [--share 0.5]
-        [--bert DATA [--quantize]] [--workers 1]
+        [--bert DATA [--quantize]] [--workers 1] [--torch-threads 0]
 
 Starts its own PostgreSQL and Redis (spare ports), the web app under gunicorn (2 workers) and
 `--workers` scoring workers (one pool process each) on the test-built Detoxify checkpoint,
@@ -51,6 +51,7 @@ class LatencyStack(Stack):
     explain_budget_ms = 2000
     detoxify_model = "unbiased"
     quantize = False
+    torch_threads = 0
 
     def _settings(self, database_url: str) -> Settings:
         import dataclasses
@@ -61,6 +62,7 @@ class LatencyStack(Stack):
             explain_budget_ms=self.explain_budget_ms,
             detoxify_model=self.detoxify_model,
             detoxify_quantize=self.quantize,
+            torch_threads=self.torch_threads,
             rate_limit_per_key=0,
             rate_limit_per_author=0,
             rate_limit_per_address=0,
@@ -154,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bert", type=Path, metavar="DATA", help="random BERT-base, gm-threads")
     parser.add_argument("--quantize", action="store_true", help="int8 (with --bert)")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--torch-threads", type=int, default=0, help="per worker; 0: torch's")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="modq-latency-") as folder:
         detoxify = _detoxify(Path(folder), args.bert)
@@ -161,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.explain_budget_ms = args.explain_budget_ms
         stack.detoxify_model = "original" if args.bert else "unbiased"
         stack.quantize = args.quantize
+        stack.torch_threads = args.torch_threads
         try:
             stack.start()
             client = Client(stack.base_url, write_headers(stack.api_key))
