@@ -1,6 +1,6 @@
 """Intake speed: `POST /api/v1/comments` under gunicorn, against a bare endpoint, with wrk.
 
-    python -m benchmarks.bench_intake [--seconds 15] [--connections 4] [--runs 1]
+    python -m benchmarks.bench_intake [--seconds 15] [--connections 4] [--runs 1] [--threads 1]
 
 Starts its own PostgreSQL and Redis (spare ports), then, one after the other, gunicorn with 2
 sync workers serving (1) the real app (site key, rate limits counted but never refusing, the
@@ -99,10 +99,12 @@ class Bench:
             settings, rate_limit_per_key=0, rate_limit_per_author=0, rate_limit_per_address=0
         )
 
-    def serve(self, wsgi_app: str) -> tuple[subprocess.Popen[bytes], str]:
-        """gunicorn with 2 sync workers serving `wsgi_app`; its base URL once it answers."""
+    def serve(self, wsgi_app: str, threads: int) -> tuple[subprocess.Popen[bytes], str]:
+        """gunicorn with 2 workers (of `threads` threads) serving `wsgi_app`; its base URL once
+        it answers."""
         port = free_port()
         argv = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        argv += ["--threads", str(threads)]
         with (self.folder / "gunicorn.log").open("ab") as log:
             server = subprocess.Popen(
                 [*argv, wsgi_app],
@@ -116,9 +118,11 @@ class Bench:
         wait_for(lambda: _answers(url), timeout=60)
         return server, url
 
-    def load(self, wsgi_app: str, seconds: float, connections: int) -> dict[str, float]:
+    def load(
+        self, wsgi_app: str, seconds: float, connections: int, threads: int = 1
+    ) -> dict[str, float]:
         """wrk's figures for `wsgi_app` (after a short warm-up run)."""
-        server, url = self.serve(wsgi_app)
+        server, url = self.serve(wsgi_app, threads)
         try:
             self._wrk(url, 2, connections)
             time.sleep(1)
@@ -160,13 +164,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="per gunicorn worker (gthread)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="modq-intake-") as folder:
         bench = Bench(Path(folder))
         try:
             for run in range(1, args.runs + 1):
-                modq = bench.load("web.wsgi:app", args.seconds, args.connections)
-                bare = bench.load("benchmarks.bare_intake:app", args.seconds, args.connections)
+                modq = bench.load("web.wsgi:app", args.seconds, args.connections, args.threads)
+                bare = bench.load(
+                    "benchmarks.bare_intake:app", args.seconds, args.connections, args.threads
+                )
                 ratio = modq["requests_per_s"] / bare["requests_per_s"]
                 print(f"run {run}: modq {modq}\n       bare {bare}\n       ratio {ratio:.2f}")
         finally:
