@@ -1,111 +1,185 @@
-"""What the intake's guards cost per comment: the API key check and the Redis rate limiter.
+"""Intake speed: `POST /api/v1/comments` under gunicorn, against a bare endpoint, with wrk.
 
-    python -m benchmarks.bench_intake [--redis URL] [--comments N] [--json FILE]
+    python -m benchmarks.bench_intake [--seconds 15] [--connections 4] [--runs 1] [--threads 1]
 
-Posts N comments (distinct authors and addresses, no key limit: nothing is refused) through
-the Flask test client to an app on a fresh SQLite file, with the rate limiter on a real Redis
-and with it off (pointed at a closed port: after its first failure it skips Redis), and times
-`RateLimiter.count` alone. Prints p50 / p99 in milliseconds. Nothing is queued (the app's
-queue is a list), so this is intake alone.
+Starts its own PostgreSQL and Redis (spare ports), then, one after the other, gunicorn with 2
+sync workers serving (1) the real app (site key, rate limits counted but never refusing, the
+Idempotency-Key, the row committed, then the Celery task published) and (2) the bare app of
+`benchmarks/bare_intake.py` (validate the JSON, publish the task). Each is loaded by
+`wrk --latency` on 127.0.0.1 with `benchmarks/intake_load.lua` (every request a new comment with
+its own Idempotency-Key). Prints requests/s, p50 and p99 for both, the ratio, the CPU the two
+gunicorn workers used per request, and the 1-minute load average (the machine is shared:
+compare figures of the same run).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import statistics
+import os
+import re
+import subprocess
+import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
+import urllib.request
 from pathlib import Path
-from typing import Any
 
 from moderation import sites
-from moderation.config import load_settings
-from moderation.db import upgrade
-from moderation.kinds import RateScope
-from moderation.ratelimit import Quota, RateLimiter
+from moderation.comments.intake import upsert_article
+from moderation.comments.validation import ArticleData
+from moderation.config import Settings, load_settings
+from moderation.db import make_engine, make_session_factory, upgrade
+from tests.support.processes import REPO, children_of, settings_env, stop, wait_for
+from tests.support.services import PostgresCluster, RedisServer, free_port
+
+LUA = Path(__file__).with_name("intake_load.lua")
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    """p50 and p99 of samples in seconds, as milliseconds."""
-    cuts = statistics.quantiles(samples, n=100)
-    return {"p50_ms": round(cuts[49] * 1000, 3), "p99_ms": round(cuts[98] * 1000, 3)}
+def wrk_figures(output: str) -> dict[str, float]:
+    """requests/s, p50 and p99 in milliseconds, and non-2xx answers from wrk's output."""
 
+    def latency(cut: str) -> float:
+        value, unit = re.search(rf"^\s+{cut}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()  # type: ignore[union-attr]
+        return round(float(value) * _UNITS[unit], 2)
 
-def timed(call: Callable[[int], Any], count: int) -> list[float]:
-    """Durations of call(0) ... call(count - 1)."""
-    samples = []
-    for n in range(count):
-        started = time.perf_counter()
-        call(n)
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
-def post_comments(redis_url: str, count: int, limiter_on: bool, workdir: Path) -> list[float]:
-    """Durations of `count` POSTs with a site key, the limiter on or off."""
-    from web import create_app
-
-    settings = load_settings(
-        {},
-        database_url=f"sqlite:///{workdir / f'intake-{limiter_on}.db'}",
-        redis_url=redis_url,
-        var_dir=workdir,
-        secret_key="bench",
-        rate_limit_per_key=0,  # counted, never refused: this measures the cost, not refusals
-    )
-    upgrade(settings.database_url)
-    app = create_app(settings)
-    url = redis_url if limiter_on else "redis://127.0.0.1:1/0"
-    limiter = RateLimiter(url, 60, "bench", f"bench:{uuid.uuid4().hex}", pause_seconds=3600)
-    app.extensions["modq"] = dataclasses.replace(
-        app.extensions["modq"], enqueue=lambda _: None, limiter=limiter
-    )
-    with app.extensions["modq"].session_factory() as session:
-        token = sites.create_site(session, "bench")[1]
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    article = {"title": "T", "url": "https://e.org/a", "body": "Energy and shipping."}
-    client.put("/api/v1/articles/a1", json=article)
-
-    def post(n: int) -> None:
-        payload = {
-            "article_id": "a1",
-            "author": {"id": f"u{n}", "name": "Reader"},
-            "body": f"Comment {n} on energy and shipping.",
-            "client_ip": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
-        }
-        response = client.post("/api/v1/comments", json=payload)
-        assert response.status_code == 202, response.get_data(as_text=True)
-
-    samples = timed(post, count)
-    app.extensions["modq"].engine.dispose()
-    return samples
-
-
-def main() -> None:
-    """Measure and print."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
-    parser.add_argument("--comments", type=int, default=1000)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    limiter = RateLimiter(args.redis, 60, "bench", f"bench:{uuid.uuid4().hex}")
-    quotas = [Quota(RateScope.KEY, "k", 0), Quota(RateScope.AUTHOR, "a", 0)]
-    figures: dict[str, Any] = {
-        "limiter_count": percentiles(timed(lambda n: limiter.count(quotas), args.comments))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"non-2xx/3xx: (\d+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    return {
+        "requests": float(total.group(1)) if total else 0.0,
+        "requests_per_s": float(rps.group(1)) if rps else 0.0,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
     }
-    with tempfile.TemporaryDirectory() as folder:
-        for on in (False, True):
-            samples = post_comments(args.redis, args.comments, on, Path(folder))
-            figures[f"post_comment_limiter_{'on' if on else 'off'}"] = percentiles(samples)
-    print(json.dumps(figures, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU these processes have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    """The 1-minute load average now."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+class Bench:
+    """PostgreSQL, Redis and the two apps, served by gunicorn in turn."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.postgres = PostgresCluster().start()
+        self.redis = RedisServer(folder / "redis").start()
+        self.settings = self._settings(self.postgres.create_database("modq"))
+        upgrade(self.settings.database_url)
+        engine = make_engine(self.settings.database_url)
+        with make_session_factory(engine)() as session:
+            site, self.key = sites.create_site(session, "bench")
+            article = ArticleData("Energy", "https://example.org/a1", "Energy and shipping.", None)
+            upsert_article(session, site.id, "a1", article)
+        engine.dispose()
+
+    def _settings(self, database_url: str) -> Settings:
+        settings = load_settings(
+            {},
+            database_url=database_url,
+            redis_url=self.redis.url(),
+            secret_key="bench",
+            var_dir=self.folder / "var",
+        )
+        # Counted, never refused: this measures what the limits cost, not refusals.
+        return dataclasses.replace(
+            settings, rate_limit_per_key=0, rate_limit_per_author=0, rate_limit_per_address=0
+        )
+
+    def serve(self, wsgi_app: str, threads: int) -> tuple[subprocess.Popen[bytes], str]:
+        """gunicorn with 2 workers (of `threads` threads) serving `wsgi_app`; its base URL once
+        it answers."""
+        port = free_port()
+        argv = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        argv += ["--threads", str(threads)]
+        with (self.folder / "gunicorn.log").open("ab") as log:
+            server = subprocess.Popen(
+                [*argv, wsgi_app],
+                env=settings_env(self.settings),
+                cwd=REPO,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(url), timeout=60)
+        return server, url
+
+    def load(
+        self, wsgi_app: str, seconds: float, connections: int, threads: int = 1
+    ) -> dict[str, float]:
+        """wrk's figures for `wsgi_app` (after a short warm-up run)."""
+        server, url = self.serve(wsgi_app, threads)
+        try:
+            self._wrk(url, 2, connections)
+            time.sleep(1)
+            workers = children_of(server.pid)
+            before = cpu_seconds(workers)
+            figures = wrk_figures(self._wrk(url, seconds, connections))
+            # The web processes' own CPU per request: steadier than requests/s on a busy machine.
+            used = cpu_seconds(workers) - before
+        finally:
+            stop(server)
+        cpu_ms = round(1000 * used / max(1.0, figures["requests"]), 2)
+        return figures | {"web_cpu_ms_per_request": cpu_ms, "load_1min": load_average()}
+
+    def _wrk(self, url: str, seconds: float, connections: int) -> str:
+        argv = ["wrk", "--latency", "-t", "1", "-c", str(connections), "-d", f"{round(seconds)}s"]
+        argv += ["-s", str(LUA), f"{url}/api/v1/comments"]
+        env = {"MODQ_BENCH_KEY": self.key, "PATH": "/usr/bin:/bin"}
+        return subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+
+    def stop(self) -> None:
+        """Stop the servers."""
+        self.redis.stop(keep_data=False)
+        self.postgres.destroy()
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(f"{url}/api/v1/comments", timeout=2)
+    except urllib.error.HTTPError:
+        return True  # GET on a POST route: 405, but it answers
+    except OSError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load both apps and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="per gunicorn worker (gthread)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="modq-intake-") as folder:
+        bench = Bench(Path(folder))
+        try:
+            for run in range(1, args.runs + 1):
+                modq = bench.load("web.wsgi:app", args.seconds, args.connections, args.threads)
+                bare = bench.load(
+                    "benchmarks.bare_intake:app", args.seconds, args.connections, args.threads
+                )
+                ratio = modq["requests_per_s"] / bare["requests_per_s"]
+                print(f"run {run}: modq {modq}\n       bare {bare}\n       ratio {ratio:.2f}")
+        finally:
+            bench.stop()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,17 +1,20 @@
 """Submit -> decision latency through a real worker, at a steady rate, with explanations on.
 
     python -m benchmarks.bench_latency [--burst 200] [--seconds 60] [--share 0.5]
+        [--bert DATA [--quantize]] [--workers 1] [--torch-threads 0]
 
 Starts its own PostgreSQL and Redis (spare ports), the web app under gunicorn (2 workers) and
-one scoring worker (one pool process) on the test-built Detoxify checkpoint, with
-explanations on (MODQ_EXPLAIN_BUDGET_MS at its default; `--explain-budget-ms 0` turns them
-off, for comparison). Then:
+`--workers` scoring workers (one pool process each) on the test-built Detoxify checkpoint,
+or with `--bert DATA` on a full-size random BERT-base Detoxify (`benchmarks/random_detoxify.py`,
+int8 with `--quantize`) fed gm-threads' news comments from DATA, with explanations on
+(MODQ_EXPLAIN_BUDGET_MS at its default; `--explain-budget-ms 0` turns them off). Then:
 1. the scoring capacity: a burst of comments queued at once, decided per second while the
    queue was never empty;
 2. a steady load at `--share` of that capacity for `--seconds`, one comment in twenty abusive
    (above the publish line, so it is explained), and prints submit -> decision p50/p95 and
    when the explanations were all stored.
-Latency is the database's decided_at minus the moment the submission was first tried.
+Latency is the database's decided_at minus the moment the submission was first tried. Also
+prints each worker's peak resident memory (its pool process) and the load average.
 """
 
 from __future__ import annotations
@@ -26,25 +29,65 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.chaos_load import Client, Submission, put_article, submit_one, write_headers
+from benchmarks import datasets
+from benchmarks.chaos_load import (
+    ABUSIVE,
+    Client,
+    Submission,
+    put_article,
+    submit_one,
+    write_headers,
+)
 from benchmarks.chaos_stack import Stack
 from moderation.config import Settings
 from tests.support import detoxify_checkpoint
-from tests.support.processes import wait_for
-
-NO_LIMITS = {"rate_limit_per_key": 0, "rate_limit_per_author": 0, "rate_limit_per_address": 0}
+from tests.support.detoxify_checkpoint import TinyDetoxify
+from tests.support.processes import children_of, wait_for
 
 
 class LatencyStack(Stack):
     """The chaos run's stack, without intake rate limits (the load is the point here)."""
 
     explain_budget_ms = 2000
+    detoxify_model = "unbiased"
+    quantize = False
+    torch_threads = 0
 
     def _settings(self, database_url: str) -> Settings:
         import dataclasses
 
         settings = super()._settings(database_url)
-        return dataclasses.replace(settings, explain_budget_ms=self.explain_budget_ms, **NO_LIMITS)
+        return dataclasses.replace(
+            settings,
+            explain_budget_ms=self.explain_budget_ms,
+            detoxify_model=self.detoxify_model,
+            detoxify_quantize=self.quantize,
+            torch_threads=self.torch_threads,
+            rate_limit_per_key=0,
+            rate_limit_per_author=0,
+            rate_limit_per_address=0,
+        )
+
+    def peak_rss_mb(self) -> list[float]:
+        """Each scoring worker's pool process: its peak resident memory so far, in MB."""
+        return [_vm_hwm_mb(pid) for w in self.scoring for pid in children_of(w.pid)]
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+TEXTS: list[str] = []  # gm-threads comments with --bert; the chaos run's sentences otherwise
+
+
+def text_of(n: int) -> str | None:
+    """Comment n's body: one in twenty abusive (so explained), the rest news comments."""
+    if not TEXTS:
+        return None
+    return ABUSIVE if n % 20 == 7 else TEXTS[n % len(TEXTS)]
 
 
 def submit(client: Client, first: int, count: int, rate: float) -> list[Submission]:
@@ -54,7 +97,7 @@ def submit(client: Client, first: int, count: int, rate: float) -> list[Submissi
     with ThreadPoolExecutor(max_workers=16) as pool:
         for n in range(first, first + count):
             time.sleep(max(0.0, started + (n - first) / rate - time.monotonic()))
-            submissions.append(Submission(n, time.time()))
+            submissions.append(Submission(n, time.time(), text=text_of(n)))
             pool.submit(submit_one, client, submissions[-1], 60)
     return submissions
 
@@ -110,11 +153,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--share", type=float, default=0.5)
     parser.add_argument("--explain-budget-ms", type=int, default=2000, help="0: explanations off")
+    parser.add_argument("--bert", type=Path, metavar="DATA", help="random BERT-base, gm-threads")
+    parser.add_argument("--quantize", action="store_true", help="int8 (with --bert)")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--torch-threads", type=int, default=0, help="per worker; 0: torch's")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="modq-latency-") as folder:
-        detoxify = detoxify_checkpoint.build(Path(folder) / "detoxify")
-        stack = LatencyStack(Path(folder) / "stack", detoxify, 30, 10, workers=1)
+        detoxify = _detoxify(Path(folder), args.bert)
+        stack = LatencyStack(Path(folder) / "stack", detoxify, 30, 10, workers=args.workers)
         stack.explain_budget_ms = args.explain_budget_ms
+        stack.detoxify_model = "original" if args.bert else "unbiased"
+        stack.quantize = args.quantize
+        stack.torch_threads = args.torch_threads
         try:
             stack.start()
             client = Client(stack.base_url, write_headers(stack.api_key))
@@ -124,10 +174,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scoring capacity: {per_second:.1f} comments/s (burst of {args.burst})")
             result = steady(client, engine, per_second * args.share, args.seconds)
             print(f"steady load at {per_second * args.share:.1f} comments/s: {result}")
+            print(f"worker peak RSS (MB): {stack.peak_rss_mb()}; load {_load()}")
             engine.dispose()
         finally:
             stack.stop()
     return 0
+
+
+def _detoxify(folder: Path, data: Path | None) -> TinyDetoxify:
+    """The test-built checkpoint, or a full-size random BERT-base with gm-threads' texts."""
+    if data is None:
+        return detoxify_checkpoint.build(folder / "detoxify")
+    from benchmarks.random_detoxify import build
+
+    TEXTS.extend(c.text for c in datasets.news_comments(data))
+    model = build(folder / "bert", "original", TEXTS + [t for t, _ in datasets.davidson(data)])
+    return TinyDetoxify(model.checkpoint, model.local_checkpoint, model.hf_config)
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from moderation import audit
 from moderation.db import utcnow
@@ -162,8 +162,11 @@ def authenticate(session: Session, token: str | None) -> ApiKey:
     """The live key `token` names (its last use recorded), or KeyRefused saying why not."""
     if not token:
         raise KeyRefused("this call needs a site's API key: Authorization: Bearer <key>")
-    key = session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(token)).options(selectinload(ApiKey.site))
+    key = session.scalar(  # one query: the key and its site
+        select(ApiKey)
+        .join(ApiKey.site)
+        .where(ApiKey.key_hash == hash_key(token))
+        .options(contains_eager(ApiKey.site))
     )
     if key is None:
         raise KeyRefused("the API key is not valid", presented=True)

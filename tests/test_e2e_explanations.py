@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import sqlalchemy as sa
 from flask import Flask
 
@@ -14,6 +15,7 @@ from moderation.config import Settings
 from moderation.db import make_engine
 from tests.support.processes import celery_process, settings_env, wait_for
 from tests.test_e2e import apps, client_for, decided, e2e_database, e2e_settings, submit
+from workers.celery_app import EXPLAIN_QUEUE
 
 pytestmark = pytest.mark.e2e
 __all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
@@ -56,3 +58,37 @@ def test_a_comment_above_the_publish_line_is_decided_then_explained(
     scored = next(n for n, line in enumerate(lines) if "scored 1 comments" in line)
     explained = next(n for n, line in enumerate(lines) if "explained 1 comments" in line)
     assert scored < explained, "the decision was committed before the explanation ran"
+
+
+def test_an_explanation_lost_with_its_message_is_queued_again_by_the_sweep(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    client = client_for(apps, e2e_settings)
+    env = settings_env(e2e_settings)
+    engine = make_engine(e2e_settings.database_url)
+
+    def details(comment_id: str) -> dict[str, Any]:
+        with engine.connect() as connection:
+            found: dict[str, Any] = connection.execute(
+                DETOXIFY_DETAILS, {"id": comment_id}
+            ).scalar_one()
+        return found
+
+    try:
+        # A worker that does not read the explain queue: the comment is decided, and its
+        # explain message waits in Redis, which then loses it (a restart without its data).
+        with celery_process("worker", env, tmp_path / "w1.log", "-Q", "celery,modq.backlog"):
+            comment_id = submit(client, ABUSIVE).rsplit("/", 1)[1]
+            decided(client, f"/api/v1/comments/{comment_id}")
+            wait_for(lambda: redis.Redis.from_url(e2e_settings.redis_url).llen(EXPLAIN_QUEUE))
+        redis.Redis.from_url(e2e_settings.redis_url).delete(EXPLAIN_QUEUE)
+        assert details(comment_id)["explanation"] == "pending"
+        with (
+            celery_process("worker", env, tmp_path / "w2.log", "--concurrency", "1"),
+            celery_process("beat", env, tmp_path / "beat.log"),
+        ):
+            found = wait_for(lambda: details(comment_id).get("spans"), timeout=90)
+    finally:
+        engine.dispose()
+    assert any("stupid idiot" in span["text"] for span in found), found
+    assert "requeued 1 stale explanations" in (tmp_path / "w2.log").read_text()

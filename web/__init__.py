@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from moderation.comments.articles import ArticleLookup
 from moderation.config import Settings, dev_secret_key, load_settings
 from moderation.db import make_engine, make_session_factory
 from moderation.logs import configure_logging
@@ -42,6 +43,7 @@ def create_app(
         session_factory,
         publisher,
         RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
+        ArticleLookup(),
         lambda: publisher.push_webhooks(session_factory),
     )
     if settings.trusted_proxies:

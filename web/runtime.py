@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.breaker import CircuitBreaker, CircuitOpen
+from moderation.comments.articles import ArticleLookup
 from moderation.comments.intake import Enqueue, QueueEntry
 from moderation.config import Settings
 from moderation.decisions.active_policy import active_policy, fallback_text
@@ -28,6 +29,7 @@ class Runtime:
     session_factory: sessionmaker[Session]
     enqueue: Enqueue
     limiter: RateLimiter
+    articles: ArticleLookup  # article ids remembered for a short while: no lookup per comment
     # Sends the webhook deliveries due now (after a request recorded events).
     push_webhooks: Callable[[], None] = lambda: None
 

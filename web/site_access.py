@@ -107,4 +107,5 @@ def accept_comment(
         ip_key=str(current_app.secret_key or ""),
         deferred=deferred,
         second_thought=second_thought,
+        articles=runtime().articles,
     )

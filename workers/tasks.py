@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from moderation.comments.requeue import requeue_stale
 from moderation.db import utcnow
-from moderation.decisions import duty
+from moderation.decisions import duty, explanations
 from moderation.decisions.explanations import add_spans, awaiting
 from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
@@ -25,6 +25,7 @@ from workers.batching import ScoringBatches, batch_ids, queue_entry
 from workers.celery_app import (
     BACKLOG_QUEUE,
     DRIFT_TASK,
+    EXPLAIN_QUEUE,
     EXPLAIN_TASK,
     REQUEUE_TASK,
     SCORE_TASK,
@@ -123,23 +124,47 @@ def _retry_later(task: Task[Any, Any], request: SimpleRequest) -> None:
 
 @shared_task(name=REQUEUE_TASK, bind=True, acks_late=True)
 def requeue_stale_comments(self: Task[Any, Any]) -> int:
-    """Queue again comments whose scoring task was lost (Redis restart, publish failure)."""
+    """Queue again comments whose scoring task was lost (Redis restart, publish failure), and
+    explanations whose task was lost."""
     context = _context(self)
     settings = context.settings
+    older_than = timedelta(seconds=settings.requeue_after_seconds)
     with context.session_factory() as session:
-        return requeue_stale(
+        requeued = requeue_stale(
             session,
-            timedelta(seconds=settings.requeue_after_seconds),
+            older_than,
             lambda entry: send_for_scoring(self.app, entry),
             fair_share=settings.fair_share_per_author,
-            backlog_empty=_backlog_empty(context),
+            backlog_empty=_queue_empty(context, BACKLOG_QUEUE),
         )
+    _requeue_explanations(self, context, older_than)
+    return requeued
 
 
-def _backlog_empty(context: WorkerContext) -> bool:
-    """True when no deferred comment waits in the broker (an unknown length counts as not)."""
+def _requeue_explanations(
+    task: Task[Any, Any], context: WorkerContext, older_than: timedelta
+) -> int:
+    """Queue again the spans that waited too long, only when the explain queue is empty: while
+    it is not, their message may still be in it (explanations come after every comment), and
+    a copy would only lengthen it. A copy of one still held by a worker is harmless: spans are
+    stored once."""
+    if not _queue_empty(context, EXPLAIN_QUEUE):
+        return 0
+    with context.session_factory() as session:
+        comment_ids = explanations.stale(session, older_than)
+    for comment_id in comment_ids:
+        send_for_explanation(task.app, [comment_id])
+    if comment_ids:
+        log.info(
+            "requeued %d stale explanations", len(comment_ids), extra={"comment_ids": comment_ids}
+        )
+    return len(comment_ids)
+
+
+def _queue_empty(context: WorkerContext, queue: str) -> bool:
+    """True when nothing waits in this broker queue (an unknown length counts as not)."""
     try:
-        return int(context.redis.llen(BACKLOG_QUEUE)) == 0
+        return int(context.redis.llen(queue)) == 0
     except redis.RedisError:
         return False
 

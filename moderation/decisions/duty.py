@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.comments.articles import ArticleRef
 from moderation.config import Settings
 from moderation.config.hours import DutyHours, parse
 from moderation.decisions.models import StrictPeriod
@@ -96,7 +97,7 @@ def holding(session: Session) -> bool:
     return current(session) is not None
 
 
-def check_open(session: Session, article: Article) -> None:
+def check_open(session: Session, article: Article | ArticleRef) -> None:
     """CommentingClosed when the stricter mode closes commenting on this article: one
     published (first stored) while it applies, in the `close` mode."""
     period = current(session)

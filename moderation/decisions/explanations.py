@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation.db import utcnow
 from moderation.kinds import ScorerName, SignalState, Span
 from moderation.models import Comment, Signal
 from moderation.signals.detoxify.scorer import EXPLANATION_PENDING, EXPLANATION_SKIPPED
@@ -54,6 +56,26 @@ def awaiting(session: Session, comment_ids: Sequence[str]) -> list[Awaiting]:
         for s, body in rows
         if _waits(s)
     ]
+
+
+def stale(session: Session, older_than: timedelta, limit: int = 100) -> list[str]:
+    """Comments whose spans have waited longer than `older_than`, oldest first.
+
+    Their explain message was most likely lost (Redis restarted without its data) or is
+    held by a worker that died: the requeue sweep queues them again, or their highlights
+    would stay pending for ever."""
+    query = (
+        select(Signal.comment_id)
+        .where(
+            Signal.scorer == ScorerName.DETOXIFY,
+            Signal.state == SignalState.OK,
+            Signal.details["explanation"].as_string() == EXPLANATION_PENDING,
+            Signal.created_at < utcnow() - older_than,
+        )
+        .order_by(Signal.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def add_spans(session: Session, comment_ids: Sequence[str], explainer: Explainer) -> int:

@@ -174,3 +174,21 @@ def test_postgres_refuses_audit_changes_even_in_raw_sql(
     factories.article(pg_session)
     with pytest.raises(DBAPIError, match="append-only"):
         pg_session.execute(text(statement))
+
+
+def test_the_returned_comment_is_the_stored_row(any_session: Session) -> None:
+    site_id = factories.article(any_session).site_id
+    submission = CommentSubmission("a1", None, "u1", "Reader", "Stored as sent.", "10.0.0.1")
+    comment, _ = submit_comment(any_session, site_id, submission, lambda _: None, "k-9", "ip")
+    any_session.expire_all()
+    stored = any_session.get(Comment, comment.id)
+    assert stored is comment, "the session knows it as the stored row"
+    assert (stored.body, stored.status, stored.idempotency_key) == (
+        "Stored as sent.",
+        CommentStatus.PENDING,
+        "k-9",
+    )
+    assert stored.created_at is not None and stored.client_ip_hash not in (None, "10.0.0.1")
+    assert [e.data for e in history(any_session, "comment", comment.id)] == [
+        {"author_id": "u1", "article_id": "a1"}
+    ]

@@ -1,11 +1,14 @@
 """Explanations after the decision: spans added to the stored signal, once, and no decision
 changed."""
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from moderation.decisions.explanations import add_spans, awaiting
+from moderation.db import utcnow
+from moderation.decisions.explanations import add_spans, awaiting, stale
 from moderation.decisions.pipeline import score_and_decide
 from moderation.kinds import ScorerName
 from moderation.models import Comment, Decision, Signal
@@ -59,3 +62,25 @@ def test_spans_are_added_after_the_decision_once(
     assert "spans" not in _detoxify_details(any_session, clean.id)
     assert any_session.get(Comment, abusive.id).status == status
     assert len(any_session.scalars(select(Decision)).all()) == 2
+
+
+def test_spans_waiting_too_long_are_found_for_the_sweep_oldest_first(
+    any_session: Session, detoxify: DetoxifyScorer
+) -> None:
+    factories.article(any_session)
+    old, young, explained = (factories.comment(any_session, body=ABUSIVE) for _ in range(3))
+    clean = factories.comment(any_session, body=CLEAN)
+    ids = [old.id, young.id, explained.id, clean.id]
+    score_and_decide(any_session, ids, [detoxify, RelevanceScorer(None, None)], POLICY)
+    add_spans(any_session, [explained.id], detoxify)
+    for comment_id, minutes in ((old.id, 30), (explained.id, 30), (clean.id, 30), (young.id, 1)):
+        any_session.execute(
+            update(Signal)
+            .where(Signal.comment_id == comment_id)
+            .values(created_at=utcnow() - timedelta(minutes=minutes))
+        )
+    any_session.commit()
+
+    assert stale(any_session, timedelta(minutes=5)) == [old.id]
+    assert stale(any_session, timedelta(seconds=10)) == [old.id, young.id]
+    assert stale(any_session, timedelta(seconds=10), limit=1) == [old.id]
