@@ -157,6 +157,34 @@ class ArticleVectorsRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class CommentEmbedding(Base):
+    """A comment's sentence embedding, stored when it is scored: replies reuse their parent's
+    and their thread opener's, and the discussion evidence reads the published ones."""
+
+    __tablename__ = "comment_embeddings"
+
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TopicLine(Base):
+    """An on-topic line learned from the site's published comments (one row per section and
+    recomputation, so the history stays); section "" is the whole site."""
+
+    __tablename__ = "topic_lines"
+    __table_args__ = (Index("ix_topic_lines_section_computed", "section", "computed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section: Mapped[str] = mapped_column(String(200))
+    line: Mapped[float | None] = mapped_column(Float)  # None: too few comments to learn from
+    share: Mapped[float] = mapped_column(Float)  # the policy's max_flag_share it was learned for
+    comments: Mapped[int] = mapped_column(Integer)  # published comments it was learned from
+    scorer_version: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PolicyVersion(Base):
     """A policy document as it was activated; decisions name the version that made them."""
 

@@ -20,6 +20,7 @@ from moderation.signals.detoxify.scorer import DetoxifyScorer
 from moderation.signals.lexical import LexicalAbuseScorer
 from moderation.signals.links import LinkScorer
 from moderation.signals.relevance.article_vectors import DatabaseStore, MemoryStore, VectorStore
+from moderation.signals.relevance.comment_vectors import CommentVectors, DatabaseComments
 from moderation.signals.relevance.embeddings import load_embedder
 from moderation.signals.relevance.scorer import RelevanceScorer
 from moderation.signals.words.lists import StoredMatcher, WordListScorer
@@ -57,7 +58,7 @@ def default_scorers(
             explain_above=lambda: policy().lowest_publish_line,
             explain_budget_ms=settings.explain_budget_ms,
         ),
-        relevance_scorer(settings, DatabaseStore(sessions)),
+        relevance_scorer(settings, DatabaseStore(sessions), DatabaseComments(sessions)),
         LexicalAbuseScorer(),
         WordListScorer(StoredMatcher(sessions)),
         LinkScorer(),
@@ -77,7 +78,10 @@ def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> list
     ]
 
 
-def relevance_scorer(settings: Settings, store: VectorStore) -> RelevanceScorer:
-    """The on-topic scorer with the configured embedding model."""
+def relevance_scorer(
+    settings: Settings, store: VectorStore, comments: CommentVectors | None = None
+) -> RelevanceScorer:
+    """The on-topic scorer with the configured embedding model (comments' vectors kept in
+    `comments`, or nowhere)."""
     load = functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device)
-    return RelevanceScorer(load, store)
+    return RelevanceScorer(load, store, comments)

@@ -16,7 +16,7 @@ from moderation.decisions.review import (
     queue_size,
     review_queue,
 )
-from moderation.kinds import Action
+from moderation.kinds import Action, ScorerName
 from moderation.learning import drift
 from moderation.models import Comment
 from moderation.signals.base import ScorerHealth
@@ -46,14 +46,15 @@ def queue() -> str:
 def card(comment: Comment) -> dict[str, Any]:
     """What the review card shows of a comment."""
     policy = next((d for d in reversed(comment.decisions) if d.moderator_id is None), None)
+    relevance = next(
+        (s.details or {} for s in comment.signals if s.scorer == ScorerName.RELEVANCE), {}
+    )
     return {
         "comment": comment,
         "reasons": policy.reasons if policy else [],
         "segments": segments(comment.body, marked_spans(comment.signals)),
-        "passage": next(
-            (s.details.get("best_passage") for s in comment.signals if s.scorer == "relevance"),
-            None,
-        ),
+        "passage": relevance.get("best_passage"),
+        "discussion": relevance.get("discussion") or {},
         "signals": [
             {
                 "scorer": s.scorer,

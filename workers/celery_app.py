@@ -20,6 +20,7 @@ SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"
 WARM_UP_TASK = "modq.warm_up"
 DRIFT_TASK = "modq.check_drift"
+TOPIC_LINES_TASK = "modq.learn_topic_lines"
 # Messages a worker took but never acknowledged come back after this long; it must exceed
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
@@ -100,6 +101,7 @@ def celery_options(settings: Settings) -> dict[str, Any]:
                 "schedule": float(settings.requeue_interval_seconds),
             },
             "check-score-drift": {"task": DRIFT_TASK, "schedule": 3600.0},
+            "learn-topic-lines": {"task": TOPIC_LINES_TASK, "schedule": 3600.0},
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }

@@ -13,12 +13,13 @@ from sqlalchemy.exc import OperationalError
 
 from moderation.comments.intake import requeue_stale
 from moderation.decisions.pipeline import record_health, score_and_decide
-from moderation.learning import drift
+from moderation.learning import drift, topic_lines
 from workers.batching import ScoringBatches
 from workers.celery_app import (
     DRIFT_TASK,
     REQUEUE_TASK,
     SCORE_TASK,
+    TOPIC_LINES_TASK,
     WARM_UP_TASK,
     ModqCelery,
     WorkerContext,
@@ -87,6 +88,15 @@ def check_drift(self: Task[Any, Any]) -> int:
     """Compare the last day's scores with the month before; alerts are stored and logged."""
     with _context(self).session_factory() as session:
         return len(drift.check(session))
+
+
+@shared_task(name=TOPIC_LINES_TASK, bind=True, acks_late=True)
+def learn_topic_lines(self: Task[Any, Any]) -> int:
+    """Learn the on-topic lines from the recently published comments; returns how many."""
+    context = _context(self)
+    with context.session_factory() as session:
+        rows = topic_lines.recompute(session, context.policy())
+    return sum(row.line is not None for row in rows)
 
 
 @shared_task(name=WARM_UP_TASK, bind=True)

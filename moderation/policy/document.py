@@ -36,10 +36,12 @@ class Band:
 class OnTopic:
     """When a comment counts as off-topic."""
 
-    min: float
+    min: float  # the built-in line, until enough published comments teach the site's own
     min_lexical: float
     min_confidence: float
     languages: tuple[str, ...]
+    max_flag_share: float = 0.03  # share of genuine comments the learned line may flag
+    learn_after: int = 200  # published comments (in 30 days) needed to learn a line
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,8 @@ class _Reader:
             self.number(raw["min_lexical"], "on_topic.min_lexical"),
             self.number(raw["min_confidence"], "on_topic.min_confidence"),
             self.words(raw["languages"], "on_topic.languages"),
+            self.number(raw["max_flag_share"], "on_topic.max_flag_share", 0.0, 0.5),
+            self.number(raw["learn_after"], "on_topic.learn_after", 1, 1_000_000, whole=True),
         )
 
     def links(self, raw: dict[str, Any]) -> Links:

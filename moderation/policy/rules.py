@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from moderation.kinds import Action
 from moderation.policy.document import Policy
 from moderation.policy.reasons import LABEL_CODES, public_sentence
+from moderation.policy.topic_line import LearnedLine
 from moderation.signals.base import SignalResult
 from moderation.signals.links import listed
 
@@ -50,6 +51,7 @@ class Context:
     article_id: str = ""
     section: str | None = None
     author: AuthorStanding = field(default_factory=AuthorStanding)
+    topic_line: LearnedLine | None = None  # the on-topic line learned for the section
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def decide(
         *failed_checks(signals, policy),
         *abuse_reasons(signals.get("detoxify"), signals.get("identity"), policy),
         *lexical_reasons(signals.get("lexical"), policy),
-        *relevance_reasons(signals.get("relevance"), policy),
+        *relevance_reasons(signals.get("relevance"), policy, context.topic_line),
         *word_reasons(signals.get("words"), policy),
         *link_reasons(signals.get("links"), policy),
         *activity_reasons(signals.get("activity"), signals.get("brigading"), policy),
@@ -194,7 +196,9 @@ def lexical_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]
     return [Reason("offensive", f"The lexical model gives {score:.2f}, above {line:.2f}.")]
 
 
-def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
+def relevance_reasons(
+    signal: SignalResult | None, policy: Policy, learned: LearnedLine | None = None
+) -> list[Reason]:
     """Review when the comment is confidently unrelated to what it answers, or written in a
     language the check cannot read (low-confidence calls never count as off-topic)."""
     signal = _usable(signal)
@@ -210,7 +214,7 @@ def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reaso
             )
         ]
     score = signal.scores.get("on_topic", 0.0)
-    minimum = rules.min_lexical if signal.details.get("method") == "lexical" else rules.min
+    minimum, source = _topic_line(signal, policy, learned)
     confidence = float(signal.details.get("confidence", 1.0))
     if score >= minimum or confidence < rules.min_confidence:
         return []
@@ -221,9 +225,22 @@ def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reaso
     )
     return [
         Reason(
-            "off_topic", f"Not related to {target} (relevance {score:.2f}, below {minimum:.2f})."
+            "off_topic",
+            f"Not related to {target} (relevance {score:.2f}, below {minimum:.2f}{source}).",
         )
     ]
+
+
+def _topic_line(
+    signal: SignalResult, policy: Policy, learned: LearnedLine | None
+) -> tuple[float, str]:
+    """The line a relevance score is held to, and where it comes from."""
+    if signal.details.get("method") == "lexical":
+        return policy.on_topic.min_lexical, ""
+    if learned is None or not learned.applies_to(signal.version):
+        return policy.on_topic.min, ""
+    where = f" in {learned.section}" if learned.section else ""
+    return learned.value, f", the line learned from {learned.comments} published comments{where}"
 
 
 def word_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:

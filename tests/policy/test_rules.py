@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 from moderation.kinds import Action, SignalState
 from moderation.policy.document import load
 from moderation.policy.rules import AuthorStanding, Context, decide
+from moderation.policy.topic_line import LearnedLine, learn, line_for
 from moderation.signals.base import SignalResult
 from tests.support.detoxify_checkpoint import UNBIASED_LABELS
 
 POLICY = load()  # the built-in policy
+ON_TOPIC = load("on_topic: {min: 0.25, min_lexical: 0.05}")  # the lines the cases below use
 LABELS = tuple(UNBIASED_LABELS)  # the default variant's labels
 
 
@@ -110,7 +112,7 @@ def test_identity_guard_keeps_a_confirmed_rejection() -> None:
 def test_off_topic_goes_to_review_never_reject(
     score: float, confidence: float, parent: bool, action: Action
 ) -> None:
-    verdict = decide(signals(abuse(), relevance(score, confidence, parent)), POLICY)
+    verdict = decide(signals(abuse(), relevance(score, confidence, parent)), ON_TOPIC)
     assert verdict.action is action
 
 
@@ -125,8 +127,50 @@ def test_the_off_topic_reason_names_what_was_compared() -> None:
     ("method", "action"), [("semantic", Action.REVIEW), ("lexical", Action.PUBLISH)]
 )
 def test_the_lexical_fallback_has_its_own_threshold(method: str, action: Action) -> None:
-    verdict = decide(signals(abuse(), relevance(0.1, method=method)), POLICY)
+    verdict = decide(signals(abuse(), relevance(0.1, method=method)), ON_TOPIC)
     assert verdict.action is action
+
+
+def learned(value: float, version: str = "v", section: str = "") -> LearnedLine:
+    return LearnedLine(value, 0.03, 250, section, version)
+
+
+@pytest.mark.parametrize(
+    ("score", "line", "action"),
+    [
+        (0.2, learned(0.1), Action.PUBLISH),  # above the learned line, below the built-in one
+        (0.2, learned(0.3), Action.REVIEW),
+        (0.3, learned(0.4, version="semantic-old"), Action.PUBLISH),  # another scorer's line
+        (0.2, None, Action.REVIEW),
+    ],
+)
+def test_the_line_learned_from_the_site_replaces_the_built_in_one(
+    score: float, line: LearnedLine | None, action: Action
+) -> None:
+    verdict = decide(signals(abuse(), relevance(score)), ON_TOPIC, Context(topic_line=line))
+    assert verdict.action is action
+
+
+def test_the_reason_names_the_learned_line() -> None:
+    line = learned(0.3, section="Politics")
+    verdict = decide(signals(abuse(), relevance(0.2)), ON_TOPIC, Context(topic_line=line))
+    assert "below 0.30, the line learned from 250 published comments in Politics" in (
+        verdict.reasons[0].message
+    )
+
+
+def test_a_section_uses_its_own_line_else_the_sites() -> None:
+    lines = {"": learned(0.1), "Sport": learned(0.2, section="Sport")}
+    assert line_for(lines, "Sport") == lines["Sport"]
+    assert line_for(lines, "Politics") == line_for(lines, None) == lines[""]
+    assert line_for({}, "Sport") is None
+
+
+def test_the_line_flags_the_share_of_published_comments_asked_for() -> None:
+    scored = [(n / 100, 1.0) for n in range(100)]
+    assert learn(scored, 0.03, 0.5) == 0.03  # three scores lie below it
+    unsure = [(s, 0.1) for s, _ in scored[:10]] + scored[10:]
+    assert learn(unsure, 0.03, 0.5) == 0.13  # the unsure ones are never flagged: none below 0.1
 
 
 @pytest.mark.parametrize(

@@ -258,3 +258,15 @@ def test_the_card_shows_the_closest_article_passage(
     log_in(client)
     html = client.get("/review/").get_data(as_text=True)
     assert "Closest passage of the article:</span> Energy &lt;talks&gt; resumed." in html
+
+
+def test_the_card_says_how_close_the_comment_is_to_the_discussion(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    comment_id = queued_comment(app, client, "A comment.")
+    discussion = {"siblings": 40, "close_to": 12, "centroid_margin": 0.1, "nearest_margin": 0.2}
+    add_signal(app, comment_id, "relevance", {"on_topic": 0.9}, {"discussion": discussion})
+    log_in(client)
+    html = client.get("/review/").get_data(as_text=True)
+    assert "Close to 12 published comments on this article" in html
+    assert "(of the 40 newest)" in html
