@@ -1,6 +1,6 @@
 """Detoxify scoring speed and memory, on realistic news-comment lengths.
 
-    python -m benchmarks.bench_detoxify DATA_DIR [--variant original] [--comments 256]
+    python -m benchmarks.bench_detoxify DATA_DIR [--variant original] [--comments 256] [--threads]
 
 Measures, with a randomly initialised model of Detoxify's exact architecture (speed does not
 depend on the weights):
@@ -10,8 +10,11 @@ depend on the weights):
 2. against a loop calling Detoxify.predict on one comment at a time (target: 2x or more);
 3. int8 against fp32 (target: 2x or more);
 4. the peak RSS of the scoring worker process (target: 1.2 GB or less).
-Comments are gm-threads' published news comments. Results print as a table and, with --json,
-as one JSON object.
+Comments are gm-threads' published news comments: by default a random sample posted as
+top-level comments under one short article; with --threads, the earliest ones as they were
+posted, under their own articles and as replies to their own parents (three in five are
+replies, so the relevance scorer meets the parents and thread openers it would otherwise embed
+again). Results print as a table and, with --json, as one JSON object.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +82,39 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
     return results
 
 
+@dataclass(frozen=True)
+class Workload:
+    """What the worker is fed: articles by id, then comments (key, article, parent key, text)
+    in the order they are posted."""
+
+    articles: dict[str, tuple[str, str]]
+    comments: list[tuple[str, str, str | None, str]]
+
+
+def sample_workload(texts: Sequence[str]) -> Workload:
+    """Top-level comments under one short article (the default)."""
+    return Workload(
+        {"a1": ("Benchmark", "Body")}, [(f"c{i}", "a1", None, t) for i, t in enumerate(texts)]
+    )
+
+
+def threaded_workload(data: Path, count: int) -> Workload:
+    """The earliest `count` comments of gm-threads in their threads and articles."""
+    articles = datasets.articles(data)
+    comments = sorted(datasets.news_comments(data), key=lambda c: c.timestamp)[:count]
+    return Workload(
+        {
+            c.article_id: (articles[c.article_id].title, articles[c.article_id].body)
+            for c in comments
+        },
+        [(c.comment_id, c.article_id, c.parent_id, c.text) for c in comments],
+    )
+
+
 def through_worker(
     model: RandomModel,
     variant: str,
-    texts: Sequence[str],
+    workload: Workload,
     redis_url: str,
     workdir: Path,
     quantize: bool = False,
@@ -108,15 +141,15 @@ def through_worker(
     upgrade(settings.database_url)
     sessions = make_session_factory(make_engine(settings.database_url))
     with sessions() as session:
-        upsert_article(
-            session, "a1", ArticleData("Benchmark", "https://example.org/a", "Body", None)
-        )
-        ids = [
-            submit_comment(
-                session, CommentSubmission("a1", None, f"u{i}", "U", text), lambda _: None
-            )[0].id
-            for i, text in enumerate(texts)
-        ]
+        for key, (title, body) in workload.articles.items():
+            upsert_article(
+                session, key, ArticleData(title, f"https://example.org/{key}", body, None)
+            )
+        stored: dict[str, str] = {}
+        for i, (key, article, parent, text) in enumerate(workload.comments):
+            posted = CommentSubmission(article, stored.get(parent or ""), f"u{i}", "U", text)
+            stored[key] = submit_comment(session, posted, lambda _: None)[0].id
+        ids = list(stored.values())
     env = _worker_env(settings)
     log = (workdir / "worker.log").open("wb")
     worker = subprocess.Popen(
@@ -236,11 +269,16 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=256)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--skip-worker", action="store_true")
+    parser.add_argument("--threads", action="store_true", help="comments in their threads")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     comments = [c.text for c in datasets.news_comments(args.data)]
     texts = random.Random(0).sample(comments, min(args.comments, len(comments)))
+    workload = sample_workload(texts)
+    if args.threads:  # the ceiling is measured on the same comments the worker gets
+        workload = threaded_workload(args.data, args.comments)
+        texts = [text for *_, text in workload.comments]
     corpus = comments + [t for t, _ in datasets.davidson(args.data)]
     with tempfile.TemporaryDirectory() as tmp:
         model = build(Path(tmp), args.variant, corpus)
@@ -251,9 +289,10 @@ def main() -> None:
         }
         results |= in_process(model, args.variant, texts)
         if not args.skip_worker:
-            results |= through_worker(model, args.variant, texts, args.redis_url, Path(tmp))
+            results["workload"] = "threads" if args.threads else "sample"
+            results |= through_worker(model, args.variant, workload, args.redis_url, Path(tmp))
             int8 = through_worker(
-                model, args.variant, texts, args.redis_url, Path(tmp), quantize=True
+                model, args.variant, workload, args.redis_url, Path(tmp), quantize=True
             )
             results |= {f"{key}_int8": value for key, value in int8.items()}
     _report(results, args.json)

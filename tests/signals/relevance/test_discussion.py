@@ -14,7 +14,7 @@ from moderation.db import utcnow
 from moderation.decisions.pending import pending
 from moderation.kinds import CommentStatus
 from moderation.models import Comment, CommentEmbedding
-from moderation.policy.document import load
+from moderation.policy.document import Policy, load
 from moderation.policy.rules import relevance_reasons
 from moderation.signals.base import ScoringInput, SignalResult
 from moderation.signals.relevance.article_vectors import DatabaseStore, MemoryStore
@@ -24,6 +24,7 @@ from tests.signals.relevance.test_semantic import OTHER_ARTICLES
 from tests.support import factories
 
 POLICY = load()
+LINE = load("on_topic: {min: 0.25}")  # a line the reply falls under on the article's words alone
 THIN = ("Foreign minister visits Athens", "The minister will discuss energy and trade.")
 OFF_TOPIC = [
     "Does anyone have a good recipe for banana bread with walnuts and brown sugar?",
@@ -74,8 +75,8 @@ class CountingEmbedder:
         return int(self.real.dimensions)
 
 
-def off_topic(signal: SignalResult) -> bool:
-    return any(r.code == "off_topic" for r in relevance_reasons(signal, POLICY))
+def off_topic(signal: SignalResult, policy: Policy = POLICY) -> bool:
+    return any(r.code == "off_topic" for r in relevance_reasons(signal, policy))
 
 
 @pytest.fixture
@@ -137,13 +138,11 @@ def test_a_reply_close_to_published_siblings_is_on_topic(
     session: Session, site: tuple[CountingEmbedder, RelevanceScorer]
 ) -> None:
     _, scorer = site
-    parent = factories.comment(session, "Ha, exactly.", author_id="u2")
-    before = score(session, scorer, factories.comment(session, REPLY, parent_id=parent.id))
+    before = score(session, scorer, factories.comment(session, REPLY))
     publish(session, scorer, [factories.comment(session, t, author_id="u3") for t in DRIFTED])
-    after = score(session, scorer, factories.comment(session, REPLY, parent_id=parent.id))
-    print("BEFORE", before.scores, before.details.get("article_z"))
-    assert off_topic(before), "far from the article's words, and no discussion yet"
-    assert not off_topic(after)
+    after = score(session, scorer, factories.comment(session, REPLY))
+    assert off_topic(before, LINE), "far from the article's words, and no discussion yet"
+    assert not off_topic(after, LINE)
     assert after.details["discussion"]["siblings"] == len(DRIFTED)
     assert after.details["discussion"]["close_to"] >= 3
     assert after.scores["discussion"] > 0
