@@ -1,11 +1,18 @@
-"""On-topic score: does the comment belong to its article, or to the thread it answers?
+"""On-topic score: does the comment belong to its article, its discussion, or the thread it
+answers?
 
 The semantic score compares sentence embeddings: the comment against the article's passages
 (the mean of the best passage's and the article centroid's cosine), and a reply against its
 parent and the comment that opened its thread. Each similarity is then compared with how
 similar the same comment is to other recent articles (or comments): a comment that is merely
 "about politics" is close to every political article, while one about this article is closer
-to it than to the others. The score is the similarity plus ALPHA times that z-score.
+to it than to the others. The article's score is the similarity plus ALPHA times that z-score,
+plus what the discussion says (discussion.py): how much closer the comment is to the article's
+published comments than to other articles' discussions.
+
+The confidence says how much evidence the comparison carries (evidence.py): a short comment,
+or a thin article with no discussion, is never confidently off-topic. Each comment's embedding
+is stored for the replies that will answer it (batch_vectors.py).
 
 A lexical score (the share of the comment's words, weighted by rarity, found in the article
 or parent) is computed too: it explains the call ("shares: pipeline, Alberta") and it is the
@@ -135,12 +142,15 @@ class RelevanceScorer:
         # One embedding pass for the whole batch; what answered comments and discussions
         # already have stored is read, not embedded again.
         vectors = resolve(embedder, self.comments, self._texts, inputs)
-        signals = [self._semantic(embedder, item, vectors, n) for n, item in enumerate(inputs)]
+        recent = _rows(self._recent)
+        signals = [
+            self._semantic(embedder, item, vectors, n, recent) for n, item in enumerate(inputs)
+        ]
         self._recent.extend(vectors.comments)
         return signals
 
     def _semantic(
-        self, embedder: Embedder, item: ScoringInput, vectors: BatchVectors, n: int
+        self, embedder: Embedder, item: ScoringInput, vectors: BatchVectors, n: int, recent: Any
     ) -> SignalResult:
         comment = vectors.comments[n]
         scores, details = lexical(item)
@@ -158,8 +168,7 @@ class RelevanceScorer:
         answered = vectors.answered[n]
         if answered:
             closest = max(float(v @ comment) for v in answered)
-            recent = [float(r @ comment) for r in self._recent]
-            parent_z = _z(closest, recent)
+            parent_z = _z(closest, recent @ comment if len(recent) else [])
             words = scores.get("parent_lexical", 0.0)
             scores["parent"] = round(closest + ALPHA * (parent_z or 0.0) + PARENT_WORDS * words, 4)
             details["parent_z"] = parent_z
@@ -254,6 +263,13 @@ class RelevanceScorer:
         if self._problem is not None and self._load is not None:
             return ScorerHealth("unavailable", self.version, self._problem)
         return ScorerHealth("ok" if self._load is None else "not_loaded", self.version)
+
+
+def _rows(vectors: deque[Any]) -> Any:
+    """The vectors as one matrix (rows), to compare a comment with all of them at once."""
+    import numpy as np
+
+    return np.stack(list(vectors)) if vectors else np.zeros((0, 0), dtype=np.float32)
 
 
 def _z(value: float, background: Sequence[float]) -> float | None:

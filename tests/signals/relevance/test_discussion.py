@@ -160,14 +160,21 @@ def test_a_comment_close_to_another_discussion_scores_lower_than_it_would_alone(
     assert signal.scores["on_topic"] < signal.scores["article"]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_embeddings_are_stored_and_a_reply_does_not_embed_its_parent_again(
-    session: Session, site: tuple[CountingEmbedder, RelevanceScorer]
+    embedder: Any, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    counting, scorer = site
+    factory_name = "session_factory" if backend == "sqlite" else "pg_session_factory"
+    sessions: sessionmaker[Session] = request.getfixturevalue(factory_name)
+    counting = CountingEmbedder(embedder)
+    scorer = RelevanceScorer(lambda: counting, DatabaseStore(sessions), DatabaseComments(sessions))
+    session = sessions()
+    factories.article(session)
     opener = factories.comment(session, "Energy cooperation with Athens makes sense.")
     parent = factories.comment(session, "Gas exploration should come first.", parent_id=opener.id)
     score(session, scorer, opener)
     score(session, scorer, parent)
+    score(session, scorer, parent)  # a second delivery stores nothing twice
     counting.texts.clear()
     reply = factories.comment(
         session, "Exploration costs billions, cooperation less.", parent_id=parent.id
@@ -182,3 +189,4 @@ def test_embeddings_are_stored_and_a_reply_does_not_embed_its_parent_again(
         )
         == 3
     )
+    session.close()
