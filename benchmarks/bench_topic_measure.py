@@ -33,6 +33,7 @@ def measure_variant(paths: dict[str, Path], variant: str, embedder: Any) -> dict
         "auc_plain_cosine": plain_cosine_auc(swap, embedder),
         "builtin_line": {
             "flagged": site["off_topic"]["on_topic_flagged"],
+            "flagged_top_level": site["off_topic"]["on_topic_flagged_top_level"],
             "caught": site["off_topic"]["off_topic_caught"],
             "flagged_without_parents": swapped["off_topic"]["on_topic_flagged"],
         },
@@ -44,16 +45,18 @@ def measure_variant(paths: dict[str, Path], variant: str, embedder: Any) -> dict
 def pooled(folds: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Flag and catch rates over every held-out article's examples together."""
     figures = [f["off_topic"] for f in folds]
-    on = sum(f["on_topic_examples"] for f in figures)
-    off = sum(f["off_topic_examples"] for f in figures)
     return {
-        "flagged": round(
-            sum(f["on_topic_flagged"] * f["on_topic_examples"] for f in figures) / on, 4
+        "flagged": _pooled(figures, "on_topic_flagged", "on_topic_examples"),
+        "flagged_top_level": _pooled(
+            figures, "on_topic_flagged_top_level", "on_topic_top_level_examples"
         ),
-        "caught": round(
-            sum(f["off_topic_caught"] * f["off_topic_examples"] for f in figures) / off, 4
-        ),
+        "caught": _pooled(figures, "off_topic_caught", "off_topic_examples"),
     }
+
+
+def _pooled(figures: Sequence[dict[str, Any]], share: str, count: str) -> float:
+    total = sum(f[count] for f in figures)
+    return round(sum(f[share] * f[count] for f in figures) / total, 4)
 
 
 def plain_cosine_auc(examples: Sequence[Example], embedder: Any) -> float | None:

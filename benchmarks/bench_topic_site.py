@@ -150,16 +150,29 @@ def after(paths: dict[str, Path], embedder: Any) -> dict[str, Any]:
 
 
 def before(out: Path, embedder: Any) -> dict[str, Any]:
-    """The figures through bench_relevance.measure only (which the older code has too)."""
-    from benchmarks.bench_relevance import measure
-    from moderation.learning.evaluation import read_examples
+    """AUC, flag and catch rates at the policy's line, through the evaluation functions the
+    code before issue 12 has too (it learns no line and reads no discussion)."""
+    from benchmarks.bench_relevance import scorer_with
+    from moderation.learning.evaluation import (
+        prepare_relevance,
+        read_examples,
+        report,
+        score_examples,
+    )
     from moderation.policy.document import load
 
     found: dict[str, Any] = {}
     for variant in VARIANTS:
         for name in ("swap", "site"):
             examples = read_examples(out / f"{variant}_{name}.jsonl")
-            found[f"{variant}_{name}"] = measure(name, examples, load(), embedder)
+            scorer = scorer_with(embedder)
+            prepare_relevance(scorer, examples)
+            figures = report(examples, score_examples(examples, [scorer]), load())
+            found[f"{variant}_{name}"] = {
+                "auc": figures["auc"]["on_topic"]["relevance"],
+                "flagged": figures["off_topic"]["on_topic_flagged"],
+                "caught": figures["off_topic"]["off_topic_caught"],
+            }
     return found
 
 

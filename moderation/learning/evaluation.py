@@ -251,14 +251,19 @@ def _agreement(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict
 
 
 def _off_topic(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict[str, Any]:
-    """Share of on-topic examples flagged off-topic, and of off-topic ones caught."""
+    """Share of on-topic examples flagged off-topic (of all, and of those without a parent,
+    which only the article and the discussion vouch for), and of off-topic ones caught."""
     flagged = [any(r.code == "off_topic" for r in v.reasons) for v in verdicts]
-    on = [f for e, f in zip(examples, flagged, strict=True) if e.labels.get("on_topic") == 1]
-    off = [f for e, f in zip(examples, flagged, strict=True) if e.labels.get("on_topic") == 0]
+    pairs = list(zip(examples, flagged, strict=True))
+    on = [f for e, f in pairs if e.labels.get("on_topic") == 1]
+    off = [f for e, f in pairs if e.labels.get("on_topic") == 0]
+    top_level = [f for e, f in pairs if e.labels.get("on_topic") == 1 and e.parent is None]
     return {
         "on_topic_flagged": _share(on),
+        "on_topic_flagged_top_level": _share(top_level),
         "off_topic_caught": _share(off),
         "on_topic_examples": len(on),
+        "on_topic_top_level_examples": len(top_level),
         "off_topic_examples": len(off),
     }
 

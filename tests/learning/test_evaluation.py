@@ -63,8 +63,10 @@ def test_the_report_compares_signals_with_labels() -> None:
     }
     assert figures["off_topic"] == {
         "on_topic_flagged": 0.0,
+        "on_topic_flagged_top_level": 0.0,
         "off_topic_caught": 1.0,
         "on_topic_examples": 3,
+        "on_topic_top_level_examples": 3,
         "off_topic_examples": 1,
     }
 
