@@ -167,13 +167,28 @@ def before(out: Path, embedder: Any) -> dict[str, Any]:
             examples = read_examples(out / f"{variant}_{name}.jsonl")
             scorer = scorer_with(embedder)
             prepare_relevance(scorer, examples)
-            figures = report(examples, score_examples(examples, [scorer]), load())
+            signals = score_examples(examples, [scorer])
+            figures = report(examples, signals, load())
             found[f"{variant}_{name}"] = {
                 "auc": figures["auc"]["on_topic"]["relevance"],
                 "flagged": figures["off_topic"]["on_topic_flagged"],
+                "flagged_top_level": _top_level_flagged(examples, signals),
                 "caught": figures["off_topic"]["off_topic_caught"],
             }
     return found
+
+
+def _top_level_flagged(examples: list[Any], signals: list[Any]) -> float:
+    """Share of genuine comments without a parent that the policy flags off-topic."""
+    from moderation.policy.document import load
+    from moderation.policy.rules import decide
+
+    flagged = [
+        any(r.code == "off_topic" for r in decide(s, load()).reasons)
+        for e, s in zip(examples, signals, strict=True)
+        if e.labels.get("on_topic") == 1 and e.parent is None
+    ]
+    return round(sum(flagged) / len(flagged), 4)
 
 
 def main() -> None:
