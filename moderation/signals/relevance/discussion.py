@@ -13,8 +13,9 @@ discussion; one about this article is closer to this one than to the others):
 - the nearest margin: cosine with the nearest published sibling minus the cosine with the
   nearest comment of another discussion.
 
-Weights measured on the gm-threads simulation of a site of thin, same-topic articles
-(benchmarks/bench_relevance.py --site): the margins lift the swap-test AUC from 0.77 to 0.90.
+Weights measured on gm-threads cut into a site of thin articles on one subject
+(benchmarks/bench_topic_site.py): with the margins the swap-test AUC goes from 0.76 to 0.88
+on thin articles and from 0.81 to 0.89 on full ones (plain MiniLM cosine: 0.71).
 """
 
 from __future__ import annotations
