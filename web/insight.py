@@ -11,9 +11,10 @@ from moderation import audit
 from moderation.comments.validation import MAX_ID_CHARS, text_problem
 from moderation.decisions import authors, review, spotchecks
 from moderation.kinds import SpotCheckVerdict
-from moderation.learning import calibration, drift
+from moderation.learning import calibration, drift, topic_lines
 from web.auth import login_required
 from web.presenters.cards import card
+from web.presenters.chart import line_chart
 from web.review import MAX_NOTE_CHARS
 from web.runtime import db, runtime
 
@@ -100,12 +101,17 @@ def _same_site(target: str | None) -> bool:
 @bp.get("/stats")
 @login_required
 def stats() -> str:
-    """Calibration of each label's bands, and drift alerts."""
+    """Calibration of each label's bands, the on-topic lines with their history, and drift
+    alerts."""
     policy = runtime().policy(db())
     report = calibration.report(calibration.cases(db(), CALIBRATION_DAYS), policy)
+    history, lines = topic_lines.history(db()), topic_lines.latest(db())
     return render_template(
         "review/stats.html",
         report=report,
         policy=policy,
+        lines=lines,
+        site=next((row for row in lines if not row.section), None),
+        charts={section: line_chart(points) for section, points in history.items()},
         alerts=drift.recent_alerts(db(), hours=ALERTS_SHOWN_HOURS),
     )

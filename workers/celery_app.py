@@ -23,10 +23,11 @@ REQUEUE_TASK = "modq.requeue_stale"
 WARM_UP_TASK = "modq.warm_up"
 DRIFT_TASK = "modq.check_drift"
 EXPLAIN_TASK = "modq.explain_comments"
+TOPIC_LINES_TASK = "modq.learn_topic_lines"
 # Three queues, consumed in this order: a worker takes from the backlog only when nothing else
 # waits, and explains only when no comment waits at all. Comments of authors over their fair
 # share go to the backlog, so one author's flood cannot delay everyone else; explanations come
-# after every decision. (The warm-up, sweep and drift tasks use the first.)
+# after every decision. (The warm-up, sweep, drift and topic-line tasks use the first.)
 SCORE_QUEUE = "celery"  # Celery's default name, so messages queued before this change count
 BACKLOG_QUEUE = "modq.backlog"
 EXPLAIN_QUEUE = "modq.explain"
@@ -35,6 +36,7 @@ QUEUES = (SCORE_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE)
 # any retry countdown, or a task waiting to retry would be delivered twice.
 VISIBILITY_TIMEOUT_SECONDS = 3600
 DRIFT_CHECK_SECONDS = 3600.0  # drift compares a day with a month: hourly is often enough
+TOPIC_LINES_SECONDS = 3600.0  # lines learned from 30 days of comments move slowly
 
 
 class WorkerContext:
@@ -135,6 +137,7 @@ def celery_options(settings: Settings) -> dict[str, Any]:
                 "schedule": float(settings.requeue_interval_seconds),
             },
             "check-score-drift": {"task": DRIFT_TASK, "schedule": DRIFT_CHECK_SECONDS},
+            "learn-topic-lines": {"task": TOPIC_LINES_TASK, "schedule": TOPIC_LINES_SECONDS},
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }

@@ -17,7 +17,7 @@ from moderation.comments.requeue import requeue_stale
 from moderation.decisions.explanations import add_spans, awaiting
 from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
-from moderation.learning import drift
+from moderation.learning import drift, topic_lines
 from moderation.logs import log_context
 from workers.batching import ScoringBatches, batch_ids, queue_entry
 from workers.celery_app import (
@@ -26,6 +26,7 @@ from workers.celery_app import (
     EXPLAIN_TASK,
     REQUEUE_TASK,
     SCORE_TASK,
+    TOPIC_LINES_TASK,
     WARM_UP_TASK,
     ModqCelery,
     WorkerContext,
@@ -143,6 +144,15 @@ def check_drift(self: Task[Any, Any]) -> int:
     """Compare the last day's scores with the month before; alerts are stored and logged."""
     with _context(self).session_factory() as session:
         return len(drift.check(session))
+
+
+@shared_task(name=TOPIC_LINES_TASK, bind=True, acks_late=True)
+def learn_topic_lines(self: Task[Any, Any]) -> int:
+    """Learn the on-topic lines from the recently published comments; returns how many."""
+    context = _context(self)
+    with context.session_factory() as session:
+        rows = topic_lines.recompute(session, context.policy())
+    return sum(row.line is not None for row in rows)
 
 
 @shared_task(name=WARM_UP_TASK, bind=True)

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation.decisions.authors import standings
 from moderation.kinds import CommentStatus
+from moderation.learning.topic_lines import current_lines
 from moderation.models import Comment
+from moderation.policy.topic_line import LearnedLine, line_for
 from moderation.policy.verdicts import AuthorStanding, Context
 from moderation.signals.base import AuthorContext, ScoringInput
 
@@ -39,23 +41,28 @@ def pending(session: Session, comment_ids: Sequence[str]) -> list[Pending]:
     )
     history = author_contexts(session, comments)
     standing = standings(session, [c.author_id for c in comments])
+    lines = current_lines(session) if comments else {}
     return [
         Pending(
             to_input(c, history[c.id]),
-            policy_context(c, standing[c.author_id]),
+            policy_context(c, standing[c.author_id], line_for(lines, c.article.section)),
             c.author_id,
         )
         for c in comments
     ]
 
 
-def policy_context(comment: Comment, standing: AuthorStanding) -> Context:
-    """Where the comment was posted and its author's standing, as the policy sees them."""
-    return Context(comment.article.external_id, comment.article.section, standing)
+def policy_context(
+    comment: Comment, standing: AuthorStanding, topic_line: LearnedLine | None = None
+) -> Context:
+    """Where the comment was posted, its author's standing and the on-topic line learned for
+    its section, as the policy sees them."""
+    return Context(comment.article.external_id, comment.article.section, standing, topic_line)
 
 
 def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:
     """The comment with its article, parent text and author context."""
+    opener = thread_opener(comment)
     return ScoringInput(
         comment_id=comment.id,
         text=comment.body,
@@ -63,20 +70,23 @@ def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringIn
         article_body=comment.article.body,
         article_section=comment.article.section,
         parent_text=comment.parent.body if comment.parent else None,
-        thread_text=thread_opener(comment),
+        thread_text=opener.body if opener else None,
         author_id=comment.author_id,
         author=author or AuthorContext(),
+        article_id=str(comment.article_id),
+        parent_id=comment.parent_id,
+        thread_id=opener.id if opener else None,
     )
 
 
-def thread_opener(comment: Comment) -> str | None:
-    """The text of the comment that opened a reply's thread, when it is not the parent."""
+def thread_opener(comment: Comment) -> Comment | None:
+    """The comment that opened a reply's thread, when it is not the parent."""
     opener, depth = comment.parent, 0
     while opener is not None and opener.parent is not None and depth < MAX_THREAD_DEPTH:
         opener, depth = opener.parent, depth + 1
     if opener is None or opener is comment.parent:
         return None
-    return opener.body
+    return opener
 
 
 LOOK_BACK = timedelta(hours=24)  # how far back repeats are looked for

@@ -5,7 +5,9 @@ from sqlalchemy import pool
 
 from moderation import models  # noqa: F401  (registers every table on Base.metadata)
 from moderation.db import Base, make_engine
+from moderation.learning import models as learning_models  # noqa: F401  (the learned lines)
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
+from moderation.signals.relevance import models as relevance_models  # noqa: F401  (embeddings)
 
 config = context.config
 target_metadata = Base.metadata

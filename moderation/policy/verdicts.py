@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from moderation.kinds import Action
 from moderation.policy.document import Policy
 from moderation.policy.reasons import public_sentence
+from moderation.policy.topic_line import LearnedLine
 
 SEVERITY = {Action.PUBLISH: 0, Action.REVIEW: 1, Action.REJECT: 2}
 
@@ -43,6 +44,7 @@ class Context:
     article_id: str = ""
     section: str | None = None
     author: AuthorStanding = field(default_factory=AuthorStanding)
+    topic_line: LearnedLine | None = None  # the on-topic line learned for the section
 
 
 @dataclass(frozen=True)

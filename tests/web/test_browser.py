@@ -154,3 +154,29 @@ def test_a_moderator_rejects_a_flood_from_the_card_after_confirming(
     expect(page.locator("#queue-count")).to_have_text("1")
     assert [status(app, c) for c in flood] == ["rejected"] * 3
     assert status(app, other) == "review"
+
+
+def test_the_stats_page_draws_the_history_of_the_on_topic_lines(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    from tests.web.test_on_topic_ui import add_lines
+
+    add_lines(app, ("", 0.12, 300, 48), ("", 0.2, 320, 24), ("", -0.05, 350, 0))
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Refused" in message.text else None,
+    )
+    page.goto(f"{base_url}/login?next=/review/stats")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    chart = page.locator("table.lines svg.history")
+    expect(chart).to_be_visible()
+    expect(chart).to_have_attribute("aria-label", re.compile(r"from -0\.050 to 0\.200"))
+    box = chart.bounding_box()
+    assert box is not None and (box["width"], box["height"]) == (240, 48)
+    assert page.locator("table.lines polyline").get_attribute("points") == (
+        "4.0,16.8 120.0,4.0 236.0,44.0"
+    )
+    assert blocked == [], "nothing on the page breaks the Content-Security-Policy"

@@ -11,6 +11,7 @@ from workers.celery_app import (
     REQUEUE_TASK,
     SCORE_QUEUE,
     SCORE_TASK,
+    TOPIC_LINES_TASK,
     VISIBILITY_TIMEOUT_SECONDS,
     create_celery,
 )
@@ -50,11 +51,14 @@ def test_the_scoring_task_batches_acks_late_and_retries_within_the_visibility_ti
     assert REQUEUE_TASK in app.tasks
 
 
-def test_beat_runs_the_requeue_sweep_and_the_drift_check(tmp_path: Path) -> None:
+def test_beat_runs_the_requeue_sweep_the_drift_check_and_learns_the_topic_lines(
+    tmp_path: Path,
+) -> None:
     settings = make_settings(tmp_path, requeue_interval_seconds=7)
     schedule = create_celery(settings).conf.beat_schedule
     assert [(e["task"], e["schedule"]) for e in schedule.values()] == [
         (REQUEUE_TASK, 7.0),
         (DRIFT_TASK, 3600.0),
+        (TOPIC_LINES_TASK, 3600.0),
     ]
     assert create_celery(settings).conf.beat_schedule_filename.startswith(str(tmp_path))

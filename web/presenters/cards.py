@@ -14,18 +14,15 @@ from web.presenters.highlight import marked_spans, segments, signal_summary
 def card(comment: Comment) -> dict[str, Any]:
     """What the review card shows of a comment."""
     policy = next((d for d in reversed(comment.decisions) if d.moderator_id is None), None)
+    relevance = next(
+        (s.details or {} for s in comment.signals if s.scorer == ScorerName.RELEVANCE), {}
+    )
     return {
         "comment": comment,
         "reasons": policy.reasons if policy else [],
         "segments": segments(comment.body, marked_spans(comment.signals)),
-        "passage": next(
-            (
-                s.details.get("best_passage")
-                for s in comment.signals
-                if s.scorer == ScorerName.RELEVANCE
-            ),
-            None,
-        ),
+        "passage": relevance.get("best_passage"),
+        "discussion": relevance.get("discussion") or {},
         "signals": [
             {
                 "scorer": s.scorer,
