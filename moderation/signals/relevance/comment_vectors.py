@@ -8,12 +8,14 @@ store serves the workers; the memory store serves `modq eval`, where discussions
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.kinds import CommentStatus
@@ -23,6 +25,12 @@ from moderation.signals.relevance.models import CommentEmbedding
 DISCUSSION_COMMENTS = 100  # newest published comments of an article read as its discussion
 OTHER_DISCUSSIONS = 50  # most recently active other articles compared with
 OTHERS_SECONDS = 60  # how long a worker reuses the other discussions before reading them again
+# Storing a vector checks its comment exists, which waits for anyone holding that comment's row
+# (a moderator's claim, a decision in progress); a stored vector only saves work later, so the
+# scorer waits this long at most and leaves it unstored.
+STORE_LOCK_TIMEOUT = "1s"
+
+log = logging.getLogger(__name__)
 
 
 class CommentVectors(Protocol):
@@ -95,7 +103,8 @@ class DatabaseComments:
             return {row.comment_id: _vector(row.vector) for row in session.execute(query)}
 
     def keep(self, model: str, vectors: Mapping[str, Any]) -> None:
-        """Insert the vectors not stored yet (a second delivery stores nothing twice)."""
+        """Insert the vectors not stored yet (a second delivery stores nothing twice); when a
+        comment's row stays locked, store nothing now (the vector is computed again later)."""
         if not vectors:
             return
         rows = [
@@ -103,8 +112,13 @@ class DatabaseComments:
             for key, vector in vectors.items()
         ]
         with self.sessions() as session:
-            session.execute(_insert_ignoring_duplicates(session), rows)
-            session.commit()
+            try:
+                _wait_briefly_for_locks(session)
+                session.execute(_insert_ignoring_duplicates(session), rows)
+                session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                log.warning("%d comment embeddings not stored: %s", len(rows), exc.orig)
 
     def discussions(self, model: str, article_ids: Collection[str]) -> dict[str, Any]:
         """Read now: a comment published a second ago is part of the discussion."""
@@ -154,6 +168,12 @@ def _discussion(session: Session, model: str, article_id: int) -> Any:
     )
     vectors = [_vector(raw) for raw in session.scalars(query)]
     return np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+
+
+def _wait_briefly_for_locks(session: Session) -> None:
+    """On PostgreSQL, give up on a locked row after STORE_LOCK_TIMEOUT, for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = '{STORE_LOCK_TIMEOUT}'"))
 
 
 def _insert_ignoring_duplicates(session: Session) -> Any:
