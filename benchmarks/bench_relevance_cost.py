@@ -33,8 +33,8 @@ def run(
     from moderation.config import load_settings
     from moderation.db import make_engine, make_session_factory, upgrade, utcnow
     from moderation.decisions.pending import pending
-    from moderation.kinds import ScorerName
     from moderation.models import Comment
+    from moderation.sites import create_site
     from moderation.wiring import default_scorers
 
     settings = load_settings({}, database_url=f"sqlite:///{workdir / 'cost.db'}", var_dir=workdir)
@@ -43,13 +43,14 @@ def run(
     workload = threaded_workload(data, count)
     ids: dict[str, str] = {}
     with sessions() as session:
+        site, _ = create_site(session, "bench")
         for key, (title, body) in workload.articles.items():
-            upsert_article(session, key, ArticleData(title, f"https://e.org/{key}", body, None))
+            data = ArticleData(title, f"https://e.org/{key}", body, None)
+            upsert_article(session, site.id, key, data)
         for i, (key, article, parent, text) in enumerate(workload.comments):
             posted = CommentSubmission(article, ids.get(parent or ""), f"u{i}", "U", text)
-            ids[key] = submit_comment(session, posted, lambda _: None)[0].id
-    scorers = default_scorers(settings, sessions, None, lambda: None)
-    [scorer] = [s for s in scorers if s.name == ScorerName.RELEVANCE]
+            ids[key] = submit_comment(session, site.id, posted, lambda _: None)[0].id
+    scorer = default_scorers(settings, sessions, None, lambda: None).relevance
     scorer.warm_up()
     embedded["texts"], order, seconds = 0, list(ids.values()), 0.0
     for start in range(0, len(order), batch):
