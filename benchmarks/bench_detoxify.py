@@ -1,6 +1,6 @@
 """Detoxify scoring speed and memory, on realistic news-comment lengths.
 
-    python -m benchmarks.bench_detoxify DATA_DIR [--variant original] [--comments 256]
+    python -m benchmarks.bench_detoxify DATA_DIR [--variant original] [--comments 256] [--threads]
 
 Measures, with a randomly initialised model of Detoxify's exact architecture (speed does not
 depend on the weights):
@@ -10,8 +10,11 @@ depend on the weights):
 2. against a loop calling Detoxify.predict on one comment at a time (target: 2x or more);
 3. int8 against fp32 (target: 2x or more);
 4. the peak RSS of the scoring worker process (target: 1.2 GB or less).
-Comments are gm-threads' published news comments. Results print as a table and, with --json,
-as one JSON object.
+Comments are gm-threads' published news comments: by default a random sample posted as
+top-level comments under one short article; with --threads, the earliest ones as they were
+posted, under their own articles and as replies to their own parents (three in five are
+replies, so the relevance scorer meets the parents and thread openers it would otherwise embed
+again). Results print as a table and, with --json, as one JSON object.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from typing import Any
 
 from benchmarks import datasets
 from benchmarks.random_detoxify import RandomModel, build
+from benchmarks.workloads import Workload, sample_workload, threaded_workload
+from tests.support.processes import children_of, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -84,7 +89,7 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
 def through_worker(
     model: RandomModel,
     variant: str,
-    texts: Sequence[str],
+    workload: Workload,
     redis_url: str,
     workdir: Path,
     quantize: bool = False,
@@ -113,15 +118,15 @@ def through_worker(
     sessions = make_session_factory(make_engine(settings.database_url))
     with sessions() as session:
         site, _ = create_site(session, "bench")
-        upsert_article(
-            session, site.id, "a1", ArticleData("Benchmark", "https://example.org/a", "Body", None)
-        )
-        ids = [
-            submit_comment(
-                session, site.id, CommentSubmission("a1", None, f"u{i}", "U", text), lambda _: None
-            )[0].id
-            for i, text in enumerate(texts)
-        ]
+        for key, (title, body) in workload.articles.items():
+            upsert_article(
+                session, site.id, key, ArticleData(title, f"https://example.org/{key}", body, None)
+            )
+        stored: dict[str, str] = {}
+        for i, (key, article, parent, text) in enumerate(workload.comments):
+            posted = CommentSubmission(article, stored.get(parent or ""), f"u{i}", "U", text)
+            stored[key] = submit_comment(session, site.id, posted, lambda _: None)[0].id
+        ids = list(stored.values())
     env = _worker_env(settings)
     log = (workdir / "worker.log").open("wb")
     worker = subprocess.Popen(
@@ -143,15 +148,15 @@ def through_worker(
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until(lambda: _loaded(sessions), timeout=300)
+        wait_for(lambda: _loaded(sessions), timeout=300)
         celery = create_celery(settings)
         started = time.perf_counter()
         for comment_id in ids:
             celery.send_task(SCORE_TASK, args=[comment_id])
         # Poll gently: on 2 cores a busy poll takes CPU from the worker it is timing.
-        _wait_until(lambda: _decided(sessions) >= len(ids), timeout=3600, every=0.25)
+        wait_for(lambda: _decided(sessions) >= len(ids), timeout=3600, every=0.25)
         elapsed = time.perf_counter() - started
-        peak = max(_peak_rss_mb(pid) for pid in _children(worker.pid))
+        peak = max(_peak_rss_mb(pid) for pid in children_of(worker.pid))
     finally:
         worker.terminate()
         worker.wait(60)
@@ -206,26 +211,6 @@ def _decided(sessions: Any) -> int:
         )
 
 
-def _wait_until(check: Callable[[], bool], timeout: float, every: float = 0.5) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the worker did not get there in time")
-        time.sleep(every)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -241,11 +226,16 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=256)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--skip-worker", action="store_true")
+    parser.add_argument("--threads", action="store_true", help="comments in their threads")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     comments = [c.text for c in datasets.news_comments(args.data)]
     texts = random.Random(0).sample(comments, min(args.comments, len(comments)))
+    workload = sample_workload(texts)
+    if args.threads:  # the ceiling is measured on the same comments the worker gets
+        workload = threaded_workload(args.data, args.comments)
+        texts = [text for *_, text in workload.comments]
     corpus = comments + [t for t, _ in datasets.davidson(args.data)]
     with tempfile.TemporaryDirectory() as tmp:
         model = build(Path(tmp), args.variant, corpus)
@@ -256,9 +246,10 @@ def main() -> None:
         }
         results |= in_process(model, args.variant, texts)
         if not args.skip_worker:
-            results |= through_worker(model, args.variant, texts, args.redis_url, Path(tmp))
+            results["workload"] = "threads" if args.threads else "sample"
+            results |= through_worker(model, args.variant, workload, args.redis_url, Path(tmp))
             int8 = through_worker(
-                model, args.variant, texts, args.redis_url, Path(tmp), quantize=True
+                model, args.variant, workload, args.redis_url, Path(tmp), quantize=True
             )
             results |= {f"{key}_int8": value for key, value in int8.items()}
     _report(results, args.json)

@@ -22,6 +22,7 @@ class NewsComment:
     text: str
     parent_id: str | None
     parent_text: str | None
+    timestamp: int = 0  # milliseconds since the epoch, when published
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def _walk(
                 text,
                 parent.comment_id if parent else None,
                 parent.text if parent else None,
+                int(str(raw.get("timestamp") or 0)),
             )
             yield here
         yield from _walk(article_id, raw.get("replies") or [], here or parent)  # type: ignore[arg-type]

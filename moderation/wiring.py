@@ -21,6 +21,11 @@ from moderation.signals.detoxify.scorer import DetoxifyScorer
 from moderation.signals.lexical import LexicalAbuseScorer
 from moderation.signals.links import LinkScorer
 from moderation.signals.relevance.article_vectors import DatabaseStore, MemoryStore, VectorStore
+from moderation.signals.relevance.comment_vectors import (
+    CommentVectors,
+    DatabaseComments,
+    MemoryComments,
+)
 from moderation.signals.relevance.embeddings import load_embedder
 from moderation.signals.relevance.scorer import RelevanceScorer
 from moderation.signals.words.lists import WordListScorer, stored_matcher
@@ -67,7 +72,7 @@ def default_scorers(
         explain_above=lambda: policy().lowest_publish_line,
         explain_budget_ms=settings.explain_budget_ms,
     )
-    relevance = relevance_scorer(settings, DatabaseStore(sessions))
+    relevance = relevance_scorer(settings, DatabaseStore(sessions), DatabaseComments(sessions))
     cheap: list[Scorer] = [
         LexicalAbuseScorer(settings.scorer_retry_seconds),
         WordListScorer(stored_matcher(sessions)),
@@ -81,7 +86,7 @@ def default_scorers(
 def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> ScorerSet:
     """The scorers that need no site history and write nothing (for `modq eval`)."""
     detoxify = DetoxifyScorer(detoxify_options(settings), settings.scorer_retry_seconds)
-    relevance = relevance_scorer(settings, MemoryStore())
+    relevance = relevance_scorer(settings, MemoryStore(), MemoryComments())
     cheap: list[Scorer] = [
         LexicalAbuseScorer(settings.scorer_retry_seconds),
         WordListScorer(stored_matcher(sessions)),
@@ -90,7 +95,10 @@ def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> Scor
     return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance, detoxify)
 
 
-def relevance_scorer(settings: Settings, store: VectorStore) -> RelevanceScorer:
-    """The on-topic scorer with the configured embedding model."""
+def relevance_scorer(
+    settings: Settings, store: VectorStore, comments: CommentVectors
+) -> RelevanceScorer:
+    """The on-topic scorer with the configured embedding model, articles' vectors kept in
+    `store` and comments' in `comments`."""
     load = functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device)
-    return RelevanceScorer(load, store, settings.scorer_retry_seconds)
+    return RelevanceScorer(load, store, comments, settings.scorer_retry_seconds)

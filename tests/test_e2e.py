@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from moderation.config import Settings
 from moderation.db import make_engine
 from tests.conftest import fresh_postgres_database, make_settings, site_client
+from tests.support import factories
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import celery_process, children_of, settings_env, wait_for
 from web import create_app
@@ -28,7 +29,7 @@ ARTICLE = {
     "title": "Ministers meet in Athens on energy and shipping",
     "url": "https://news.example.org/athens",
     "section": "World",
-    "body": "The foreign ministers discussed energy cooperation, shipping and trade.",
+    "body": factories.ARTICLE.body,  # long enough to call a comment off-topic
 }
 CLEAN = "Energy cooperation and shipping trade with Athens make sense."
 ABUSIVE = "The foreign minister is a stupid idiot and a pathetic fool."

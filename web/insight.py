@@ -11,10 +11,11 @@ from moderation import audit
 from moderation.decisions import authors, review, spotchecks
 from moderation.decisions.models import NOTE_MAX_CHARS
 from moderation.kinds import SpotCheckVerdict
-from moderation.learning import calibration, drift
+from moderation.learning import calibration, drift, topic_lines
 from web.auth import login_required
 from web.authors import author_from_form
 from web.presenters.cards import card
+from web.presenters.chart import line_chart
 from web.runtime import db, runtime
 
 CALIBRATION_DAYS = 30  # the Stats page weighs the last month of decisions
@@ -99,12 +100,17 @@ def _same_site(target: str | None) -> bool:
 @bp.get("/stats")
 @login_required
 def stats() -> str:
-    """Calibration of each label's bands, and drift alerts."""
+    """Calibration of each label's bands, the on-topic lines with their history, and drift
+    alerts."""
     policy = runtime().policy(db())
     report = calibration.report(calibration.cases(db(), CALIBRATION_DAYS), policy)
+    history, lines = topic_lines.history(db()), topic_lines.latest(db())
     return render_template(
         "review/stats.html",
         report=report,
         policy=policy,
+        lines=lines,
+        site=next((row for row in lines if not row.section), None),
+        charts={section: line_chart(points) for section, points in history.items()},
         alerts=drift.recent_alerts(db(), hours=ALERTS_SHOWN_HOURS),
     )

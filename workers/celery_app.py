@@ -25,13 +25,14 @@ DRIFT_TASK = "modq.check_drift"
 EXPLAIN_TASK = "modq.explain_comments"
 WEBHOOK_TASK = "modq.deliver_webhook"
 WEBHOOK_SWEEP_TASK = "modq.sweep_webhooks"
+TOPIC_LINES_TASK = "modq.learn_topic_lines"
 # Four queues, consumed in this order: a worker takes from the backlog only when nothing else
 # waits, and explains only when no comment waits at all. Comments of authors over their fair
 # share go to the backlog, so one author's flood cannot delay everyone else; explanations come
 # after every decision. Webhook deliveries (HTTP calls to sites, up to 10 s each) have a queue
 # of their own, so a deployment can give them their own worker (`-Q modq.webhooks`) and keep
-# slow receivers away from scoring. (The warm-up, requeue and drift tasks use the first; the
-# webhook sweep goes with the deliveries.)
+# slow receivers away from scoring. (The warm-up, requeue, drift and topic-line tasks use the
+# first; the webhook sweep goes with the deliveries.)
 SCORE_QUEUE = "celery"  # Celery's default name, so messages queued before this change count
 WEBHOOK_QUEUE = "modq.webhooks"
 BACKLOG_QUEUE = "modq.backlog"
@@ -45,6 +46,7 @@ VISIBILITY_TIMEOUT_SECONDS = 3600
 DRIFT_CHECK_SECONDS = 3600.0  # drift compares a day with a month: hourly is often enough
 # How often beat sends due webhook deliveries (retries, held-back events, lost messages).
 WEBHOOK_SWEEP_SECONDS = 10.0
+TOPIC_LINES_SECONDS = 3600.0  # lines learned from 30 days of comments move slowly
 
 
 class WorkerContext:
@@ -164,6 +166,7 @@ def celery_options(settings: Settings) -> dict[str, Any]:
                 # with the deliveries: a worker given only this queue needs nothing else
                 "options": {"queue": WEBHOOK_QUEUE},
             },
+            "learn-topic-lines": {"task": TOPIC_LINES_TASK, "schedule": TOPIC_LINES_SECONDS},
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }

@@ -19,7 +19,7 @@ from moderation.decisions import duty, explanations
 from moderation.decisions.explanations import add_spans, awaiting
 from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
-from moderation.learning import drift
+from moderation.learning import drift, topic_lines
 from moderation.logs import log_context
 from workers.batching import ScoringBatches, batch_ids, queue_entry
 from workers.celery_app import (
@@ -30,6 +30,7 @@ from workers.celery_app import (
     REQUEUE_TASK,
     SCORE_TASK,
     STRICT_MODE_TASK,
+    TOPIC_LINES_TASK,
     WARM_UP_TASK,
     ModqCelery,
     WorkerContext,
@@ -183,6 +184,15 @@ def refresh_strict_mode(self: Task[Any, Any]) -> bool:
     with context.session_factory() as session:
         rules = duty.DutyRules.from_settings(context.settings)
         return duty.refresh(session, rules, utcnow()) is not None
+
+
+@shared_task(name=TOPIC_LINES_TASK, bind=True, acks_late=True)
+def learn_topic_lines(self: Task[Any, Any]) -> int:
+    """Learn the on-topic lines from the recently published comments; returns how many."""
+    context = _context(self)
+    with context.session_factory() as session:
+        rows = topic_lines.recompute(session, context.policy())
+    return sum(row.line is not None for row in rows)
 
 
 @shared_task(name=WARM_UP_TASK, bind=True)

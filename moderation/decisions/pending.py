@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 from moderation.decisions import duty
 from moderation.decisions.authors import standings
 from moderation.kinds import CommentStatus
+from moderation.learning.topic_lines import current_lines
 from moderation.models import Comment
+from moderation.policy.topic_line import LearnedLine, line_for
 from moderation.policy.verdicts import AuthorStanding, Context
 from moderation.signals.base import AuthorContext, ScoringInput
 
@@ -41,24 +43,31 @@ def pending(session: Session, comment_ids: Sequence[str]) -> list[Pending]:
     history = author_contexts(session, comments)
     standing = standings(session, [c.author_id for c in comments])
     held = bool(comments) and duty.holding(session)
+    lines = current_lines(session) if comments else {}
     return [
         Pending(
             to_input(c, history[c.id]),
-            policy_context(c, standing[c.author_id], held),
+            policy_context(c, standing[c.author_id], held, line_for(lines, c.article.section)),
             c.author_id,
         )
         for c in comments
     ]
 
 
-def policy_context(comment: Comment, standing: AuthorStanding, held: bool = False) -> Context:
-    """Where the comment was posted, its author's standing and whether the stricter mode
-    holds comments, as the policy sees them."""
-    return Context(comment.article.external_id, comment.article.section, standing, held)
+def policy_context(
+    comment: Comment,
+    standing: AuthorStanding,
+    held: bool = False,
+    topic_line: LearnedLine | None = None,
+) -> Context:
+    """Where the comment was posted, its author's standing, whether the stricter mode holds
+    comments and the on-topic line learned for its section, as the policy sees them."""
+    return Context(comment.article.external_id, comment.article.section, standing, held, topic_line)
 
 
 def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringInput:
     """The comment with its article, parent text and author context."""
+    first = opener(comment)
     return ScoringInput(
         comment_id=comment.id,
         text=comment.body,
@@ -66,16 +75,13 @@ def to_input(comment: Comment, author: AuthorContext | None = None) -> ScoringIn
         article_body=comment.article.body,
         article_section=comment.article.section,
         parent_text=comment.parent.body if comment.parent else None,
-        thread_text=thread_opener(comment),
+        thread_text=first.body if first else None,
         author_id=comment.author_id,
         author=author or AuthorContext(),
+        article_id=str(comment.article_id),
+        parent_id=comment.parent_id,
+        thread_id=first.id if first else None,
     )
-
-
-def thread_opener(comment: Comment) -> str | None:
-    """The text of the comment that opened a reply's thread, when it is not the parent."""
-    first = opener(comment)
-    return first.body if first is not None else None
 
 
 def opener(comment: Comment) -> Comment | None:

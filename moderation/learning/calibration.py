@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation.db import utcnow
-from moderation.kinds import Action, ScorerName, SignalState, SpotCheckVerdict
+from moderation.kinds import Action, RelevanceMethod, ScorerName, SignalState, SpotCheckVerdict
 from moderation.learning.models import SpotCheck
+from moderation.learning.topic_calibration import on_topic_report
 from moderation.models import Comment
 from moderation.policy.document import Policy
 
@@ -34,6 +35,17 @@ class Case:
     automatic: str  # what the policy did: publish, reject or review
     moderator: str | None  # for reviewed comments: publish or reject, once decided
     spot_check: str | None  # for automatic ones: confirmed or overturned, once checked
+    on_topic: float | None = None  # semantic relevance, and how sure it was
+    confidence: float = 0.0
+    flagged_off_topic: bool = False  # the policy sent it to review as off-topic
+
+    @property
+    def published(self) -> bool:
+        """Published in the end: automatically (and not overturned) or by a moderator."""
+        automatic = (
+            self.automatic == Action.PUBLISH and self.spot_check != SpotCheckVerdict.OVERTURNED
+        )
+        return automatic or self.moderator == Action.PUBLISH
 
 
 def cases(session: Session, days: int) -> list[Case]:
@@ -44,29 +56,43 @@ def cases(session: Session, days: int) -> list[Case]:
         .options(selectinload(Comment.signals), selectinload(Comment.decisions))
     )
     checks = {s.comment_id: s.verdict for s in session.scalars(select(SpotCheck))}
-    found = []
-    for comment in comments:
-        detoxify = next(
-            (
-                s
-                for s in comment.signals
-                if s.scorer == ScorerName.DETOXIFY and s.state == SignalState.OK
-            ),
-            None,
-        )
-        policy = next((d for d in comment.decisions if d.moderator_id is None), None)
-        if detoxify is None or policy is None:
-            continue
-        human = _moderators_outcome(comment)
-        found.append(
-            Case(
-                detoxify.scores,
-                str(policy.action),
-                human if policy.action == Action.REVIEW else None,
-                checks.get(comment.id),
-            )
-        )
-    return found
+    return [
+        case for comment in comments if (case := _case(comment, checks.get(comment.id))) is not None
+    ]
+
+
+def _case(comment: Comment, spot_check: str | None) -> Case | None:
+    detoxify = next(
+        (
+            s
+            for s in comment.signals
+            if s.scorer == ScorerName.DETOXIFY and s.state == SignalState.OK
+        ),
+        None,
+    )
+    policy = next((d for d in comment.decisions if d.moderator_id is None), None)
+    if detoxify is None or policy is None:
+        return None
+    human = _moderators_outcome(comment)
+    relevance = next(
+        (
+            s
+            for s in comment.signals
+            if s.scorer == ScorerName.RELEVANCE
+            and s.state == SignalState.OK
+            and (s.details or {}).get("method") == RelevanceMethod.SEMANTIC
+        ),
+        None,
+    )
+    return Case(
+        detoxify.scores,
+        str(policy.action),
+        human if policy.action == Action.REVIEW else None,
+        spot_check,
+        relevance.scores.get("on_topic") if relevance else None,
+        float(relevance.details.get("confidence", 1.0)) if relevance else 0.0,
+        any(r.get("code") == "off_topic" for r in policy.reasons),
+    )
 
 
 def _moderators_outcome(comment: Comment) -> str | None:
@@ -84,6 +110,7 @@ def report(found: Sequence[Case], policy: Policy, target_error: float = 0.05) ->
         "comments": len(found),
         "target_error": target_error,
         "labels": {label: _label(found, label, policy, target_error) for label in labels},
+        "on_topic": on_topic_report(found, policy),
     }
 
 

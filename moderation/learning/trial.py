@@ -1,5 +1,7 @@
 """Trial runs: replay a policy over stored signals (no re-scoring) before anyone activates it.
 
+The on-topic lines are learned afresh for the policy on trial (its max_flag_share may differ).
+
 Authors' standing is taken as it is now, not as it was when each comment was decided, so
 rules on author history are approximated; everything else is exactly what the new policy
 would have done with the same signals.
@@ -19,9 +21,11 @@ from sqlalchemy.orm import Session, selectinload
 from moderation.decisions.authors import standings
 from moderation.decisions.pending import policy_context
 from moderation.kinds import SignalState
+from moderation.learning.topic_lines import lines_for
 from moderation.models import Comment, Decision, Signal
 from moderation.policy.document import Policy
 from moderation.policy.rules import decide
+from moderation.policy.topic_line import line_for
 from moderation.policy.verdicts import Verdict
 from moderation.signals.base import SignalResult
 
@@ -63,12 +67,13 @@ def run(
     progress: Callable[[int], None] = lambda _: None,
 ) -> TrialReport:
     """Replay `policy` over the stored policy decisions made since `since`."""
-    report = TrialReport()
+    report, lines = TrialReport(), lines_for(session, policy)
     for page in _pages(session, since):
         standing = standings(session, [d.comment.author_id for d in page])
         for decision in page:
             comment = decision.comment
-            context = policy_context(comment, standing[comment.author_id])
+            line = line_for(lines, comment.article.section)
+            context = policy_context(comment, standing[comment.author_id], topic_line=line)
             _compare(report, decision, decide(stored_signals(comment.signals), policy, context))
         progress(len(page))
     return report

@@ -6,9 +6,10 @@ from sqlalchemy import pool
 from moderation import models  # noqa: F401  (registers every table on Base.metadata)
 from moderation.db import Base, make_engine
 from moderation.decisions import models as workspace_models  # noqa: F401  (claims, notes...)
-from moderation.learning import models as learning_models  # noqa: F401  (spot-checks, drift)
+from moderation.learning import models as learning_models  # noqa: F401  (spot-checks, lines)
 from moderation.logins import models as login_models  # noqa: F401  (and the login tables)
 from moderation.readers import models as reader_models  # noqa: F401  (readers' reports)
+from moderation.signals.relevance import models as relevance_models  # noqa: F401  (embeddings)
 from moderation.signals.relevance import vector_rows  # noqa: F401  (the passages cache)
 from moderation.webhooks import models as webhook_models  # noqa: F401  (and the webhooks')
 

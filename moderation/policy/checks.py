@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from moderation.kinds import Action, FailureMode, RelevanceMethod
 from moderation.policy.document import Policy
 from moderation.policy.reasons import LABEL_CODES
+from moderation.policy.topic_line import LearnedLine
 from moderation.policy.verdicts import Context, Reason
 from moderation.signals.base import SignalResult
 from moderation.signals.links import LINK_COUNT, listed
@@ -91,7 +92,9 @@ def lexical_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]
     return [Reason("offensive", f"The lexical model gives {score:.2f}, above {line:.2f}.")]
 
 
-def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:
+def relevance_reasons(
+    signal: SignalResult | None, policy: Policy, learned: LearnedLine | None = None
+) -> list[Reason]:
     """Review when the comment is confidently unrelated to what it answers, or written in a
     language the check cannot read (low-confidence calls never count as off-topic)."""
     signal = _usable(signal)
@@ -107,9 +110,7 @@ def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reaso
             )
         ]
     score = signal.scores.get("on_topic", 0.0)
-    minimum = (
-        rules.min_lexical if signal.details.get("method") == RelevanceMethod.LEXICAL else rules.min
-    )
+    minimum, source = _topic_line(signal, policy, learned)
     confidence = float(signal.details.get("confidence", 1.0))
     if score >= minimum or confidence < rules.min_confidence:
         return []
@@ -120,9 +121,22 @@ def relevance_reasons(signal: SignalResult | None, policy: Policy) -> list[Reaso
     )
     return [
         Reason(
-            "off_topic", f"Not related to {target} (relevance {score:.2f}, below {minimum:.2f})."
+            "off_topic",
+            f"Not related to {target} (relevance {score:.2f}, below {minimum:.2f}{source}).",
         )
     ]
+
+
+def _topic_line(
+    signal: SignalResult, policy: Policy, learned: LearnedLine | None
+) -> tuple[float, str]:
+    """The line a relevance score is held to, and where it comes from."""
+    if signal.details.get("method") == RelevanceMethod.LEXICAL:
+        return policy.on_topic.min_lexical, ""
+    if learned is None or not learned.applies_to(signal.version):
+        return policy.on_topic.min, ""
+    where = f" in {learned.section}" if learned.section else ""
+    return learned.value, f", the line learned from {learned.comments} published comments{where}"
 
 
 def word_reasons(signal: SignalResult | None, policy: Policy) -> list[Reason]:

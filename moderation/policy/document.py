@@ -29,10 +29,12 @@ class Band:
 class OnTopic:
     """When a comment counts as off-topic."""
 
-    min: float
+    min: float  # the built-in line, until enough published comments teach the site's own
     min_lexical: float
     min_confidence: float
     languages: tuple[str, ...]
+    max_flag_share: float = 0.03  # share of genuine comments the learned line may flag
+    learn_after: int = 200  # published comments (in 30 days) needed to learn a line
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,8 @@ class Reader:
             self.number(raw["min_lexical"], "on_topic.min_lexical"),
             self.number(raw["min_confidence"], "on_topic.min_confidence"),
             self.words(raw["languages"], "on_topic.languages"),
+            self.number(raw["max_flag_share"], "on_topic.max_flag_share", 0.0, 0.5),
+            self.number(raw["learn_after"], "on_topic.learn_after", 1, 1_000_000, whole=True),
         )
 
     def links(self, raw: dict[str, Any]) -> Links:

@@ -37,7 +37,7 @@ def decide(
         *failed_checks(signals, policy),
         *abuse_reasons(signals.get(ScorerName.DETOXIFY), signals.get(ScorerName.IDENTITY), policy),
         *lexical_reasons(signals.get(ScorerName.LEXICAL), policy),
-        *relevance_reasons(signals.get(ScorerName.RELEVANCE), policy),
+        *relevance_reasons(signals.get(ScorerName.RELEVANCE), policy, context.topic_line),
         *word_reasons(signals.get(ScorerName.WORDS), policy),
         *link_reasons(signals.get(ScorerName.LINKS), policy),
         *activity_reasons(

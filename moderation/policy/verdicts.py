@@ -9,6 +9,7 @@ from datetime import datetime
 from moderation.kinds import Action
 from moderation.policy.document import Policy
 from moderation.policy.reasons import public_sentence
+from moderation.policy.topic_line import LearnedLine
 
 SEVERITY = {Action.PUBLISH: 0, Action.REVIEW: 1, Action.REJECT: 2}
 
@@ -47,6 +48,7 @@ class Context:
     section: str | None = None
     author: AuthorStanding = field(default_factory=AuthorStanding)
     held: bool = False  # the stricter mode: no moderator on duty, or the queue too old
+    topic_line: LearnedLine | None = None  # the on-topic line learned for the section
 
 
 @dataclass(frozen=True)

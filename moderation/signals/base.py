@@ -36,6 +36,12 @@ class ScoringInput:
     thread_text: str | None = None  # the comment that opened the thread, if not the parent
     author_id: str = ""
     author: AuthorContext = field(default_factory=AuthorContext)
+    # Where the comment's discussion is found: the article's id, and the ids of the comments
+    # it answers (their stored embeddings are reused instead of embedding their text again).
+    article_id: str = ""
+    parent_id: str | None = None
+    thread_id: str | None = None
+    discussion: tuple[str, ...] = ()  # other published comments' texts, when not stored
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from moderation.decisions.pipeline import record_decision
 from moderation.decisions.review import reject_all_from, waiting_from
 from moderation.kinds import Action, CommentStatus
 from moderation.models import Comment, Decision
-from moderation.policy.rules import Verdict
+from moderation.policy.verdicts import Verdict
 from tests.support import factories
 
 

@@ -16,6 +16,7 @@ from moderation.learning.evaluation import Example, ExampleError, read_examples,
 from moderation.policy.reader import load
 from moderation.signals.base import SignalResult
 from tests.conftest import make_settings
+from tests.support import factories
 
 POLICY = load()
 
@@ -55,7 +56,7 @@ def test_the_report_compares_signals_with_labels() -> None:
     ]
     figures = report(
         examples,
-        [signals(0.95, 0.9), signals(0.01, 0.8), signals(0.02, 0.1), signals(0.5, 0.9)],
+        [signals(0.95, 0.9), signals(0.01, 0.8), signals(0.02, -0.5), signals(0.5, 0.9)],
         POLICY,
     )
     assert figures["auc"] == {"abusive": {"detoxify": 1.0}, "on_topic": {"relevance": 1.0}}
@@ -68,8 +69,10 @@ def test_the_report_compares_signals_with_labels() -> None:
     }
     assert figures["off_topic"] == {
         "on_topic_flagged": 0.0,
+        "on_topic_flagged_top_level": 0.0,
         "off_topic_caught": 1.0,
         "on_topic_examples": 3,
+        "on_topic_top_level_examples": 3,
         "off_topic_examples": 1,
     }
 
@@ -81,7 +84,7 @@ def test_the_command_prints_json_and_writes_nothing(app: Flask, tmp_path: Path) 
             "text": "Energy cooperation with Athens makes sense for both ministers.",
             "article": {
                 "title": "Ministers talk energy in Athens",
-                "body": "The ministers discussed energy cooperation and trade.",
+                "body": factories.ARTICLE.body,
             },
             "labels": {"on_topic": 1},
         },
@@ -89,7 +92,7 @@ def test_the_command_prints_json_and_writes_nothing(app: Flask, tmp_path: Path) 
             "text": "Does anyone have a good recipe for banana bread with walnuts?",
             "article": {
                 "title": "Ministers talk energy in Athens",
-                "body": "The ministers discussed energy cooperation and trade.",
+                "body": factories.ARTICLE.body,
             },
             "labels": {"on_topic": 0},
         },
@@ -125,3 +128,59 @@ def test_json_output_is_exactly_one_json_document(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["examples"] == 1
+
+
+def test_examples_carry_a_section_and_a_discussion(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    row = {"text": "fine", "section": "Sport", "discussion": ["first", " ", "second"]}
+    path.write_text(json.dumps(row) + "\n")
+    [example] = read_examples(path)
+    assert (example.section, example.discussion) == ("Sport", ("first", "second"))
+    assert example.as_input(0).discussion == ("first", "second")
+    path.write_text(json.dumps({"text": "fine", "discussion": "not a list"}) + "\n")
+    with pytest.raises(ExampleError, match="line 1: 'discussion' must be a list of texts"):
+        read_examples(path)
+    path.write_text(json.dumps({"text": "fine", "section": 3}) + "\n")
+    with pytest.raises(ExampleError, match="'section' must be a string or null"):
+        read_examples(path)
+
+
+ON_TOPIC = [
+    "Energy cooperation and gas exploration deserve a real agreement this time.",
+    "The tariffs on olive oil and steel hurt exporters, the talks must fix them.",
+    "Shipping companies need the port investment the minister is promising.",
+    "New ferry routes between the islands would help tourism a great deal.",
+    "Publishing the whole agreement in parliament is the least they can do.",
+    "Drilling licences near protected coasts are a bad idea for tourism.",
+]
+ELSEWHERE = [
+    "My football club lost again on Saturday, the manager has to go.",
+    "Does anyone have a good recipe for banana bread with walnuts?",
+    "The new phone's battery lasts two days but the camera is worse.",
+    "The museum's medieval maps exhibition was worth the long queue.",
+    "Train fares went up again and the trains are still late every day.",
+    "The cinema near me closed, streaming has killed the big screen.",
+]
+
+
+def test_the_line_learned_from_history_moves_with_the_history(app: Flask, tmp_path: Path) -> None:
+    article = {"title": factories.ARTICLE.title, "body": factories.ARTICLE.body}
+    policy = tmp_path / "site.yaml"
+    policy.write_text("on_topic: {learn_after: 6, max_flag_share: 0.2}\n")
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text(
+        json.dumps({"text": ELSEWHERE[0], "article": article, "labels": {"on_topic": 0}}) + "\n"
+    )
+    lines = {}
+    for name, texts in (("focused", ON_TOPIC), ("wandering", ON_TOPIC[:3] + ELSEWHERE[1:4])):
+        history = tmp_path / f"{name}.jsonl"
+        history.write_text(
+            "".join(json.dumps({"text": t, "article": article}) + "\n" for t in texts)
+        )
+        args = ["eval", str(examples), "--json", "--policy", str(policy), "--history", str(history)]
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 0, result.output
+        figures = json.loads(result.output[result.output.index("{") :])
+        lines[name] = figures["lines"]["site"]["line"]
+        assert figures["lines"]["site"]["comments"] == 6
+    assert lines["wandering"] < lines["focused"] - 0.3

@@ -5,6 +5,8 @@ import pytest
 
 from moderation.kinds import Action, SignalState
 from moderation.policy.rules import decide
+from moderation.policy.topic_line import LearnedLine
+from moderation.policy.verdicts import Context
 from moderation.signals.base import SignalResult
 from tests.support.signals import (
     POLICY,
@@ -16,6 +18,8 @@ from tests.support.signals import (
     relevance,
     signals,
 )
+
+ON_TOPIC = policy("on_topic: {min: 0.25, min_lexical: 0.05}")  # the lines the cases below use
 
 
 @pytest.mark.parametrize(
@@ -30,7 +34,7 @@ from tests.support.signals import (
 def test_off_topic_goes_to_review_never_reject(
     score: float, confidence: float, parent: bool, action: Action
 ) -> None:
-    verdict = decide(signals(abuse(), relevance(score, confidence, parent)), POLICY)
+    verdict = decide(signals(abuse(), relevance(score, confidence, parent)), ON_TOPIC)
     assert verdict.action is action
 
 
@@ -45,8 +49,36 @@ def test_the_off_topic_reason_names_what_was_compared() -> None:
     ("method", "action"), [("semantic", Action.REVIEW), ("lexical", Action.PUBLISH)]
 )
 def test_the_lexical_fallback_has_its_own_threshold(method: str, action: Action) -> None:
-    verdict = decide(signals(abuse(), relevance(0.1, method=method)), POLICY)
+    verdict = decide(signals(abuse(), relevance(0.1, method=method)), ON_TOPIC)
     assert verdict.action is action
+
+
+def learned(value: float, version: str = "v", section: str = "") -> LearnedLine:
+    return LearnedLine(value, 0.03, 250, section, version)
+
+
+@pytest.mark.parametrize(
+    ("score", "line", "action"),
+    [
+        (0.2, learned(0.1), Action.PUBLISH),  # above the learned line, below the built-in one
+        (0.2, learned(0.3), Action.REVIEW),
+        (0.3, learned(0.4, version="semantic-old"), Action.PUBLISH),  # another scorer's line
+        (0.2, None, Action.REVIEW),
+    ],
+)
+def test_the_line_learned_from_the_site_replaces_the_built_in_one(
+    score: float, line: LearnedLine | None, action: Action
+) -> None:
+    verdict = decide(signals(abuse(), relevance(score)), ON_TOPIC, Context(topic_line=line))
+    assert verdict.action is action
+
+
+def test_the_reason_names_the_learned_line() -> None:
+    line = learned(0.3, section="Politics")
+    verdict = decide(signals(abuse(), relevance(0.2)), ON_TOPIC, Context(topic_line=line))
+    assert "below 0.30, the line learned from 250 published comments in Politics" in (
+        verdict.reasons[0].message
+    )
 
 
 @pytest.mark.parametrize(

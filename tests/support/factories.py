@@ -12,10 +12,25 @@ from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action, CommentStatus
 from moderation.models import Article, Comment, Site
 
+# A short news item, long enough for the on-topic check to be sure of itself (a title and one
+# sentence is too thin to call a comment off-topic).
 ARTICLE = ArticleData(
     title="Foreign minister visits Athens to discuss energy and trade",
     url="https://news.example.org/a/1",
-    body="The foreign minister will discuss energy cooperation, shipping and trade in Athens.",
+    body=(
+        "The foreign minister will discuss energy cooperation, shipping and trade in Athens.\n\n"
+        "Officials said the two days of talks would cover gas exploration in the eastern "
+        "Mediterranean, electricity links between the countries, port investment and the "
+        "tariffs that exporters of olive oil, steel and textiles have complained about.\n\n"
+        "Diplomats described the visit as an effort to repair relations after a cancelled "
+        "summit. Shipping companies and energy firms will watch the negotiations closely, and "
+        "opposition parties in parliament demanded that any agreement be published in full.\n\n"
+        "Analysts expect a memorandum on renewable energy, a joint commission on maritime "
+        "boundaries and new ferry routes between the islands, although fishing rights and "
+        "migration remain disputed. Business groups hope lower customs duties will revive "
+        "exports, while environmental campaigners warned that new drilling licences threaten "
+        "tourism and protected coastal habitats."
+    ),
     section="World",
 )
 

@@ -122,3 +122,53 @@ def test_a_moderator_rejects_a_flood_from_the_card_after_confirming(
     expect(page.locator("#queue-count")).to_have_text("1")
     assert [status(app, c) for c in flood] == ["rejected"] * 3
     assert status(app, other) == "review"
+
+
+def test_the_stats_page_draws_the_history_of_the_on_topic_lines(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    from tests.web.test_on_topic_ui import add_lines
+
+    add_lines(app, ("", 0.12, 300, 48), ("", 0.2, 320, 24), ("", -0.05, 350, 0))
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Refused" in message.text else None,
+    )
+    page.goto(f"{base_url}/login?next=/review/stats")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    row = page.locator("table.lines tr", has=page.locator("svg.history"))
+    expect(row).to_contain_text("whole site")
+    expect(row).to_contain_text("-0.050")  # the newest line
+    expect(row).to_contain_text("350 comments")
+    chart = row.locator("svg.history")
+    expect(chart).to_be_visible()
+    expect(chart).to_have_attribute("aria-label", re.compile(r"from -0\.050 to 0\.200"))
+    box = chart.bounding_box()
+    assert box is not None and (box["width"], box["height"]) == (240, 48)
+    assert page.locator("table.lines polyline").get_attribute("points") == (
+        "4.0,16.8 120.0,4.0 236.0,44.0"
+    )
+    assert blocked == [], "nothing on the page breaks the Content-Security-Policy"
+
+
+def test_the_card_says_how_close_the_comment_is_to_the_discussion(
+    app: Flask, base_url: str, page: Page, moderator: object
+) -> None:
+    from tests.web.test_review_ui import add_signal
+
+    comment_id = in_review(app, "The tariffs are the real story here.", "Reader")
+    discussion = {"siblings": 40, "close_to": 12, "centroid_margin": 0.1, "nearest_margin": 0.2}
+    add_signal(app, comment_id, "relevance", {"on_topic": 0.4}, {"discussion": discussion})
+    page.goto(f"{base_url}/login?next=/review/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", MODERATOR_PASSWORD)
+    page.click("button[type=submit]")
+    evidence = page.locator(f"#c-{comment_id} .discussion")
+    expect(evidence).to_be_visible()
+    expect(evidence).to_have_text(
+        "Close to 12 published comments on this article (of the 40 newest).",
+        use_inner_text=True,
+    )

@@ -13,7 +13,8 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select, update
 
-from moderation.learning.models import DriftAlert, SpotCheck
+from moderation.db import utcnow
+from moderation.learning.models import DriftAlert, SpotCheck, TopicLine
 from moderation.models import Comment, Decision, Signal
 from tests.conftest import MODERATOR_PASSWORD, site_client
 from tests.web.xss_vectors import TEXT_VECTORS, URL_VECTORS
@@ -87,7 +88,8 @@ def post_batch(app: Flask, vectors: list[str], offset: int) -> list[str]:
 def decorate(app: Flask, ids: list[str], vectors: list[str]) -> None:
     """What workers and the policy add, carrying the vectors too: reasons with moderators'
     details, a failed signal's error, a matched word, the closest passage; a spot-check each;
-    a drift alert."""
+    a drift alert; on-topic lines learned for sections named by the vectors."""
+    learned_at = utcnow()
     with app.extensions["modq"].session_factory() as session:
         for comment_id, vector in zip(ids, vectors, strict=True):
             reason = {"code": "banned_word", "message": vector, "public": "Not allowed."}
@@ -113,6 +115,16 @@ def decorate(app: Flask, ids: list[str], vectors: list[str]) -> None:
                 )
             )
             session.add(SpotCheck(comment_id=comment_id, action="publish"))
+            session.add(
+                TopicLine(
+                    section=vector,
+                    line=0.1,
+                    share=0.03,
+                    comments=250,
+                    scorer_version=vector,
+                    computed_at=learned_at,
+                )
+            )
         session.add(DriftAlert(label=vectors[0], psi=0.5, recent=80, baseline=900))
         session.execute(update(Comment).where(Comment.id.in_(ids)).values(status="review"))
         session.commit()

@@ -13,6 +13,7 @@ from workers.celery_app import (
     SCORE_QUEUE,
     SCORE_TASK,
     STRICT_MODE_TASK,
+    TOPIC_LINES_TASK,
     VISIBILITY_TIMEOUT_SECONDS,
     WEBHOOK_QUEUE,
     WEBHOOK_SWEEP_TASK,
@@ -66,7 +67,7 @@ def test_a_webhook_delivery_acks_late_and_retries_only_through_the_sweep(tmp_pat
     assert max(RETRY_DELAYS).total_seconds() > VISIBILITY_TIMEOUT_SECONDS
 
 
-def test_beat_runs_the_requeue_sweep_the_drift_check_the_strict_mode_and_webhooks(
+def test_beat_runs_the_sweeps_the_drift_check_the_strict_mode_and_learns_topic_lines(
     tmp_path: Path,
 ) -> None:
     settings = make_settings(tmp_path, requeue_interval_seconds=7)
@@ -76,6 +77,7 @@ def test_beat_runs_the_requeue_sweep_the_drift_check_the_strict_mode_and_webhook
         (DRIFT_TASK, 3600.0),
         (STRICT_MODE_TASK, 60.0),
         (WEBHOOK_SWEEP_TASK, 10.0),
+        (TOPIC_LINES_TASK, 3600.0),
     ]
     # on the webhooks queue, so a worker given only that queue runs it
     assert schedule["send-due-webhooks"]["options"] == {"queue": WEBHOOK_QUEUE}

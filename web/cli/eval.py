@@ -15,14 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from moderation.decisions.active_policy import fallback_text
-from moderation.learning.evaluation import (
-    Example,
-    ExampleError,
-    prepare_relevance,
-    read_examples,
-    report,
-    score_examples,
-)
+from moderation.learning import evaluation
 from moderation.policy.document import Policy, PolicyError
 from moderation.policy.reader import load
 from moderation.signals.base import Scorer
@@ -39,20 +32,30 @@ from web.runtime import runtime
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Evaluate this policy document instead of the active policy.",
 )
-def evaluate(path: Path, as_json: bool, policy_file: Path | None) -> None:
+@click.option(
+    "--history",
+    "history_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The site's past comments (same format, labels ignored): learn the on-topic lines "
+    "from them first, as the service does from its published comments.",
+)
+def evaluate(
+    path: Path, as_json: bool, policy_file: Path | None, history_file: Path | None
+) -> None:
     """Run the configured scorers and the policy over labelled examples (writes nothing)."""
     try:
-        examples = read_examples(path)
+        examples = evaluation.read_examples(path)
+        history = evaluation.read_examples(history_file) if history_file else []
         policy = _policy(policy_file)
-    except (ExampleError, PolicyError) as exc:
+    except (evaluation.ExampleError, PolicyError) as exc:
         raise click.ClickException(str(exc)) from None
     # Libraries print notices (torch's "Downloading: ...") to stdout; with --json stdout
     # must hold exactly one JSON document, so everything else goes to stderr meanwhile.
     with stdout_to_stderr() if as_json else contextlib.nullcontext():
-        scorers = _scorers(examples)
-        with click.progressbar(length=len(examples), label="scoring", file=sys.stderr) as bar:
-            signals = score_examples(examples, scorers, bar.update)
-    figures = report(examples, signals, policy)
+        scorers = _scorers()
+        total = len(history) + len(examples)
+        with click.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
+            figures = evaluation.evaluate(examples, history, scorers, policy, bar.update)
     figures["scorers"] = {s.name: s.health().state for s in scorers}
     click.echo(json.dumps(figures, indent=2) if as_json else _text(figures))
 
@@ -89,13 +92,11 @@ def _policy(path: Path | None) -> Policy:
             return load(fallback_text(runtime().settings.policy_file))
 
 
-def _scorers(examples: list[Example]) -> list[Scorer]:
+def _scorers() -> list[Scorer]:
     """The scorers that need no per-site history: abuse, relevance, lexical, words, links."""
     from moderation.wiring import offline_scorers
 
-    scorers = offline_scorers(runtime().settings, runtime().session_factory)
-    prepare_relevance(scorers.relevance, examples)
-    return scorers.every
+    return offline_scorers(runtime().settings, runtime().session_factory).every
 
 
 def _text(figures: dict[str, Any]) -> str:
@@ -108,6 +109,10 @@ def _text(figures: dict[str, Any]) -> str:
         lines += [f"ROC AUC {signal} vs {label}: {auc}" for signal, auc in by_signal.items()]
     for action, agreement in figures["agreement"].items():
         lines.append(f"automatic {action}: {agreement}")
+    for section, line in figures["lines"].items():
+        lines.append(
+            f"on-topic line learned for {section}: {line['line']:.4f} ({line['comments']})"
+        )
     lines.append(f"off-topic: {figures['off_topic']}")
     lines.append(f"scorers: {figures['scorers']}")
     lines.append(f"policy: {figures['policy']}")

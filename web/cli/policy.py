@@ -133,6 +133,16 @@ def calibration(days: int, target_error: float, as_json: bool) -> None:
             f"(+{suggested['more_rejected']}), publish < {suggested['publish_below']} "
             f"(+{suggested['more_published']})"
         )
+    topic = report["on_topic"]
+    click.echo(
+        f"off-topic flags decided by moderators: {topic['flagged_decided']}, published "
+        f"{topic['moderators_published']}, rejected {topic['moderators_rejected']}"
+    )
+    if topic["too_strict"]:
+        click.echo(
+            f"  the on-topic line is too strict: try on_topic.max_flag_share: "
+            f"{topic['suggested_share']} (now {topic['max_flag_share']})"
+        )
 
 
 @click.command("drift")

@@ -34,6 +34,9 @@ SECOND_THOUGHTS = {
 def card(comment: Comment) -> dict[str, Any]:
     """What the review card shows of a comment."""
     policy = next((d for d in reversed(comment.decisions) if d.moderator_id is None), None)
+    relevance = next(
+        (s.details or {} for s in comment.signals if s.scorer == ScorerName.RELEVANCE), {}
+    )
     return {
         "comment": comment,
         "second_thought": SECOND_THOUGHTS.get(SecondThought(comment.second_thought))
@@ -41,14 +44,8 @@ def card(comment: Comment) -> dict[str, Any]:
         else None,
         "reasons": policy.reasons if policy else [],
         "segments": segments(comment.body, marked_spans(comment.signals)),
-        "passage": next(
-            (
-                s.details.get("best_passage")
-                for s in comment.signals
-                if s.scorer == ScorerName.RELEVANCE
-            ),
-            None,
-        ),
+        "passage": relevance.get("best_passage"),
+        "discussion": relevance.get("discussion") or {},
         "signals": [
             {
                 "scorer": s.scorer,

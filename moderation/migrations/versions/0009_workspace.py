@@ -6,7 +6,7 @@ moderator. Comments already in review get a priority from their age alone and th
 of the policy decision that sent them there.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 05:55:23.638620
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import moderation.db
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

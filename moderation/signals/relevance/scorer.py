@@ -1,11 +1,18 @@
-"""On-topic score: does the comment belong to its article, or to the thread it answers?
+"""On-topic score: does the comment belong to its article, its discussion, or the thread it
+answers?
 
 The semantic score compares sentence embeddings: the comment against the article's passages
 (the mean of the best passage's and the article centroid's cosine), and a reply against its
 parent and the comment that opened its thread. Each similarity is then compared with how
 similar the same comment is to other recent articles (or comments): a comment that is merely
 "about politics" is close to every political article, while one about this article is closer
-to it than to the others. The score is the similarity plus ALPHA times that z-score.
+to it than to the others. The article's score is the similarity plus ALPHA times that z-score,
+plus what the discussion says (discussion.py): how much closer the comment is to the article's
+published comments than to other articles' discussions.
+
+The confidence says how much evidence the comparison carries (evidence.py): a short comment,
+or a thin article with no discussion, is never confidently off-topic. Each comment's embedding
+is stored for the replies that will answer it (batch_vectors.py).
 
 A lexical score (the share of the comment's words, weighted by rarity, found in the article
 or parent) is computed too: it explains the call ("shares: pipeline, Alberta") and it is the
@@ -16,7 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -24,12 +31,18 @@ from moderation.kinds import RelevanceMethod, ScorerName, ScorerState, SignalSta
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.loading import LazyModel
 from moderation.signals.relevance.article_vectors import VectorStore
+from moderation.signals.relevance.batch_vectors import (
+    BatchVectors,
+    TextCache,
+    newest_first,
+    resolve,
+)
+from moderation.signals.relevance.comment_vectors import CommentVectors, MemoryComments
+from moderation.signals.relevance.discussion import DiscussionEvidence, weigh
 from moderation.signals.relevance.embeddings import Embedder
+from moderation.signals.relevance.evidence import article_evidence, confidence, text_evidence
 from moderation.signals.text import content_terms, language, weighted_terms
 
-# A comment whose content words weigh this much together gives full confidence in its score
-# (about four rare words, or eight common ones).
-FULL_EVIDENCE_WEIGHT = 12.0
 # Weights measured on the gm-threads swap test (benchmarks/bench_relevance.py): the z-score
 # against other articles lifts article AUC from 0.82 to 0.90; shared words help replies, which
 # quote their parent, but not article pairs.
@@ -63,11 +76,23 @@ def lexical(item: ScoringInput) -> tuple[dict[str, float], dict[str, Any]]:
     best = max(scores, key=lambda name: scores[name], default=None)
     return scores, {
         "compared_with": best,
-        "confidence": round(min(1.0, sum(terms.values()) / FULL_EVIDENCE_WEIGHT), 3),
+        "evidence": context_evidence(item),
         "shared_terms": sorted(
             set(terms) & references.get(best or "", frozenset()), key=lambda t: -terms[t]
         )[:20],
     }
+
+
+def context_evidence(item: ScoringInput) -> dict[str, float]:
+    """How much each side of the comparison says: the comment, the article, the parent."""
+    found = {"comment": text_evidence(item.text)}
+    if has_article(item):
+        found["article"] = article_evidence(
+            item.article_title, item.article_section, item.article_body
+        )
+    if item.parent_text:
+        found["parent"] = text_evidence(item.parent_text)
+    return found
 
 
 def thread_of(item: ScoringInput) -> list[str]:
@@ -96,21 +121,24 @@ class RelevanceScorer:
         self,
         embedder: Callable[[], Embedder] | None,
         store: VectorStore | None,
+        comments: CommentVectors | None = None,
         retry_seconds: float = 300,
     ) -> None:
         self.store = store
+        self.comments: CommentVectors = comments or MemoryComments()
         self.model = (
             LazyModel(embedder, what="the embedding model", max_retry_seconds=retry_seconds)
             if embedder
             else None
         )
         self._recent: deque[Any] = deque(maxlen=RECENT_COMMENTS)
+        self._texts = TextCache()
 
     @property
     def version(self) -> str:
-        """lexical-2, or semantic-2 with the model's name."""
+        """lexical-3, or semantic-3 with the model's name."""
         embedder = self.model.model if self.model else None
-        return f"semantic-2/{embedder.name}" if embedder else "lexical-2"
+        return f"semantic-3/{embedder.name}" if embedder else "lexical-3"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
         """One signal per comment."""
@@ -124,18 +152,20 @@ class RelevanceScorer:
                 )
                 for item in inputs
             ]
-        # One forward pass set for the whole batch: comments, parents and thread openers
-        # together, each distinct text once (replies in a burst often share a parent).
-        texts = list(dict.fromkeys(t for item in inputs for t in (item.text, *thread_of(item))))
-        vectors = dict(zip(texts, embedder.encode(texts), strict=True))
-        signals = [self._semantic(embedder, item, vectors) for item in inputs]
-        self._recent.extend(vectors[item.text] for item in inputs)
+        # One embedding pass for the whole batch; what answered comments and discussions
+        # already have stored is read, not embedded again.
+        vectors = resolve(embedder, self.comments, self._texts, inputs)
+        recent = _rows(self._recent)
+        signals = [
+            self._semantic(embedder, item, vectors, n, recent) for n, item in enumerate(inputs)
+        ]
+        self._recent.extend(vectors.comments)
         return signals
 
     def _semantic(
-        self, embedder: Embedder, item: ScoringInput, vectors: dict[str, Any]
+        self, embedder: Embedder, item: ScoringInput, vectors: BatchVectors, n: int, recent: Any
     ) -> SignalResult:
-        comment = vectors[item.text]
+        comment = vectors.comments[n]
         scores, details = lexical(item)
         scores = {f"{k}_lexical": v for k, v in scores.items()}
         details["method"] = RelevanceMethod.SEMANTIC
@@ -143,16 +173,27 @@ class RelevanceScorer:
             article_score, found = self._against_article(embedder, item, comment)
             scores["article"] = article_score
             details |= found
-        thread = thread_of(item)
-        if thread:
-            answered = max(float(vectors[t] @ comment) for t in thread)
-            recent = [float(r @ comment) for r in self._recent]
-            parent_z = _z(answered, recent)
+        discussion = self._discussion(embedder, item, comment, vectors.discussion[n])
+        if discussion.usable:
+            scores["discussion"] = round(discussion.score, 4)
+            details["evidence"]["discussion"] = discussion.confidence
+        details["discussion"] = discussion.details()
+        answered = vectors.answered[n]
+        if answered:
+            closest = max(float(v @ comment) for v in answered)
+            parent_z = _z(closest, recent @ comment if len(recent) else [])
             words = scores.get("parent_lexical", 0.0)
-            scores["parent"] = round(answered + ALPHA * (parent_z or 0.0) + PARENT_WORDS * words, 4)
+            scores["parent"] = round(closest + ALPHA * (parent_z or 0.0) + PARENT_WORDS * words, 4)
             details["parent_z"] = parent_z
         details["compared_with"] = max(("article", "parent"), key=lambda k: scores.get(k, -9))
         return self._signal(item, scores, details, {})
+
+    def _discussion(
+        self, embedder: Embedder, item: ScoringInput, comment: Any, own: Any
+    ) -> DiscussionEvidence:
+        if not len(own):
+            return DiscussionEvidence(0, 0)
+        return weigh(comment, own, self.comments.others(embedder.name, item.article_id))
 
     def _against_article(
         self, embedder: Embedder, item: ScoringInput, comment: Any
@@ -172,15 +213,24 @@ class RelevanceScorer:
             "best_passage": article.passages[best][:PASSAGE_SHOWN],
         }
 
-    def prepare(self, articles: Sequence[tuple[str, str]], comments: Sequence[str]) -> None:
-        """Embed these articles and remember these comments before scoring, so even the first
-        examples of an evaluation are judged against a background."""
+    def prepare(
+        self,
+        articles: Sequence[tuple[str, str]],
+        comments: Sequence[str],
+        discussions: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Embed these articles, remember these comments and these articles' discussions
+        (texts in the order they were published) before scoring, so even the first examples
+        of an evaluation are judged against a background."""
         embedder = self._loaded()
         if embedder is None or self.store is None:
             return
         for title, body in dict.fromkeys(a for a in articles if any(a)):
             self.store.vectors(embedder, title, None, body)
         self._recent.extend(embedder.encode(list(dict.fromkeys(comments))[:RECENT_COMMENTS]))
+        if isinstance(self.comments, MemoryComments):
+            for article_id, texts in (discussions or {}).items():
+                self.comments.remember(article_id, newest_first(embedder, self._texts, texts))
 
     def _signal(
         self,
@@ -190,13 +240,19 @@ class RelevanceScorer:
         extra: dict[str, Any],
     ) -> SignalResult:
         scores = dict(scores)
-        candidates = [scores.get(k, scores.get(f"{k}_lexical")) for k in ("article", "parent")]
-        scores["on_topic"] = max((c for c in candidates if c is not None), default=0.0)
+        article = scores.get("article", scores.get("article_lexical"))
+        if "discussion" in scores:
+            article = (article or 0.0) + scores["discussion"]
+        candidates = [article, scores.get("parent", scores.get("parent_lexical"))]
+        scores["on_topic"] = round(max((c for c in candidates if c is not None), default=0.0), 4)
         spoken, share = language(item.text)
+        evidence = details.get("evidence", {})
+        context = {k: v for k, v in evidence.items() if k != "comment"}
         # The policy decides which languages the check reads; a weak guess is no guess.
         details = {
             **details,
             **extra,
+            "confidence": confidence(evidence.get("comment", 0.0), context),
             "language": spoken if share >= MIN_LANGUAGE_SHARE else "unknown",
         }
         return SignalResult(self.name, self.version, SignalState.OK, scores, details)
@@ -219,6 +275,13 @@ class RelevanceScorer:
             return ScorerHealth(ScorerState.OK, self.version, self._problem())
         detail = self._problem() if self.model.problem else ""
         return ScorerHealth(self.model.state, self.version, detail)
+
+
+def _rows(vectors: deque[Any]) -> Any:
+    """The vectors as one matrix (rows), to compare a comment with all of them at once."""
+    import numpy as np
+
+    return np.stack(list(vectors)) if vectors else np.zeros((0, 0), dtype=np.float32)
 
 
 def _z(value: float, background: Sequence[float]) -> float | None:

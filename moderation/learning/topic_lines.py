@@ -1,0 +1,140 @@
+"""Learning the site's on-topic lines from its recently published comments.
+
+Beat recomputes them every hour: per section with enough published comments, and for the whole
+site; each computation is stored as new rows, so the Stats page can show how the lines moved.
+Until the site has `on_topic.learn_after` published comments the policy's built-in line holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from moderation.db import utcnow
+from moderation.kinds import CommentStatus, RelevanceMethod, ScorerName, SignalState
+from moderation.learning.models import TopicLine
+from moderation.models import Article, Comment, Signal
+from moderation.policy.document import Policy
+from moderation.policy.topic_line import SITE, LearnedLine, learn
+
+HISTORY_DAYS = 30  # published comments of this many days teach the lines
+MAX_COMMENTS = 20_000  # newest published comments read
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A published comment's relevance, as the lines are learned from it."""
+
+    score: float
+    confidence: float
+    section: str
+    version: str
+
+
+def learn_lines(scored: Sequence[Scored], policy: Policy) -> list[TopicLine]:
+    """Lines for the site and each section with enough comments (newest first in `scored`),
+    from the scorer version of the newest comment; the site's row says when there were too
+    few (line None)."""
+    rules = policy.on_topic
+    version = scored[0].version if scored else ""
+    groups: dict[str, list[Scored]] = defaultdict(list, {SITE: []})
+    for item in (s for s in scored if s.version == version):
+        groups[SITE].append(item)
+        if item.section:
+            groups[item.section].append(item)
+    rows = []
+    for section, items in sorted(groups.items()):
+        enough = len(items) >= rules.learn_after
+        if not enough and section != SITE:
+            continue
+        pairs = [(s.score, s.confidence) for s in items]
+        line = learn(pairs, rules.max_flag_share, rules.min_confidence) if enough else None
+        rows.append(TopicLine(section=section, line=line, comments=len(items)))
+    for row in rows:
+        row.share, row.scorer_version = rules.max_flag_share, version
+    return rows
+
+
+def published_scores(session: Session, days: int = HISTORY_DAYS) -> list[Scored]:
+    """Semantic relevance of the comments published in the last `days` days, newest first."""
+    query = (
+        select(Signal.scores, Signal.details, Signal.version, Article.section)
+        .join(Comment, Comment.id == Signal.comment_id)
+        .join(Article, Article.id == Comment.article_id)
+        .where(
+            Signal.scorer == ScorerName.RELEVANCE,
+            Signal.state == SignalState.OK,
+            Comment.status == CommentStatus.PUBLISHED,
+            Comment.decided_at >= utcnow() - timedelta(days=days),
+        )
+        .order_by(Comment.decided_at.desc(), Comment.id)
+        .limit(MAX_COMMENTS)
+    )
+    return [
+        Scored(
+            float(scores.get("on_topic", 0.0)),
+            float(details.get("confidence", 1.0)),
+            section or SITE,
+            version,
+        )
+        for scores, details, version, section in session.execute(query)
+        if (details or {}).get("method") == RelevanceMethod.SEMANTIC
+    ]
+
+
+def recompute(session: Session, policy: Policy) -> list[TopicLine]:
+    """Learn the lines now and store them (committed)."""
+    rows = learn_lines(published_scores(session), policy)
+    now = utcnow()
+    for row in rows:
+        row.computed_at = now
+    session.add_all(rows)
+    session.commit()
+    return rows
+
+
+def current_lines(session: Session) -> dict[str, LearnedLine]:
+    """The lines of the newest computation, by section ("" for the site)."""
+    return as_learned(latest(session))
+
+
+def latest(session: Session) -> list[TopicLine]:
+    """The rows of the newest computation, the site's first."""
+    newest = session.scalar(select(func.max(TopicLine.computed_at)))
+    if newest is None:
+        return []
+    query = select(TopicLine).where(TopicLine.computed_at == newest).order_by(TopicLine.section)
+    return list(session.scalars(query))
+
+
+def lines_for(session: Session, policy: Policy) -> dict[str, LearnedLine]:
+    """The lines `policy` would learn now (for a trial run of a policy not yet active)."""
+    return as_learned(learn_lines(published_scores(session), policy))
+
+
+def as_learned(rows: Iterable[TopicLine]) -> dict[str, LearnedLine]:
+    """The rows that hold a line, as the policy reads them, by section."""
+    return {
+        row.section: LearnedLine(row.line, row.share, row.comments, row.section, row.scorer_version)
+        for row in rows
+        if row.line is not None
+    }
+
+
+def history(session: Session, days: int = HISTORY_DAYS) -> dict[str, list[tuple[datetime, float]]]:
+    """Each section's learned lines over the last `days` days, oldest first."""
+    rows = session.execute(
+        select(TopicLine.section, TopicLine.computed_at, TopicLine.line)
+        .where(TopicLine.computed_at >= utcnow() - timedelta(days=days))
+        .order_by(TopicLine.computed_at)
+    )
+    found: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    for section, at, line in rows:
+        if line is not None:
+            found[section].append((at, line))
+    return dict(found)

@@ -1,0 +1,143 @@
+"""On-topic lines learned from the site's published comments, and what moderators say of them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from moderation.accounts import create_moderator
+from moderation.comments.validation import ArticleData
+from moderation.decisions.pending import pending
+from moderation.decisions.pipeline import record_decision
+from moderation.decisions.review import decide_as_moderator
+from moderation.kinds import Action, RelevanceMethod, ScorerName, SignalState
+from moderation.learning import calibration, topic_lines
+from moderation.policy.reader import load
+from moderation.policy.verdicts import Reason, Verdict
+from moderation.signals.base import SignalResult
+from tests.support import factories
+
+VERSION = "semantic-3/test-model"
+POLICY = load("on_topic: {learn_after: 20, max_flag_share: 0.1}")
+
+
+def scored(
+    session: Session,
+    score: float,
+    action: Action = Action.PUBLISH,
+    article: str = "a1",
+    flagged: bool = False,
+    version: str = VERSION,
+) -> str:
+    """A comment decided by the policy with a semantic relevance signal."""
+    comment = factories.comment(session, f"Comment scoring {score}.", article, author_id="u9")
+    relevance = SignalResult(
+        ScorerName.RELEVANCE,
+        version,
+        SignalState.OK,
+        {"on_topic": score},
+        {"confidence": 1.0, "method": RelevanceMethod.SEMANTIC, "language": "en"},
+    )
+    detoxify = SignalResult(ScorerName.DETOXIFY, "v", SignalState.OK, {"toxicity": 0.01})
+    code = "off_topic" if flagged else "clean"
+    verdict = Verdict(action, (Reason(code, "test", action),), "v1")
+    signals = {ScorerName.RELEVANCE: relevance, ScorerName.DETOXIFY: detoxify}
+    record_decision(session, comment.id, "u9", signals, verdict)
+    return comment.id
+
+
+def test_the_learned_line_moves_when_the_history_moves(any_session: Session) -> None:
+    factories.article(any_session)
+    for n in range(30):
+        scored(any_session, 0.5 + n / 100)
+    first = topic_lines.recompute(any_session, POLICY)
+    for n in range(30):
+        scored(any_session, -0.5 + n / 100)
+    second = topic_lines.recompute(any_session, POLICY)
+    site_first, site_second = first[0], second[0]
+    assert site_first.section == "" and first[1].section == "World"
+    assert site_first.line == pytest.approx(0.53)  # 3 of the 30 published comments fall below
+    assert site_second.line == pytest.approx(-0.44)  # 6 of the 60 fall below
+    assert (site_second.comments, site_second.share) == (60, 0.1)
+    current = topic_lines.current_lines(any_session)
+    assert current[""].value == pytest.approx(-0.44) and current[""].version == VERSION
+    history = topic_lines.history(any_session)[""]
+    assert [line for _, line in history] == pytest.approx([0.53, -0.44])
+
+
+def test_the_built_in_line_holds_until_enough_comments_are_published(
+    any_session: Session,
+) -> None:
+    factories.article(any_session)
+    for n in range(19):
+        scored(any_session, n / 10)
+    [row] = topic_lines.recompute(any_session, POLICY)  # the site's row, none for World
+    assert (row.section, row.line, row.comments) == ("", None, 19)
+    assert topic_lines.current_lines(any_session) == {}
+    comment = factories.comment(any_session, "A new comment.")
+    assert pending(any_session, [comment.id])[0].context.topic_line is None
+
+
+def test_a_section_with_enough_comments_gets_its_own_line(any_session: Session) -> None:
+    factories.article(any_session)  # section World
+    sport = ArticleData("Cup final", "https://e.org/cup", "The final went to penalties.", "Sport")
+    factories.article(any_session, "a2", sport)
+    for n in range(20):
+        scored(any_session, 0.8 + n / 100)
+        scored(any_session, n / 100, article="a2")
+    rows = {r.section: r.line for r in topic_lines.recompute(any_session, POLICY)}
+    assert rows == pytest.approx({"": 0.04, "Sport": 0.02, "World": 0.82})
+    comment = factories.comment(any_session, "On the final.", "a2")
+    line = pending(any_session, [comment.id])[0].context.topic_line
+    assert line is not None and (line.section, line.value) == ("Sport", pytest.approx(0.02))
+
+
+def test_only_the_newest_scorer_version_teaches_the_line(any_session: Session) -> None:
+    factories.article(any_session)
+    for n in range(25):
+        scored(any_session, 5 + n / 10, version="semantic-2/old-model")
+    for n in range(20):
+        scored(any_session, n / 10)
+    row = topic_lines.recompute(any_session, POLICY)[0]
+    assert (row.comments, row.scorer_version, row.line) == (20, VERSION, pytest.approx(0.2))
+
+
+def test_calibration_says_when_moderators_publish_off_topic_flags(any_session: Session) -> None:
+    factories.article(any_session)
+    moderator = create_moderator(any_session, "sam", "long enough password")
+    for n in range(100):
+        scored(any_session, n / 100)  # the site's published comments: 0.00 to 0.99
+    for n in range(10):  # flagged: the lowest three rejected, the other seven published
+        comment_id = scored(any_session, -0.5 + n / 100, Action.REVIEW, flagged=True)
+        action = Action.REJECT if n < 3 else Action.PUBLISH
+        decide_as_moderator(any_session, comment_id, moderator, action)
+    report = calibration.report(calibration.cases(any_session, 30), POLICY)["on_topic"]
+    assert report["flagged_decided"] == 10
+    assert (report["moderators_published"], report["moderators_rejected"]) == (7, 3)
+    assert report["too_strict"] is True
+    # Under -0.44 moderators rejected half of the flags (3 of 6); of the 107 published
+    # comments, 3 score below it.
+    assert report["suggested_share"] == round(3 / 107, 4)
+
+
+def test_without_a_line_that_holds_the_share_shrinks_with_the_flags_precision(
+    any_session: Session,
+) -> None:
+    factories.article(any_session)
+    moderator = create_moderator(any_session, "sam", "long enough password")
+    for n in range(10):  # moderators published every flag but the highest two
+        comment_id = scored(any_session, -0.5 + n / 100, Action.REVIEW, flagged=True)
+        action = Action.PUBLISH if n < 8 else Action.REJECT
+        decide_as_moderator(any_session, comment_id, moderator, action)
+    report = calibration.report(calibration.cases(any_session, 30), POLICY)["on_topic"]
+    assert report["suggested_share"] == pytest.approx(0.1 * 2 / 10)
+
+
+def test_calibration_is_quiet_when_moderators_agree_with_the_flags(any_session: Session) -> None:
+    factories.article(any_session)
+    moderator = create_moderator(any_session, "sam", "long enough password")
+    for n in range(6):
+        comment_id = scored(any_session, -0.5 - n / 100, Action.REVIEW, flagged=True)
+        decide_as_moderator(any_session, comment_id, moderator, Action.REJECT)
+    report = calibration.report(calibration.cases(any_session, 30), POLICY)["on_topic"]
+    assert report["too_strict"] is False and report["suggested_share"] is None

@@ -1,0 +1,108 @@
+"""What moderators see of the on-topic check: the learned lines and their history on the Stats
+page, and the discussion evidence on a review card."""
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from moderation.db import utcnow
+from moderation.decisions.review import decide_as_moderator
+from moderation.kinds import Action
+from moderation.learning.models import TopicLine
+from moderation.models import Moderator
+from tests.conftest import log_in
+from tests.learning.test_topic_lines import scored
+from tests.support import factories
+from tests.web.test_review_ui import add_signal, queued_comment
+
+
+def add_lines(app: Flask, *lines: tuple[str, float | None, int, int]) -> None:
+    """Learned lines (section, line, comments, hours ago), as beat would store them."""
+    now = utcnow()
+    with app.extensions["modq"].session_factory() as session:
+        session.add_all(
+            TopicLine(
+                section=section,
+                line=line,
+                share=0.03,
+                comments=comments,
+                scorer_version="semantic-3/m",
+                computed_at=now - timedelta(hours=hours),
+            )
+            for section, line, comments, hours in lines
+        )
+        session.commit()
+
+
+def test_stats_say_the_built_in_line_holds_until_enough_comments(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    log_in(client)
+    assert "No line learned yet: the built-in line 0.1 holds" in client.get(
+        "/review/stats"
+    ).get_data(as_text=True)
+    add_lines(app, ("", None, 57, 0))
+    html = client.get("/review/stats").get_data(as_text=True)
+    assert "57 comments were\n      published in the last 30 days, 200 are needed" in html
+
+
+def test_stats_show_the_learned_lines_with_their_history(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    add_lines(
+        app, ("", 0.12, 300, 48), ("", 0.2, 320, 24), ("", -0.05, 350, 0), ("Sport", 0.3, 210, 0)
+    )
+    log_in(client)
+    html = client.get("/review/stats").get_data(as_text=True)
+    assert "<td>whole site</td><td>-0.050</td>" in html
+    assert "<td>Sport</td><td>0.300</td>" in html
+    assert html.count("<polyline") == 2
+    # The site's history: its lowest point (-0.05, now) at the bottom right, highest at the top.
+    assert 'points="4.0,16.8 120.0,4.0 236.0,44.0"' in html
+    assert "-0.050 \N{EN DASH} 0.200" in html
+
+
+def test_stats_say_when_moderators_publish_the_off_topic_flags(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    with app.extensions["modq"].session_factory() as session:
+        factories.article(session)
+        for n in range(6):
+            comment_id = scored(session, -0.5 - n / 100, Action.REVIEW, flagged=True)
+            decide_as_moderator(
+                session, comment_id, session.get(Moderator, moderator.id), Action.PUBLISH
+            )
+    log_in(client)
+    html = client.get("/review/stats").get_data(as_text=True)
+    assert "published 6, rejected 0" in html
+    assert "the line is\n      too strict for this site" in html
+    assert "on_topic.max_flag_share: 0.0</code>" in html
+
+
+@pytest.mark.parametrize(
+    ("siblings", "close_to", "shown"),
+    [
+        (40, 12, "Close to 12 published comments on this article (of the 40 newest)."),
+        (7, 1, "Close to 1 published comment on this article (of the 7 newest)."),
+        (0, 0, None),  # no published comment yet: nothing to say
+    ],
+)
+def test_the_card_says_how_close_the_comment_is_to_the_discussion(
+    app: Flask,
+    client: FlaskClient,
+    moderator: Moderator,
+    siblings: int,
+    close_to: int,
+    shown: str | None,
+) -> None:
+    comment_id = queued_comment(app, client, "A comment.")
+    discussion = {"siblings": siblings, "close_to": close_to, "centroid_margin": 0.1}
+    add_signal(app, comment_id, "relevance", {"on_topic": 0.9}, {"discussion": discussion})
+    log_in(client)
+    html = " ".join(client.get("/review/").get_data(as_text=True).split())
+    if shown is None:
+        assert 'class="discussion"' not in html
+    else:
+        assert f'<p class="discussion">{shown}</p>' in html

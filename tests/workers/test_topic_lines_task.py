@@ -1,0 +1,52 @@
+"""Beat's hourly task learns the on-topic lines: run for real, by a worker, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from moderation.db import make_engine, make_session_factory
+from moderation.learning.models import TopicLine
+from tests.conftest import fresh_postgres_database, make_settings
+from tests.learning.test_topic_lines import VERSION, scored
+from tests.support import factories
+from tests.support.processes import celery_process, settings_env, wait_for
+from workers.celery_app import TOPIC_LINES_TASK, create_celery
+
+pytestmark = pytest.mark.e2e
+E2E_REDIS = os.environ.get("MODQ_TEST_E2E_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    with fresh_postgres_database(f"modq_lines_{os.getpid()}") as url:
+        yield url
+
+
+def test_a_worker_learns_the_lines_beat_asks_for(database: str, tmp_path: Path) -> None:
+    policy = tmp_path / "site.yaml"
+    policy.write_text("on_topic: {learn_after: 20, max_flag_share: 0.1}\n")
+    settings = make_settings(
+        tmp_path, database_url=database, redis_url=E2E_REDIS, policy_file=policy
+    )
+    redis.Redis.from_url(E2E_REDIS).flushdb()
+    engine = make_engine(database)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        factories.article(session)
+        for n in range(30):
+            scored(session, 0.5 + n / 100)
+    count = select(func.count()).select_from(TopicLine)
+    with celery_process("worker", settings_env(settings), tmp_path / "worker.log"):
+        create_celery(settings).send_task(TOPIC_LINES_TASK)
+        with sessions() as session:
+            wait_for(lambda: session.scalar(count) or session.rollback(), timeout=120)
+            rows = {r.section: r for r in session.scalars(select(TopicLine))}
+    engine.dispose()
+    assert rows[""].line == pytest.approx(0.53) and rows[""].scorer_version == VERSION
+    assert rows["World"].comments == 30
