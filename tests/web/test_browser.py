@@ -146,8 +146,8 @@ def test_the_stats_page_draws_the_history_of_the_on_topic_lines(
     chart = row.locator("svg.history")
     expect(chart).to_be_visible()
     expect(chart).to_have_attribute("aria-label", re.compile(r"from -0\.050 to 0\.200"))
-    box = chart.bounding_box()
-    assert box is not None and (box["width"], box["height"]) == (240, 48)
+    size = chart.evaluate("e => [getComputedStyle(e).width, getComputedStyle(e).height]")
+    assert size == ["240px", "48px"], "drawn at its own size, not stretched by a stylesheet"
     assert page.locator("table.lines polyline").get_attribute("points") == (
         "4.0,16.8 120.0,4.0 236.0,44.0"
     )

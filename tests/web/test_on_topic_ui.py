@@ -15,6 +15,7 @@ from moderation.models import Moderator
 from tests.conftest import log_in
 from tests.learning.test_topic_lines import scored
 from tests.support import factories
+from tests.support.workspace import script_post
 from tests.web.test_review_ui import add_signal, queued_comment
 
 
@@ -101,7 +102,8 @@ def test_the_card_says_how_close_the_comment_is_to_the_discussion(
     discussion = {"siblings": siblings, "close_to": close_to, "centroid_margin": 0.1}
     add_signal(app, comment_id, "relevance", {"on_topic": 0.9}, {"discussion": discussion})
     log_in(client)
-    html = " ".join(client.get("/review/").get_data(as_text=True).split())
+    card = script_post(client, f"/review/comments/{comment_id}/open").get_json()["card"]
+    html = " ".join(card.split())
     if shown is None:
         assert 'class="discussion"' not in html
     else:
