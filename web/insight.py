@@ -15,7 +15,7 @@ from moderation.learning import calibration, drift, topic_lines
 from web.auth import login_required
 from web.authors import author_from_form
 from web.presenters.cards import card
-from web.presenters.chart import line_chart
+from web.presenters.charts import line_chart
 from web.runtime import db, runtime
 
 CALIBRATION_DAYS = 30  # the Stats page weighs the last month of decisions

@@ -1,10 +1,12 @@
-"""Charts drawn on the server as SVG: stacked bars per day, lines over time, horizontal bars.
-Every label is escaped; colours come from classes in style.css (no inline style, as the CSP
-requires)."""
+"""Charts drawn on the server as SVG: stacked bars per day, lines over time, horizontal bars,
+and the small line of one value over time. Every label is escaped; colours come from classes
+in style.css (no inline style, as the CSP requires)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from markupsafe import Markup, escape
 
@@ -103,3 +105,46 @@ def _legend(series: dict[str, object]) -> str:
         f"{escape(name)}</text>"
         for i, name in enumerate(series)
     )
+
+
+# The Stats page's small line of one value over time (a sparkline), drawn by its template.
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_MARGIN = 240, 48, 4
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A polyline's points in a SPARK_WIDTH x SPARK_HEIGHT box, and the range it spans."""
+
+    points: str
+    low: float
+    high: float
+    since: datetime
+    until: datetime
+    width: int = SPARK_WIDTH
+    height: int = SPARK_HEIGHT
+
+
+def line_chart(history: Sequence[tuple[datetime, float]]) -> Chart | None:
+    """The history (oldest first) scaled into the box; None without any point."""
+    if not history:
+        return None
+    times = [t.timestamp() for t, _ in history]
+    values = [v for _, v in history]
+    start, span = times[0], (times[-1] - times[0]) or 1.0
+    low, high = min(values), max(values)
+    rise = (high - low) or 1.0
+    inner_w, inner_h = SPARK_WIDTH - 2 * SPARK_MARGIN, SPARK_HEIGHT - 2 * SPARK_MARGIN
+    spots = [
+        (
+            SPARK_MARGIN + inner_w * (t - start) / span,
+            SPARK_MARGIN + inner_h * (1 - (v - low) / rise),
+        )
+        for t, v in zip(times, values, strict=True)
+    ]
+    if len(spots) == 1:  # one computation so far: a level line across the box
+        spots = [
+            (SPARK_MARGIN, SPARK_HEIGHT / 2),
+            (SPARK_WIDTH - SPARK_MARGIN, SPARK_HEIGHT / 2),
+        ]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in spots)
+    return Chart(points, low, high, history[0][0], history[-1][0])
