@@ -18,7 +18,7 @@ from moderation.db import make_engine, make_session_factory
 from moderation.logs import configure_logging
 from moderation.ratelimit import RateLimiter
 from moderation.sites import open_intake_warning, open_sites
-from web.runtime import BrokerPublisher, Runtime
+from web.runtime import BrokerPublisher, Runtime, closing_cache
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def create_app(
         RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
         ArticleLookup(),
         lambda: publisher.push_webhooks(session_factory),
+        closing_cache(session_factory),
     )
     if settings.trusted_proxies:
         # The address of the reader, not of the proxy, as X-Forwarded-For reports it.

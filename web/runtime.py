@@ -10,9 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.breaker import CircuitBreaker, CircuitOpen
+from moderation.cache import Reloaded
 from moderation.comments.articles import ArticleLookup
 from moderation.comments.intake import Enqueue, QueueEntry
 from moderation.config import Settings
+from moderation.decisions import duty
 from moderation.decisions.active_policy import active_policy, fallback_text
 from moderation.policy.document import Policy
 from moderation.ratelimit import RateLimiter
@@ -32,6 +34,8 @@ class Runtime:
     articles: ArticleLookup  # article ids remembered for a short while: no lookup per comment
     # Sends the webhook deliveries due now (after a request recorded events).
     push_webhooks: Callable[[], None] = lambda: None
+    # Whether the stricter mode closes commenting; read through `closing_cache` in the app.
+    closing: Callable[[Session], duty.Closing | None] = duty.closing
 
     def policy(self, session: Session) -> Policy:
         """The active policy, or MODQ_POLICY_FILE (else the built-in one) while none is."""
@@ -110,3 +114,12 @@ def cheap_check() -> CheapCheck:
         )
     checker: CheapCheck = extensions["modq_cheap_check"]
     return checker
+
+
+CLOSING_SECONDS = 5.0  # beat starts or ends the stricter mode at most once a minute
+
+
+def closing_cache(sessions: sessionmaker[Session]) -> Callable[[Session], duty.Closing | None]:
+    """duty.closing read at most every CLOSING_SECONDS, so intake pays no query for it."""
+    cached = Reloaded(sessions, duty.closing, lambda closed: closed, CLOSING_SECONDS)
+    return lambda _session: cached()

@@ -108,4 +108,5 @@ def accept_comment(
         deferred=deferred,
         second_thought=second_thought,
         articles=runtime().articles,
+        closing=runtime().closing,
     )

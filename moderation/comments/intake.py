@@ -92,6 +92,7 @@ def submit_comment(
     deferred: bool = False,
     second_thought: str | None = None,
     articles: ArticleLookup | None = None,
+    closing: Callable[[Session], duty.Closing | None] = duty.closing,
 ) -> tuple[Comment, bool]:
     """Store a site's comment (committed), then queue it; returns (comment, created).
 
@@ -100,13 +101,15 @@ def submit_comment(
     reader's address is kept only as a hash keyed with `ip_key`. A deferred comment is
     scored after other authors' comments. An article of another site is refused (WrongSite).
     `second_thought` is what the reader chose when warned before posting (kinds.SecondThought).
-    `articles` remembers article ids between calls (by default each call looks it up).
+    `articles` remembers article ids between calls (by default each call looks it up);
+    `closing` reads whether the stricter mode closes commenting (a web process keeps it for
+    a few seconds instead of a query per comment).
     """
     fingerprint = _fingerprint(submission)
     articles = ArticleLookup(seconds=0) if articles is None else articles
     article, parent_id = _targets(session, submission, articles)
     check_owner(site_id, article.site_id, f"article {submission.article_id!r}")
-    duty.check_open(session, article)
+    duty.check_open(closing(session), article)
     now = utcnow()
     row = {
         "id": new_comment_id(),

@@ -97,13 +97,28 @@ def holding(session: Session) -> bool:
     return current(session) is not None
 
 
-def check_open(session: Session, article: Article | ArticleRef) -> None:
+@dataclass(frozen=True)
+class Closing:
+    """What intake needs of the stricter mode in its `close` mode: since when, and why."""
+
+    started_at: datetime
+    why: str
+
+
+def closing(session: Session) -> Closing | None:
+    """The open period when it closes commenting on new articles, else None."""
+    period = current(session)
+    if period is None or period.mode != StrictMode.CLOSE:
+        return None
+    return Closing(period.started_at, period.why)
+
+
+def check_open(closed: Closing | None, article: Article | ArticleRef) -> None:
     """CommentingClosed when the stricter mode closes commenting on this article: one
     published (first stored) while it applies, in the `close` mode."""
-    period = current(session)
-    if period is None or period.mode != StrictMode.CLOSE or article.created_at < period.started_at:
+    if closed is None or article.created_at < closed.started_at:
         return
     raise CommentingClosed(
         "commenting on this article opens when moderators are back on duty "
-        f"(stricter mode since {period.started_at:%Y-%m-%d %H:%M} UTC: {period.why})"
+        f"(stricter mode since {closed.started_at:%Y-%m-%d %H:%M} UTC: {closed.why})"
     )
