@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from moderation.decisions import duty
 from moderation.kinds import StrictMode
 from tests.support.workspace import in_review
+from web.runtime import closing_cache
 
 
 def start_strict_mode(app: Flask, mode: StrictMode) -> None:
@@ -20,6 +21,10 @@ def start_strict_mode(app: Flask, mode: StrictMode) -> None:
     settings = dataclasses.replace(runtime.settings, strict_mode=mode.value)
     with runtime.session_factory() as session:
         duty.refresh(session, duty.DutyRules.from_settings(settings), datetime.now(UTC))
+    # A web process notices within CLOSING_SECONDS; a fresh cache, as a process started now.
+    app.extensions["modq"] = dataclasses.replace(
+        runtime, closing=closing_cache(runtime.session_factory)
+    )
 
 
 def test_the_workspace_says_when_the_stricter_mode_applies(
