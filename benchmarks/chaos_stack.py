@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from moderation.db import make_engine, make_session_factory, upgrade
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import REPO, children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer, free_port
+from workers.roles import BACKGROUND, SCORING
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Process:
     argv: list[str]
     env: dict[str, str]
     log: Path
+    before: Callable[[], None] | None = None  # run in the child first (lower its priority)
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -41,6 +44,7 @@ class Process:
                 stdout=output,
                 stderr=output,
                 start_new_session=True,
+                preexec_fn=self.before,
             )
 
     @property
@@ -76,6 +80,7 @@ class Stack:
     settings: Settings = field(init=False)
     web: Process = field(init=False)
     scoring: list[Process] = field(init=False)
+    background: Process = field(init=False)
     beat: Process = field(init=False)
     port: int = field(init=False)
 
@@ -97,11 +102,21 @@ class Stack:
         self.port = free_port()
         self.web = Process("web", self._gunicorn(), env, self.folder / "web.log")
         self.scoring = [
-            Process(f"worker{n}", self._celery("worker", f"w{n}@%h"), env, self._log(f"worker{n}"))
+            Process(
+                f"worker{n}", SCORING.argv(f"w{n}@%h", quiet=True), env, self._log(f"worker{n}")
+            )
             for n in range(1, self.workers + 1)
         ]
-        self.beat = Process("beat", self._celery("beat"), env, self.folder / "beat.log")
-        for process in (self.web, *self.scoring, self.beat):
+        # As `modq up` and Compose run it: explanations and webhooks never hold a scorer.
+        self.background = Process(
+            "background",
+            BACKGROUND.argv(quiet=True),
+            BACKGROUND.env(env),
+            self._log("background"),
+            BACKGROUND.lower_priority(),
+        )
+        self.beat = Process("beat", self._beat(), env, self.folder / "beat.log")
+        for process in (self.web, *self.scoring, self.background, self.beat):
             process.start()
         wait_for(self._web_answers, timeout=60)
         wait_for(self._workers_ready, timeout=300, every=1)
@@ -138,10 +153,11 @@ class Stack:
             *("--access-logfile", str(self.folder / "access.log"), "web.wsgi:app"),
         ]
 
-    def _celery(self, kind: str, hostname: str = "") -> list[str]:
-        argv = [sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", kind]
-        argv += ["--loglevel", "INFO"]
-        return argv + (["--concurrency", "1", "--hostname", hostname] if hostname else [])
+    def _beat(self) -> list[str]:
+        return [
+            *(sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "beat"),
+            *("--loglevel", "INFO"),
+        ]
 
     def _web_answers(self) -> bool:
         try:
@@ -199,7 +215,8 @@ class Stack:
 
     def stop(self) -> None:
         """Stop everything that was started."""
-        for process in (getattr(self, "beat", None), *getattr(self, "scoring", [])):
+        processes = (getattr(self, "beat", None), getattr(self, "background", None))
+        for process in (*processes, *getattr(self, "scoring", [])):
             if process is not None:
                 process.stop()
         if hasattr(self, "web"):

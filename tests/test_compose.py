@@ -7,10 +7,10 @@ from typing import Any
 import yaml
 
 from moderation.config import documented_variables
-from workers.celery_app import QUEUES, WEBHOOK_QUEUE
+from workers.celery_app import EXPLAIN_QUEUE, QUEUES, WEBHOOK_QUEUE
 
 REPO = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "web", "worker", "webhooks", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "explainer", "webhooks", "beat")
 
 
 def compose() -> dict[str, Any]:
@@ -39,7 +39,7 @@ def test_web_worker_and_beat_share_database_and_broker() -> None:
 def test_services_have_healthchecks_and_postgres_a_named_volume() -> None:
     document = compose()
     services = document["services"]
-    for name in ("postgres", "redis", "web", "worker", "beat"):
+    for name in ("postgres", "redis", "web", "worker", "explainer", "beat"):
         assert services[name]["healthcheck"]["test"], name
     volume = services["postgres"]["volumes"][0].split(":")[0]
     assert volume in document["volumes"]
@@ -47,7 +47,7 @@ def test_services_have_healthchecks_and_postgres_a_named_volume() -> None:
 
 def test_app_services_wait_for_healthy_dependencies_and_migrations() -> None:
     services = compose()["services"]
-    for name in ("web", "worker", "webhooks", "beat"):
+    for name in ("web", "worker", "explainer", "webhooks", "beat"):
         depends = services[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -68,7 +68,7 @@ def test_every_variable_the_app_services_get_is_a_setting() -> None:
         assert given <= known, f"{name}: {sorted(given - known)} are not settings"
 
 
-def test_every_queue_has_a_worker_and_webhooks_have_their_own() -> None:
+def test_every_queue_has_a_worker_and_webhooks_and_explanations_have_their_own() -> None:
     services = compose()["services"]
 
     def queues(name: str) -> list[str]:
@@ -76,5 +76,16 @@ def test_every_queue_has_a_worker_and_webhooks_have_their_own() -> None:
         return str(command[command.index("-Q") + 1]).split(",")
 
     assert queues("webhooks") == [WEBHOOK_QUEUE]
-    assert WEBHOOK_QUEUE not in queues("worker")
-    assert sorted(queues("worker") + queues("webhooks")) == sorted(QUEUES)
+    assert queues("explainer") == [EXPLAIN_QUEUE]
+    assert sorted(queues("worker") + queues("webhooks") + queues("explainer")) == sorted(QUEUES)
+    # Explanations yield the CPU to scoring where both share a machine.
+    assert services["explainer"]["cpu_shares"] < 1024
+    assert services["explainer"]["environment"]["MODQ_TORCH_THREADS"] == "1"
+
+
+def test_each_worker_service_is_pinged_by_its_own_name() -> None:
+    services = compose()["services"]
+    for name in ("worker", "explainer"):
+        command, ping = services[name]["command"], services[name]["healthcheck"]["test"][1]
+        node = command[command.index("--hostname") + 1].replace("%h", "$$HOSTNAME")
+        assert f"-d {node} " in ping, name

@@ -56,6 +56,29 @@ def modq_env(tmp_path: Path, redis_port: int, tiny: TinyDetoxify) -> dict[str, s
     }
 
 
+def cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def worker_processes(pids: list[int]) -> dict[str, int]:
+    """The Celery workers among `pids`, by the name in their --hostname."""
+    found = {}
+    for pid in pids:
+        argv = cmdline(pid).split()
+        if "worker" in argv:
+            found[argv[argv.index("--hostname") + 1].split("@")[0]] = pid
+    return found
+
+
+def queues_of(pid: int) -> set[str]:
+    argv = cmdline(pid).split()
+    return set(argv[argv.index("-Q") + 1].split(","))
+
+
 def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
     tmp_path: Path, tiny_detoxify: TinyDetoxify
 ) -> None:
@@ -75,7 +98,13 @@ def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
         assert f"starting redis-server on port {redis_port}" in printed
         assert "Log in as 'admin' with the one-time password" in printed
         children = children_of(up.pid)
-        assert len(children) == 4, printed  # redis, web, worker, beat
+        assert len(children) == 5, printed  # redis, web, scoring and background workers, beat
+        workers = worker_processes(children)
+        # No scoring process ever holds an explanation or a webhook call, and the background
+        # worker yields the CPU to scoring.
+        assert queues_of(workers["scoring"]) == {"celery", "modq.backlog"}
+        assert queues_of(workers["background"]) == {"modq.webhooks", "modq.explain"}
+        assert niceness(workers["background"]) == niceness(workers["scoring"]) + 10
         key_file = tmp_path / "var" / "dev-api-key"
         key = key_file.read_text().strip()
         assert f"API key of the site 'dev' (also in {key_file}): {key}" in printed

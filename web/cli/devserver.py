@@ -21,6 +21,7 @@ from moderation import db as database
 from moderation.config import Settings, dev_secret_key
 from moderation.masking import mask_credentials
 from moderation.redis_client import fail_fast
+from workers.roles import BACKGROUND, SCORING
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 INSTALL_REDIS = (
@@ -36,9 +37,17 @@ class Children:
 
     running: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        """Start a process in its own session, so Ctrl-C reaches only us and we stop it."""
-        self.running.append((name, subprocess.Popen(argv, env=env, start_new_session=True)))
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        before: Callable[[], None] | None = None,
+    ) -> None:
+        """Start a process in its own session, so Ctrl-C reaches only us and we stop it;
+        `before` runs in the child first (to lower its priority)."""
+        process = subprocess.Popen(argv, env=env, start_new_session=True, preexec_fn=before)
+        self.running.append((name, process))
 
     def first_exited(self) -> str | None:
         """The name of a child that has stopped, if any."""
@@ -58,7 +67,8 @@ class Children:
 
 
 def run_all(settings: Settings, host: str, port: int) -> int:
-    """Start Redis (if needed), migrate, create a first moderator, run web, worker and beat."""
+    """Start Redis (if needed), migrate, create a first moderator, run web, a scoring worker,
+    a background worker (explanations, webhooks) and beat."""
     children = Children()
     _stop_on_signals()
     try:
@@ -97,22 +107,8 @@ def _start_services(children: Children, env: dict[str, str], host: str, port: in
         ],
         env,
     )
-    children.start(
-        "worker",
-        [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "workers.app",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "1",
-        ],
-        env,
-    )
+    for role in (SCORING, BACKGROUND):
+        children.start(role.name, role.argv(), role.env(env), role.lower_priority())
     children.start(
         "beat", [python, "-m", "celery", "-A", "workers.app", "beat", "--loglevel", "INFO"], env
     )

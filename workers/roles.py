@@ -1,0 +1,63 @@
+"""The two kinds of worker process: scoring, and background work that must never hold one.
+
+A Celery worker process runs one task at a time. A scoring worker that has started an
+explanation (an occlusion: up to MODQ_EXPLAIN_BUDGET_MS of model passes) or a webhook delivery
+(an HTTP call of up to 10 s) finishes it before it takes the next batch, and every comment
+submitted meanwhile waits. So scoring workers consume only the scoring queues, and a
+background worker, at a lower CPU priority and with one torch thread, takes the rest: where
+both share cores, the scheduler gives scoring the CPU first and explanations what is left.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from workers.celery_app import BACKLOG_QUEUE, EXPLAIN_QUEUE, SCORE_QUEUE, WEBHOOK_QUEUE
+
+
+@dataclass(frozen=True)
+class WorkerRole:
+    """Which queues a kind of worker consumes, and how it runs."""
+
+    name: str
+    queues: tuple[str, ...]
+    nice: int  # added to the process's niceness: higher runs only when the CPU is free
+    # Torch threads where MODQ_TORCH_THREADS leaves it to torch (None: torch chooses)
+    torch_threads: int | None
+
+    def argv(self, hostname: str = "", quiet: bool = False) -> list[str]:
+        """The command that runs one worker of this role, with one pool process; `quiet`
+        leaves out Celery's banner (where logs are JSON)."""
+        return [
+            *(sys.executable, "-m", "celery", "-A", "workers.app"),
+            *(["--quiet"] if quiet else []),
+            "worker",
+            *("--loglevel", "INFO", "--concurrency", "1"),
+            *("-Q", ",".join(self.queues), "--hostname", hostname or f"{self.name}@%h"),
+        ]
+
+    def lower_priority(self) -> Callable[[], None] | None:
+        """What to run in the child before it starts (Popen's preexec_fn): lower its priority."""
+        if not self.nice:
+            return None
+        increment = self.nice
+
+        def lower() -> None:
+            os.nice(increment)
+
+        return lower
+
+    def env(self, base: dict[str, str]) -> dict[str, str]:
+        """`base`, with this role's torch threads where the operator left the choice to torch
+        (MODQ_TORCH_THREADS unset or 0)."""
+        if self.torch_threads is None or base.get("MODQ_TORCH_THREADS", "0").strip() != "0":
+            return dict(base)
+        return base | {"MODQ_TORCH_THREADS": str(self.torch_threads)}
+
+
+SCORING = WorkerRole("scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_threads=None)
+# Webhooks before explanations: a site waits for its event, a moderator rarely for highlights.
+BACKGROUND = WorkerRole("background", (WEBHOOK_QUEUE, EXPLAIN_QUEUE), nice=10, torch_threads=1)
