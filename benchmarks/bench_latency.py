@@ -4,7 +4,8 @@
         [--bert DATA [--quantize]] [--workers 1] [--torch-threads 0]
 
 Starts its own PostgreSQL and Redis (spare ports), the web app under gunicorn (2 workers) and
-`--workers` scoring workers (one pool process each) on the test-built Detoxify checkpoint,
+`--workers` scoring workers (one pool process each) and the background worker that explains
+(`workers/roles.py`: nice 10, one torch thread) on the test-built Detoxify checkpoint,
 or with `--bert DATA` on a full-size random BERT-base Detoxify (`benchmarks/random_detoxify.py`,
 int8 with `--quantize`) fed gm-threads' news comments from DATA, with explanations on
 (MODQ_EXPLAIN_BUDGET_MS at its default; `--explain-budget-ms 0` turns them off). Then:
@@ -14,7 +15,8 @@ int8 with `--quantize`) fed gm-threads' news comments from DATA, with explanatio
    (above the publish line, so it is explained), and prints submit -> decision p50/p95 and
    when the explanations were all stored.
 Latency is the database's decided_at minus the moment the submission was first tried. Also
-prints each worker's peak resident memory (its pool process) and the load average.
+prints each worker's peak resident memory (its pool process; the background worker's last)
+and the load average.
 """
 
 from __future__ import annotations
@@ -69,8 +71,9 @@ class LatencyStack(Stack):
         )
 
     def peak_rss_mb(self) -> list[float]:
-        """Each scoring worker's pool process: its peak resident memory so far, in MB."""
-        return [_vm_hwm_mb(pid) for w in self.scoring for pid in children_of(w.pid)]
+        """Each worker's pool process (the background worker's last): its peak RSS so far, in MB."""
+        workers = (*self.scoring, self.background)
+        return [_vm_hwm_mb(pid) for w in workers for pid in children_of(w.pid)]
 
 
 def _vm_hwm_mb(pid: int) -> float:
