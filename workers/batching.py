@@ -8,6 +8,8 @@ run as a list. Added here:
   backlog queue's (authors over their fair share) after all the rest. So a burst is scored in
   full batches, a lone comment still waits at most T, and a comment that arrives behind one
   author's flood is in the next batch;
+- when a batch finishes, what arrived meanwhile is handed over at once, not at the next tick
+  of the T timer (a comment that came in while the pool was busy has waited long enough);
 - a batch lost with its worker process goes back to the queue, as `task_reject_on_worker_lost`
   does for ordinary tasks (celery-batches alone leaves those messages unacknowledged until the
   worker restarts);
@@ -91,6 +93,7 @@ class ScoringBatches(Batches):  # type: ignore[misc]
 
     in_flight = 0  # batches handed to the pool and not finished, in this worker process
     _tref: Any  # celery-batches' flush timer entry, or None while it holds none
+    _timer: Any = None  # the consumer's event-loop timer, once a consumer has started
 
     @property
     def flush_every(self) -> int:
@@ -115,6 +118,7 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         if self._tref is not None:
             self._tref.cancel()
             self._tref = None
+        self._timer = consumer.timer
         handler: Callable[..., None] = super().Strategy(task, app, consumer)
         if self._buffer.qsize() or self._pending.qsize():
             self._tref = consumer.timer.call_repeatedly(self.flush_interval, self._do_flush)
@@ -152,6 +156,7 @@ class ScoringBatches(Batches):  # type: ignore[misc]
             self.in_flight -= 1
             for request in batch:
                 request.acknowledge()
+            self._flush_soon()
 
         def on_error(exc_info: Any) -> None:
             self.in_flight -= 1
@@ -165,6 +170,7 @@ class ScoringBatches(Batches):  # type: ignore[misc]
             )
             for request in batch:
                 request.reject(requeue=True) if lost else request.acknowledge()
+            self._flush_soon()
 
         ids = batch_ids(batch)
         log.info("batch of %d comments handed to a pool process", len(batch), extra=ids)
@@ -173,3 +179,10 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         self._pool.apply_async(
             apply_batches_task, (self, simple, 0, None), callback=on_done, error_callback=on_error
         )
+
+    def _flush_soon(self) -> None:
+        """Hand over what waits as soon as the event loop is free: a pool process just was."""
+        # Through the timer, not directly: with the solo pool this callback runs inside the
+        # flush that started the batch.
+        if self._timer is not None and (self._buffer.qsize() or self._pending.qsize()):
+            self._timer.call_after(0, self._do_flush)
