@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from logging.handlers import WatchedFileHandler
 from typing import Any
 
 from moderation.masking import MASK, mask_credentials
@@ -132,21 +133,32 @@ def make_formatter(fmt: str, secrets: Iterable[str] = ()) -> logging.Formatter:
     return JsonFormatter(mask) if fmt == "json" else TextFormatter(mask)
 
 
-def configure_logging(level: str, fmt: str = "text", secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at `level` in format `fmt`: one handler per process, set up again (not
-    added twice) when called again. A root logger that already has other handlers (a test
-    runner's) keeps them."""
+def configure_logging(
+    level: str | int, fmt: str = "text", secrets: Iterable[str] = (), logfile: str | None = None
+) -> None:
+    """Log to stderr (or to `logfile`) at `level` in format `fmt`: one handler per process, set
+    up again (not added twice) when called again. A root logger that already has other handlers
+    (a test runner's) keeps them."""
     logging.setLogRecordFactory(MaskedRecord)
     root = logging.getLogger()
     ours: list[logging.Handler] = [h for h in root.handlers if getattr(h, "modq", False)]
-    if not ours and not root.handlers:
-        handler = logging.StreamHandler()
-        handler.modq = True  # type: ignore[attr-defined]
-        handler.addFilter(ContextFilter())
-        root.addHandler(handler)
-        ours = [handler]
+    if logfile is not None:  # a file given on the command line takes our handler's place
+        for each in ours:
+            root.removeHandler(each)
+            each.close()
+        ours = [_our_handler(WatchedFileHandler(logfile, encoding="utf-8"))]
+    elif not ours and not root.handlers:
+        ours = [_our_handler(logging.StreamHandler())]
     for each in ours:
         each.setFormatter(make_formatter(fmt, secrets))
+        if each not in root.handlers:
+            root.addHandler(each)
     root.setLevel(level)
     logging.captureWarnings(True)  # warnings become log lines, in the same format
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _our_handler(handler: logging.Handler) -> logging.Handler:
+    handler.modq = True  # type: ignore[attr-defined]
+    handler.addFilter(ContextFilter())
+    return handler

@@ -1,5 +1,6 @@
 """What an operator meets, end to end on a Redis of the test's own: a broker connection dropped
-mid-batch, a message left unacknowledged by a worker that died, and the worker's JSON log."""
+mid-batch, a message left unacknowledged by a worker that died, and the JSON logs of worker and
+beat."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.support.processes import celery_process, settings_env, wait_for
+from tests.support.chatty_task import CHATTY_TASK, SAID
+from tests.support.processes import celery_process, children_of, settings_env, wait_for
 from tests.support.services import RedisServer
 from tests.test_e2e import (  # the e2e fixtures and helpers
     BURST,
@@ -32,6 +34,7 @@ from tests.test_e2e import (  # the e2e fixtures and helpers
     submit,
     worker_ready,
 )
+from workers.celery_app import WEBHOOK_QUEUE, create_celery
 
 pytestmark = pytest.mark.e2e
 REDIS_PASSWORD, DATABASE_PASSWORD = "r3dis-pass-word", "pg-pass-word"
@@ -146,9 +149,7 @@ def test_worker_lines_are_json_with_ids_and_no_passwords(
     for output in (text, printed.read_text()):  # Celery prints its shutdown there
         assert REDIS_PASSWORD not in output and DATABASE_PASSWORD not in output
     lines, plain = _json_lines(text)
-    # Known, left open in issue 14: now and then one line in Celery's own text format gets
-    # into the file. None of them may be about our comments, and they stay rare.
-    assert len(plain) <= 2 and not any(u.rsplit("/", 1)[1] in p for u in urls for p in plain), plain
+    assert not plain, plain
     comment_ids = {u.rsplit("/", 1)[1] for u in urls}
     scored = [e for e in lines if e["message"].startswith("scored ")]
     handed = [e for e in lines if e["message"].startswith("batch of ")]
@@ -156,6 +157,59 @@ def test_worker_lines_are_json_with_ids_and_no_passwords(
     assert {e["batch_id"] for e in scored} == {e["batch_id"] for e in handed}
     assert all(len(e["task_ids"]) == len(e["comment_ids"]) for e in scored + handed)
     assert _task_lines(lines, "modq.warm_up"), "Celery's lines about a task name it"
+
+
+def test_worker_and_beat_write_only_json_to_their_logfile_from_every_source(
+    fault_settings: Settings, tmp_path: Path
+) -> None:
+    # Celery gave its task logger and billiard's pool logger plain-text handlers of their own,
+    # the only ones writing to --logfile: a pool process that died was reported in Celery's
+    # text format. Here a task prints, warns and logs on a task logger, then its pool process
+    # is killed, in a worker that needs no model (webhooks only), beside a beat.
+    env = settings_env(dataclasses.replace(fault_settings, log_format="json"))
+    logs = {name: tmp_path / name for name in ("worker.log", "worker.err", "beat.log", "beat.err")}
+    worker = ["-Q", WEBHOOK_QUEUE, "--concurrency", "1", "--logfile", str(logs["worker.log"])]
+    worker += ["--include", "tests.support.chatty_task"]
+    with (
+        celery_process(
+            "worker", env, logs["worker.err"], *worker, printed=tmp_path / "out"
+        ) as pool,
+        celery_process("beat", env, logs["beat.err"], "--logfile", str(logs["beat.log"])),
+    ):
+        wait_for(lambda: _logged(logs, " ready."))
+        _send_chatty_task(fault_settings)
+        wait_for(lambda: _logged(logs, f"Task {CHATTY_TASK}[", "succeeded"))
+        os.kill(children_of(pool.pid)[0], signal.SIGKILL)
+        wait_for(lambda: _logged(logs, "exited with 'signal 9"))
+        wait_for(lambda: _logged(logs, "beat: Starting"))
+    for path in logs.values():  # on standard error: lines logged before Celery set up logging
+        assert not _json_lines(path.read_text())[1], path
+    lines = _json_lines(logs["worker.log"].read_text())[0]
+    for said in SAID.values():
+        assert _line_with(lines, said)["process"].startswith("ForkPoolWorker"), said
+    assert _line_with(lines, "exited with 'signal 9")["logger"] == "multiprocessing"
+    assert _line_with(lines, " ready.")["process"] == "MainProcess"
+    assert _line_with(_json_lines(logs["beat.log"].read_text())[0], "beat: Starting")
+
+
+def _logged(logs: dict[str, Path], *fragments: str) -> bool:
+    """Whether a line of these files holds every fragment."""
+    texts = (path.read_text() for path in logs.values() if path.exists())
+    return any(all(f in line for f in fragments) for text in texts for line in text.splitlines())
+
+
+def _line_with(lines: list[dict[str, Any]], fragment: str) -> dict[str, Any]:
+    found = [e for e in lines if fragment in e["message"]]
+    assert found, f"no line with {fragment!r}"
+    return found[0]
+
+
+def _send_chatty_task(settings: Settings) -> None:
+    app = create_celery(settings)
+    try:
+        app.send_task(CHATTY_TASK, queue=WEBHOOK_QUEUE)
+    finally:
+        app.close()
 
 
 def _json_lines(text: str) -> tuple[list[dict[str, Any]], list[str]]:
