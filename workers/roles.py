@@ -25,8 +25,7 @@ class WorkerRole:
     name: str
     queues: tuple[str, ...]
     nice: int  # added to the process's niceness: higher runs only when the CPU is free
-    # Torch threads where MODQ_TORCH_THREADS leaves it to torch (None: torch chooses)
-    torch_threads: int | None
+    torch_threads: int  # where MODQ_TORCH_THREADS leaves the choice to torch
 
     def argv(self, hostname: str = "", quiet: bool = False) -> list[str]:
         """The command that runs one worker of this role, with one pool process; `quiet`
@@ -53,11 +52,14 @@ class WorkerRole:
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """`base`, with this role's torch threads where the operator left the choice to torch
         (MODQ_TORCH_THREADS unset or 0)."""
-        if self.torch_threads is None or base.get("MODQ_TORCH_THREADS", "0").strip() != "0":
+        if base.get("MODQ_TORCH_THREADS", "0").strip() != "0":
             return dict(base)
         return base | {"MODQ_TORCH_THREADS": str(self.torch_threads)}
 
 
-SCORING = WorkerRole("scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_threads=None)
+# One torch thread each: where a worker shares its cores with web, PostgreSQL, Redis or another
+# worker (always so under `modq up`), torch's threads wait for each other at every layer, and
+# a thread per core made scoring 4-5x slower (README, Measurements).
+SCORING = WorkerRole("scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_threads=1)
 # Webhooks before explanations: a site waits for its event, a moderator rarely for highlights.
 BACKGROUND = WorkerRole("background", (WEBHOOK_QUEUE, EXPLAIN_QUEUE), nice=10, torch_threads=1)

@@ -22,11 +22,11 @@ def test_a_worker_command_names_its_queues_and_a_node_of_its_own() -> None:
     assert "--quiet" in SCORING.argv(quiet=True)
 
 
-def test_the_background_worker_runs_one_torch_thread_unless_the_operator_chose() -> None:
-    assert BACKGROUND.env({})["MODQ_TORCH_THREADS"] == "1"
-    assert BACKGROUND.env({"MODQ_TORCH_THREADS": "0"})["MODQ_TORCH_THREADS"] == "1"
-    assert BACKGROUND.env({"MODQ_TORCH_THREADS": "4"})["MODQ_TORCH_THREADS"] == "4"
-    assert "MODQ_TORCH_THREADS" not in SCORING.env({})
+def test_workers_run_one_torch_thread_unless_the_operator_chose() -> None:
+    for role in (SCORING, BACKGROUND):
+        assert role.env({})["MODQ_TORCH_THREADS"] == "1"
+        assert role.env({"MODQ_TORCH_THREADS": "0"})["MODQ_TORCH_THREADS"] == "1"
+        assert role.env({"MODQ_TORCH_THREADS": "4"})["MODQ_TORCH_THREADS"] == "4"
 
 
 def test_the_background_worker_starts_at_a_lower_priority() -> None:
