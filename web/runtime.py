@@ -20,6 +20,7 @@ from moderation.policy.document import Policy
 from moderation.ratelimit import RateLimiter
 from moderation.readers.second_thought import CheapCheck
 from moderation.signals.words.lists import stored_matcher
+from moderation.site_keys import SiteKeys
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Runtime:
     enqueue: Enqueue
     limiter: RateLimiter
     articles: ArticleLookup  # article ids remembered for a short while: no lookup per comment
+    keys: SiteKeys  # live site keys remembered while no revocation is announced
     # Sends the webhook deliveries due now (after a request recorded events).
     push_webhooks: Callable[[], None] = lambda: None
     # Whether the stricter mode closes commenting; read through `closing_cache` in the app.
