@@ -1,5 +1,6 @@
 """docker-compose.yml cannot run here (no Docker engine), so it is checked by reading it."""
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import yaml
 
 from moderation.config import documented_variables
+from web import gunicorn_conf
 from workers.celery_app import QUEUES, WEBHOOK_QUEUE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,3 +80,12 @@ def test_every_queue_has_a_worker_and_webhooks_have_their_own() -> None:
     assert queues("webhooks") == [WEBHOOK_QUEUE]
     assert WEBHOOK_QUEUE not in queues("worker")
     assert sorted(queues("worker") + queues("webhooks")) == sorted(QUEUES)
+
+
+def test_the_web_server_takes_its_threads_from_the_gunicorn_settings() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    image = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))  # type: ignore[union-attr]
+    for command in (compose()["services"]["web"]["command"], image):
+        assert command[:3] == ["gunicorn", "--config", "python:web.gunicorn_conf"], command
+        assert not {"--threads", "--worker-class", "-k"} & set(command), command
+    assert (gunicorn_conf.worker_class, gunicorn_conf.threads) == ("gthread", 4)

@@ -111,9 +111,9 @@ def cheap_check() -> CheapCheck:
     extensions = current_app.extensions
     if "modq_cheap_check" not in extensions:
         settings, sessions = runtime().settings, runtime().session_factory
-        extensions["modq_cheap_check"] = CheapCheck(
-            stored_matcher(sessions), settings.scorer_retry_seconds
-        )
+        made = CheapCheck(stored_matcher(sessions), settings.scorer_retry_seconds)
+        # Threads of one process may race here: one checker wins, and every thread uses it.
+        extensions.setdefault("modq_cheap_check", made)
     checker: CheapCheck = extensions["modq_cheap_check"]
     return checker
 

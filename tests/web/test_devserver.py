@@ -56,6 +56,14 @@ def modq_env(tmp_path: Path, redis_port: int, tiny: TinyDetoxify) -> dict[str, s
     }
 
 
+def cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
 def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
     tmp_path: Path, tiny_detoxify: TinyDetoxify
 ) -> None:
@@ -107,6 +115,8 @@ def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
         )
         assert result["status"] == "published"
         assert call(f"{base}/readyz")["status"] == "ok"
+        web_workers = [p for c in children for p in children_of(c) if "gunicorn" in cmdline(p)]
+        assert web_workers and all(threads(p) > 1 for p in web_workers), "threaded workers"
         # The quick start: the demo posts with the key `modq up` wrote.
         demo = subprocess.run(
             [MODQ, "demo", "load", "--base-url", base],
