@@ -1,9 +1,10 @@
 """Intake speed: `POST /api/v1/comments` under gunicorn, against a bare endpoint, with wrk.
 
-    python -m benchmarks.bench_intake [--seconds 15] [--connections 4] [--runs 1] [--threads 1]
+    python -m benchmarks.bench_intake [--seconds 15] [--connections 4] [--runs 1] [--threads 4]
 
 Starts its own PostgreSQL and Redis (spare ports), then, one after the other, gunicorn with 2
-sync workers serving (1) the real app (site key, rate limits counted but never refusing, the
+workers of `--threads` threads (by default as many as web/gunicorn_conf.py gives them; 1: sync
+workers) serving (1) the real app (site key, rate limits counted but never refusing, the
 Idempotency-Key, the row committed, then the Celery task published) and (2) the bare app of
 `benchmarks/bare_intake.py` (validate the JSON, publish the task). Each is loaded by
 `wrk --latency` on 127.0.0.1 with `benchmarks/intake_load.lua` (every request a new comment with
@@ -32,6 +33,7 @@ from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
 from tests.support.processes import REPO, children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer, free_port
+from web import gunicorn_conf
 
 LUA = Path(__file__).with_name("intake_load.lua")
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -164,7 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=1, help="per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=gunicorn_conf.threads,
+        help="per gunicorn worker (1: sync workers; default: as web/gunicorn_conf.py)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="modq-intake-") as folder:
         bench = Bench(Path(folder))

@@ -26,6 +26,9 @@ LAST_USED_EVERY = timedelta(minutes=1)
 SITE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 DEV_SITE, DEV_KEY_FILE = "dev", "dev-api-key"
+# Set in a session's info by a change that a remembered key must not outlive (a revocation, a
+# site's settings); announced after the commit (see site_keys.SiteKeys.after_commit).
+KEYS_CHANGED = "site_keys_changed"
 
 
 class SiteError(Invalid):
@@ -87,6 +90,7 @@ def update_site(
     if show_reasons is not None:
         site.show_reasons = show_reasons
     audit.record(session, actor, "site.updated", "site", site.name, **_settings(site))
+    session.info[KEYS_CHANGED] = True
     session.commit()
     return site
 
@@ -148,6 +152,7 @@ def revoke_key(session: Session, key_id: int, actor: str = "cli") -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(session, actor, "api_key.revoked", "api_key", key.id, site=key.site.name)
+        session.info[KEYS_CHANGED] = True
         session.commit()
     return key
 

@@ -1,5 +1,6 @@
 """docker-compose.yml cannot run here (no Docker engine), so it is checked by reading it."""
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import yaml
 
 from moderation.config import documented_variables
+from web import gunicorn_conf
 from workers.celery_app import EXPLAIN_QUEUE, QUEUES, WEBHOOK_QUEUE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,3 +91,12 @@ def test_each_worker_service_is_pinged_by_its_own_name() -> None:
         command, ping = services[name]["command"], services[name]["healthcheck"]["test"][1]
         node = command[command.index("--hostname") + 1].replace("%h", "$$HOSTNAME")
         assert f"-d {node} " in ping, name
+
+
+def test_the_web_server_takes_its_threads_from_the_gunicorn_settings() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    image = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))  # type: ignore[union-attr]
+    for command in (compose()["services"]["web"]["command"], image):
+        assert command[:3] == ["gunicorn", "--config", "python:web.gunicorn_conf"], command
+        assert not {"--threads", "--worker-class", "-k"} & set(command), command
+    assert (gunicorn_conf.worker_class, gunicorn_conf.threads) == ("gthread", 4)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -17,6 +18,7 @@ from moderation.config import Settings, dev_secret_key, load_settings
 from moderation.db import make_engine, make_session_factory
 from moderation.logs import configure_logging
 from moderation.ratelimit import RateLimiter
+from moderation.site_keys import KeyVersion, SiteKeys
 from moderation.sites import open_intake_warning, open_sites
 from web.runtime import BrokerPublisher, Runtime, closing_cache
 
@@ -37,6 +39,9 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in a readable order
     engine = make_engine(settings.database_url)
     session_factory, publisher = make_session_factory(engine), BrokerPublisher(settings)
+    keys = SiteKeys(KeyVersion(settings.redis_url))
+    # A revocation through this app (the admin screens, `modq site`) reaches every process.
+    event.listen(session_factory, "after_commit", keys.after_commit)
     app.extensions["modq"] = Runtime(
         settings,
         engine,
@@ -44,6 +49,7 @@ def create_app(
         publisher,
         RateLimiter(settings.redis_url, settings.rate_window_seconds, app.secret_key or ""),
         ArticleLookup(),
+        keys,
         lambda: publisher.push_webhooks(session_factory),
         closing_cache(session_factory),
     )

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from flask import request
 
-from moderation.models import ApiKey, Site
+from moderation.models import Site
 from moderation.readers.tokens import Reader, ReaderRefused, read_token, require_same_reader
+from moderation.site_keys import KeyRef, SiteRef
 
 READER_HEADER = "Reader-Token"
 NEEDS_TOKEN = f"this site takes comments only from its verified readers: send {READER_HEADER}"
 
 
-def header_reader(site: Site) -> Reader | None:
+def header_reader(site: Site | SiteRef) -> Reader | None:
     """The reader named by the request's token (checked with the site's secret), if sent."""
     token = request.headers.get(READER_HEADER, "").strip()
     return read_token(site, token) if token else None
 
 
-def check_author(site: Site, key: ApiKey | None, author_id: str) -> Reader | None:
+def check_author(site: Site | SiteRef, key: KeyRef | None, author_id: str) -> Reader | None:
     """Refuse a comment whose author is not the token's reader; without a token, only the
     site's key or the site's anonymous setting lets a comment in."""
     reader = header_reader(site)
@@ -30,7 +31,7 @@ def check_author(site: Site, key: ApiKey | None, author_id: str) -> Reader | Non
     return reader
 
 
-def required_reader(site: Site) -> Reader:
+def required_reader(site: Site | SiteRef) -> Reader:
     """The token's reader; ReaderRefused when there is no token."""
     reader = header_reader(site)
     if reader is None:

@@ -20,6 +20,7 @@ from moderation.policy.document import Policy
 from moderation.ratelimit import RateLimiter
 from moderation.readers.second_thought import CheapCheck
 from moderation.signals.words.lists import stored_matcher
+from moderation.site_keys import SiteKeys
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Runtime:
     enqueue: Enqueue
     limiter: RateLimiter
     articles: ArticleLookup  # article ids remembered for a short while: no lookup per comment
+    keys: SiteKeys  # live site keys remembered while no revocation is announced
     # Sends the webhook deliveries due now (after a request recorded events).
     push_webhooks: Callable[[], None] = lambda: None
     # Whether the stricter mode closes commenting; read through `closing_cache` in the app.
@@ -109,9 +111,9 @@ def cheap_check() -> CheapCheck:
     extensions = current_app.extensions
     if "modq_cheap_check" not in extensions:
         settings, sessions = runtime().settings, runtime().session_factory
-        extensions["modq_cheap_check"] = CheapCheck(
-            stored_matcher(sessions), settings.scorer_retry_seconds
-        )
+        made = CheapCheck(stored_matcher(sessions), settings.scorer_retry_seconds)
+        # Threads of one process may race here: one checker wins, and every thread uses it.
+        extensions.setdefault("modq_cheap_check", made)
     checker: CheapCheck = extensions["modq_cheap_check"]
     return checker
 

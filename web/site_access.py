@@ -13,14 +13,15 @@ from moderation import sites
 from moderation.comments.intake import find_article, submit_comment
 from moderation.comments.validation import CommentSubmission, is_ip_address
 from moderation.kinds import RateScope
-from moderation.models import ApiKey, Comment, Site
+from moderation.models import Comment, Site
 from moderation.ratelimit import Quota
+from moderation.site_keys import KeyRef, SiteRef
 from web.runtime import db, runtime
 
 NEEDS_KEY = "this call needs a site's API key: Authorization: Bearer <key>"
 
 
-def site_key() -> ApiKey:
+def site_key() -> KeyRef:
     """The caller's live API key, or KeyRefused saying why not."""
     header = request.headers.get("Authorization")
     if header is None:
@@ -28,10 +29,10 @@ def site_key() -> ApiKey:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise sites.KeyRefused(NEEDS_KEY, presented=True)
-    return sites.authenticate(db(), token.strip())
+    return runtime().keys.authenticate(db, token.strip())
 
 
-def comment_key() -> ApiKey | None:
+def comment_key() -> KeyRef | None:
     """The caller's key; None when none was sent and some site takes keyless comments (a bad
     key is refused all the same)."""
     if "Authorization" not in request.headers and any_open_intake():
@@ -44,7 +45,7 @@ def any_open_intake() -> bool:
     return bool(sites.open_sites(db()))
 
 
-def open_intake_site(article_id: str) -> Site:
+def open_intake_site(article_id: str) -> SiteRef:
     """The site of `article_id` when it takes keyless comments from this request's origin."""
     article = find_article(db(), article_id)
     site = db().get(Site, article.site_id) if article else None
@@ -53,10 +54,12 @@ def open_intake_site(article_id: str) -> Site:
     origin = request.headers.get("Origin")
     if origin is not None and origin not in site.origins:
         raise Forbidden(f"comments for this site are not accepted from {origin}")
-    return site
+    return SiteRef.of(site)
 
 
-def admit(site: Site, key: ApiKey | None, author_id: str | None, address: str | None) -> bool:
+def admit(
+    site: Site | SiteRef, key: KeyRef | None, author_id: str | None, address: str | None
+) -> bool:
     """Count one write against the rate limits (RateLimited when one is used up); True when
     the author is over their fair share, so the comment is scored after everyone else's."""
     settings = runtime().settings
@@ -73,15 +76,15 @@ def admit(site: Site, key: ApiKey | None, author_id: str | None, address: str | 
     return 0 < settings.fair_share_per_author < counts.get(RateScope.AUTHOR, 0)
 
 
-def admit_report(site: Site, reader_id: str) -> None:
+def admit_report(site: Site | SiteRef, reader_id: str) -> None:
     """Count one report against the reader's limit (RateLimited when it is used up)."""
     allowed = runtime().settings.rate_limit_reports
     runtime().limiter.count([Quota(RateScope.REPORTER, f"{site.id}:{reader_id}", allowed)])
 
 
 def accept_comment(
-    site: Site,
-    key: ApiKey | None,
+    site: Site | SiteRef,
+    key: KeyRef | None,
     submission: CommentSubmission,
     idempotency_key: str | None = None,
     second_thought: str | None = None,

@@ -18,6 +18,7 @@ import jwt
 from moderation.comments.validation import MAX_ID_CHARS, MAX_NAME_CHARS, text_problem
 from moderation.errors import DomainError
 from moderation.models import Site
+from moderation.site_keys import SiteRef
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30  # clocks of the site's server and ours may differ a little
@@ -46,12 +47,12 @@ class Reader:
     expires_at: int | None = None  # the token's `exp` (seconds since the epoch)
 
 
-def audience(site: Site) -> str:
+def audience(site: Site | SiteRef) -> str:
     """The `aud` a token for this site must carry."""
     return f"modq:{site.name}"
 
 
-def read_token(site: Site, token: str) -> Reader:
+def read_token(site: Site | SiteRef, token: str) -> Reader:
     """The verified reader a site's token names, or ReaderRefused saying why not."""
     try:
         claims = jwt.decode(

@@ -1,14 +1,23 @@
+import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation import sites
 from moderation.audit import history
-from moderation.comments.intake import IdempotencyConflict, QueueEntry, submit_comment
+from moderation.comments.articles import ArticleLookup
+from moderation.comments.intake import (
+    IdempotencyConflict,
+    QueueEntry,
+    submit_comment,
+    upsert_article,
+)
 from moderation.comments.requeue import requeue_stale
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
-from moderation.db import utcnow
+from moderation.db import make_session_factory, utcnow
 from moderation.kinds import CommentStatus
 from moderation.models import AuditEntry, AuditLogIsAppendOnly, Comment
 from tests.support import factories
@@ -192,3 +201,72 @@ def test_the_returned_comment_is_the_stored_row(any_session: Session) -> None:
     assert [e.data for e in history(any_session, "comment", comment.id)] == [
         {"author_id": "u1", "article_id": "a1"}
     ]
+
+
+@pytest.fixture
+def pg_sessions(postgres_engine: Engine) -> sessionmaker[Session]:
+    """Sessions on the engine itself (as the web app's), committing for real."""
+    return make_session_factory(postgres_engine)
+
+
+def new_site(sessions: sessionmaker[Session]) -> tuple[int, str, ArticleLookup]:
+    """A new site with an article (its id is the site's name), and a memory of articles that
+    knows it."""
+    articles = ArticleLookup()
+    with sessions() as session:
+        site, _ = sites.create_site(session, f"s-{uuid.uuid4().hex}")
+        upsert_article(session, site.id, site.name, factories.ARTICLE)
+        assert articles.find(session, site.name) is not None
+    return site.id, site.name, articles
+
+
+def post(
+    sessions: sessionmaker[Session],
+    site: tuple[int, str, ArticleLookup],
+    key: str,
+    enqueue: Any = lambda _: None,
+) -> tuple[Comment, bool]:
+    """A comment on the site's article, posted as the web app does: the article and the
+    stricter mode known from memory, so the session begins with the insert."""
+    site_id, article_id, articles = site
+    submission = CommentSubmission(article_id, None, "u1", "Reader", "Good talks.")
+    with sessions() as session:
+        return submit_comment(
+            session, site_id, submission, enqueue, key, articles=articles, closing=lambda _: None
+        )
+
+
+def test_on_postgresql_intake_commits_in_one_statement_before_queueing(
+    pg_sessions: sessionmaker[Session], postgres_engine: Engine
+) -> None:
+    site = new_site(pg_sessions)
+    sent: list[tuple[str, bool]] = []
+    seen: list[list[str]] = []
+
+    def record(connection: Any, _cursor: object, statement: str, *_: object) -> None:
+        sent.append((statement.split()[0], connection.connection.dbapi_connection.autocommit))
+
+    def enqueue(entry: QueueEntry) -> None:
+        event.remove(postgres_engine, "before_cursor_execute", record)
+        with pg_sessions() as worker_session:  # committed, with its audit entry
+            seen.append([e.action for e in history(worker_session, "comment", entry.comment_id)])
+
+    event.listen(postgres_engine, "before_cursor_execute", record)
+    post(pg_sessions, site, uuid.uuid4().hex, enqueue)
+    # One statement in autocommit: no BEGIN and COMMIT round trips around it.
+    assert sent == [("WITH", True)]
+    assert seen == [["comment.created"]]
+
+
+def test_on_postgresql_a_retry_stores_neither_a_comment_nor_an_audit_entry(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    site, key = new_site(pg_sessions), uuid.uuid4().hex
+    first, _ = post(pg_sessions, site, key)
+    audited = select(func.count()).select_from(AuditEntry)
+    with pg_sessions() as session:
+        entries = session.scalar(audited)
+    again, created = post(pg_sessions, site, key)
+    assert (again.id, created) == (first.id, False)
+    with pg_sessions() as session:
+        assert session.scalar(audited) == entries, "the refused insert took its audit entry along"

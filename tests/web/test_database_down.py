@@ -80,3 +80,13 @@ def test_with_the_database_down_the_api_answers_503_and_metrics_still_answer(
     cluster.start()
     assert [r.status_code for r in calls(client, first)] == [202, 200, 200, 200, 200]  # type: ignore[attr-defined]
     assert "modq_database_up 1" in client.get("/metrics").get_data(as_text=True).splitlines()
+
+
+def test_a_restart_between_calls_costs_no_call(app: Flask, cluster: PostgresCluster) -> None:
+    client = site_client(app)
+    assert client.put("/api/v1/articles/a1", json=ARTICLE).status_code == 201
+    first = client.post("/api/v1/comments", json=COMMENT).get_json()["id"]
+    cluster.stop()
+    cluster.start()
+    # Every pooled connection died with the old server; none may reach a caller.
+    assert [r.status_code for r in calls(client, first)] == [202, 200, 200, 200, 200]  # type: ignore[attr-defined]

@@ -77,6 +77,8 @@ def worker_processes(pids: list[int]) -> dict[str, int]:
 def queues_of(pid: int) -> set[str]:
     argv = cmdline(pid).split()
     return set(argv[argv.index("-Q") + 1].split(","))
+def threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
 def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
@@ -136,6 +138,8 @@ def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
         )
         assert result["status"] == "published"
         assert call(f"{base}/readyz")["status"] == "ok"
+        web_workers = [p for c in children for p in children_of(c) if "gunicorn" in cmdline(p)]
+        assert web_workers and all(threads(p) > 1 for p in web_workers), "threaded workers"
         # The quick start: the demo posts with the key `modq up` wrote.
         demo = subprocess.run(
             [MODQ, "demo", "load", "--base-url", base],

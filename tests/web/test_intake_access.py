@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from moderation import sites
+from moderation.config import Settings
 from moderation.models import ApiKey, Article, Comment
 from tests.conftest import site_client, site_key
+from web import create_app
 
 ARTICLE = {
     "title": "Ministers meet on energy",
@@ -72,6 +75,41 @@ def test_a_revoked_key_is_refused_and_another_key_of_the_site_still_works(
     assert accepted.status_code == 202
     with app.extensions["modq"].session_factory() as session:
         assert session.get(ApiKey, spare.id).last_used_at is not None  # type: ignore[union-attr]
+
+
+def test_a_revocation_reaches_every_web_process_at_its_next_call(
+    app: Flask, settings: Settings, article: str
+) -> None:
+    elsewhere = create_app(settings, {"TESTING": True})  # another process, its own memory
+    try:
+        caller = elsewhere.test_client()
+        caller.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {site_key(app)}"
+        assert caller.put("/api/v1/articles/a1", json=ARTICLE).status_code == 200
+        with app.extensions["modq"].session_factory() as session:
+            site = sites.find_site(session, "test")
+            sites.revoke_key(session, site.keys[0].id)  # type: ignore[union-attr]
+        assert_unauthorized(caller.put("/api/v1/articles/a1", json=ARTICLE), invalid_token=True)
+    finally:
+        elsewhere.extensions["modq"].engine.dispose()
+
+
+def test_a_key_costs_no_query_per_call_while_nothing_changes(
+    app: Flask, client: FlaskClient, article: str
+) -> None:
+    looked_up: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        if "WHERE api_keys.key_hash" in statement:
+            looked_up.append(statement)
+
+    engine = app.extensions["modq"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answers = [client.post("/api/v1/comments", json=COMMENT) for _ in range(3)]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [a.status_code for a in answers] == [202] * 3
+    assert looked_up == [], "checked once, by the PUT of the article"
 
 
 def test_one_sites_key_cannot_touch_another_sites_articles(
