@@ -77,6 +77,8 @@ def worker_processes(pids: list[int]) -> dict[str, int]:
 def queues_of(pid: int) -> set[str]:
     argv = cmdline(pid).split()
     return set(argv[argv.index("-Q") + 1].split(","))
+
+
 def threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
