@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.exceptions import BadRequest, Forbidden
 from werkzeug.wrappers import Response
 
-from moderation import audit
+from moderation import audit, sites
 from moderation.decisions import authors, review, spotchecks
 from moderation.decisions.models import NOTE_MAX_CHARS
 from moderation.kinds import SpotCheckVerdict
@@ -15,7 +15,7 @@ from moderation.learning import calibration, drift, topic_lines
 from web.auth import login_required
 from web.authors import author_from_form
 from web.presenters.cards import card
-from web.presenters.charts import line_chart
+from web.presenters.lines import SiteLines, site_lines
 from web.runtime import db, runtime
 
 CALIBRATION_DAYS = 30  # the Stats page weighs the last month of decisions
@@ -100,17 +100,21 @@ def _same_site(target: str | None) -> bool:
 @bp.get("/stats")
 @login_required
 def stats() -> str:
-    """Calibration of each label's bands, the on-topic lines with their history, and drift
-    alerts."""
+    """Calibration of each label's bands, each site's on-topic lines with their history, and
+    drift alerts."""
     policy = runtime().policy(db())
     report = calibration.report(calibration.cases(db(), CALIBRATION_DAYS), policy)
-    history, lines = topic_lines.history(db()), topic_lines.latest(db())
     return render_template(
         "review/stats.html",
         report=report,
         policy=policy,
-        lines=lines,
-        site=next((row for row in lines if not row.section), None),
-        charts={section: line_chart(points) for section, points in history.items()},
+        sites=_lines_of_every_site(),
         alerts=drift.recent_alerts(db(), hours=ALERTS_SHOWN_HOURS),
     )
+
+
+def _lines_of_every_site() -> list[SiteLines]:
+    return [
+        site_lines(s.name, topic_lines.latest(db(), s.id), topic_lines.history(db(), s.id))
+        for s in sites.all_sites(db())
+    ]

@@ -188,7 +188,8 @@ def refresh_strict_mode(self: Task[Any, Any]) -> bool:
 
 @shared_task(name=TOPIC_LINES_TASK, bind=True, acks_late=True)
 def learn_topic_lines(self: Task[Any, Any]) -> int:
-    """Learn the on-topic lines from the recently published comments; returns how many."""
+    """Learn each site's on-topic lines from its recently published comments; returns how many
+    lines were learned."""
     context = _context(self)
     with context.session_factory() as session:
         rows = topic_lines.recompute(session, context.policy())

@@ -43,11 +43,13 @@ def pending(session: Session, comment_ids: Sequence[str]) -> list[Pending]:
     history = author_contexts(session, comments)
     standing = standings(session, [c.author_id for c in comments])
     held = bool(comments) and duty.holding(session)
-    lines = current_lines(session) if comments else {}
+    lines = {site: current_lines(session, site) for site in {c.site_id for c in comments}}
     return [
         Pending(
             to_input(c, history[c.id]),
-            policy_context(c, standing[c.author_id], held, line_for(lines, c.article.section)),
+            policy_context(
+                c, standing[c.author_id], held, line_for(lines[c.site_id], c.article.section)
+            ),
             c.author_id,
         )
         for c in comments
@@ -61,7 +63,7 @@ def policy_context(
     topic_line: LearnedLine | None = None,
 ) -> Context:
     """Where the comment was posted, its author's standing, whether the stricter mode holds
-    comments and the on-topic line learned for its section, as the policy sees them."""
+    comments and the on-topic line its site learned for its section, as the policy sees them."""
     return Context(comment.article.external_id, comment.article.section, standing, held, topic_line)
 
 

@@ -4,9 +4,9 @@ An example is one JSON line:
     {"text": ..., "article": {"title": ..., "body": ...} or null, "parent": text or null,
      "section": name or null, "discussion": [other published comments' texts, oldest first],
      "labels": {"abusive": 0|1, "on_topic": 0|1, "decision": "publish"|"reject"|"review"}}
-with any label optional. Given a history (the site's past comments, in the same format), the
-on-topic lines are learned from it first, as the service learns them from its published
-comments. Nothing is written to the database.
+with any label optional. Given a history (one site's past comments, in the same format), the
+on-topic lines are learned from it first, as the service learns a site's lines from its own
+published comments. Nothing is written to the database.
 """
 
 from __future__ import annotations

@@ -41,13 +41,15 @@ class DriftAlert(Base):
 
 
 class TopicLine(Base):
-    """An on-topic line learned from the site's published comments (one row per section and
+    """An on-topic line learned from a site's published comments (one row per site, section and
     recomputation, so the history stays); section "" is the whole site."""
 
     __tablename__ = "topic_lines"
-    __table_args__ = (Index("ix_topic_lines_section_computed", "section", "computed_at"),)
+    # Deciding reads a site's newest computation, the Stats page its last 30 days.
+    __table_args__ = (Index("ix_topic_lines_site_computed", "site_id", "computed_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     section: Mapped[str] = mapped_column(String(200))
     line: Mapped[float | None] = mapped_column(Float)  # None: too few comments to learn from
     share: Mapped[float] = mapped_column(Float)  # the policy's max_flag_share it was learned for

@@ -1,8 +1,11 @@
-"""Learning the site's on-topic lines from its recently published comments.
+"""Learning each site's on-topic lines from its own recently published comments.
 
-Beat recomputes them every hour: per section with enough published comments, and for the whole
-site; each computation is stored as new rows, so the Stats page can show how the lines moved.
-Until the site has `on_topic.learn_after` published comments the policy's built-in line holds.
+Beat recomputes them every hour, for every site: per section with enough published comments,
+and for the whole site. A site's comments teach only its own lines: a site of thin title-only
+articles and one of long varied articles score genuine comments differently, and one pooled
+line fits neither. Each computation is stored as new rows, so the Stats page can show how the
+lines moved. Until a site has `on_topic.learn_after` published comments the policy's built-in
+line holds for it, however many other sites have.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session
 from moderation.db import utcnow
 from moderation.kinds import CommentStatus, RelevanceMethod, ScorerName, SignalState
 from moderation.learning.models import TopicLine
-from moderation.models import Article, Comment, Signal
+from moderation.models import Article, Comment, Signal, Site
 from moderation.policy.document import Policy
 from moderation.policy.topic_line import SITE, LearnedLine, learn
 
@@ -37,9 +40,9 @@ class Scored:
 
 
 def learn_lines(scored: Sequence[Scored], policy: Policy) -> list[TopicLine]:
-    """Lines for the site and each section with enough comments (newest first in `scored`),
-    from the scorer version of the newest comment; the site's row says when there were too
-    few (line None)."""
+    """Lines for one site and each of its sections with enough comments (newest first in
+    `scored`), from the scorer version of the newest comment; the whole site's row says when
+    there were too few (line None). The rows carry no site: the caller sets it."""
     rules = policy.on_topic
     version = scored[0].version if scored else ""
     groups: dict[str, list[Scored]] = defaultdict(list, {SITE: []})
@@ -60,13 +63,15 @@ def learn_lines(scored: Sequence[Scored], policy: Policy) -> list[TopicLine]:
     return rows
 
 
-def published_scores(session: Session, days: int = HISTORY_DAYS) -> list[Scored]:
-    """Semantic relevance of the comments published in the last `days` days, newest first."""
+def published_scores(session: Session, site_id: int, days: int = HISTORY_DAYS) -> list[Scored]:
+    """Semantic relevance of the site's comments published in the last `days` days, newest
+    first."""
     query = (
         select(Signal.scores, Signal.details, Signal.version, Article.section)
         .join(Comment, Comment.id == Signal.comment_id)
         .join(Article, Article.id == Comment.article_id)
         .where(
+            Comment.site_id == site_id,
             Signal.scorer == ScorerName.RELEVANCE,
             Signal.state == SignalState.OK,
             Comment.status == CommentStatus.PUBLISHED,
@@ -87,9 +92,20 @@ def published_scores(session: Session, days: int = HISTORY_DAYS) -> list[Scored]
     ]
 
 
+def learn_every_site(session: Session, policy: Policy) -> dict[int, list[TopicLine]]:
+    """Each site's lines, learned from its own published comments only (not stored)."""
+    learned: dict[int, list[TopicLine]] = {}
+    for site_id in session.scalars(select(Site.id).order_by(Site.id)):
+        rows = learn_lines(published_scores(session, site_id), policy)
+        for row in rows:
+            row.site_id = site_id
+        learned[site_id] = rows
+    return learned
+
+
 def recompute(session: Session, policy: Policy) -> list[TopicLine]:
-    """Learn the lines now and store them (committed)."""
-    rows = learn_lines(published_scores(session), policy)
+    """Learn every site's lines now and store them (committed)."""
+    rows = [row for rows in learn_every_site(session, policy).values() for row in rows]
     now = utcnow()
     for row in rows:
         row.computed_at = now
@@ -98,23 +114,30 @@ def recompute(session: Session, policy: Policy) -> list[TopicLine]:
     return rows
 
 
-def current_lines(session: Session) -> dict[str, LearnedLine]:
-    """The lines of the newest computation, by section ("" for the site)."""
-    return as_learned(latest(session))
+def current_lines(session: Session, site_id: int) -> dict[str, LearnedLine]:
+    """The lines of the site's newest computation, by section ("" for the whole site)."""
+    return as_learned(latest(session, site_id))
 
 
-def latest(session: Session) -> list[TopicLine]:
-    """The rows of the newest computation, the site's first."""
-    newest = session.scalar(select(func.max(TopicLine.computed_at)))
-    if newest is None:
-        return []
-    query = select(TopicLine).where(TopicLine.computed_at == newest).order_by(TopicLine.section)
+def latest(session: Session, site_id: int) -> list[TopicLine]:
+    """The rows of the site's newest computation, the whole site's first."""
+    newest = (
+        select(func.max(TopicLine.computed_at))
+        .where(TopicLine.site_id == site_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(TopicLine)
+        .where(TopicLine.site_id == site_id, TopicLine.computed_at == newest)
+        .order_by(TopicLine.section)
+    )
     return list(session.scalars(query))
 
 
-def lines_for(session: Session, policy: Policy) -> dict[str, LearnedLine]:
-    """The lines `policy` would learn now (for a trial run of a policy not yet active)."""
-    return as_learned(learn_lines(published_scores(session), policy))
+def lines_for(session: Session, policy: Policy) -> dict[int, dict[str, LearnedLine]]:
+    """The lines `policy` would learn now for each site, by site id (for a trial run of a
+    policy not yet active)."""
+    return {site: as_learned(rows) for site, rows in learn_every_site(session, policy).items()}
 
 
 def as_learned(rows: Iterable[TopicLine]) -> dict[str, LearnedLine]:
@@ -126,11 +149,16 @@ def as_learned(rows: Iterable[TopicLine]) -> dict[str, LearnedLine]:
     }
 
 
-def history(session: Session, days: int = HISTORY_DAYS) -> dict[str, list[tuple[datetime, float]]]:
-    """Each section's learned lines over the last `days` days, oldest first."""
+def history(
+    session: Session, site_id: int, days: int = HISTORY_DAYS
+) -> dict[str, list[tuple[datetime, float]]]:
+    """Each of the site's sections' learned lines over the last `days` days, oldest first."""
     rows = session.execute(
         select(TopicLine.section, TopicLine.computed_at, TopicLine.line)
-        .where(TopicLine.computed_at >= utcnow() - timedelta(days=days))
+        .where(
+            TopicLine.site_id == site_id,
+            TopicLine.computed_at >= utcnow() - timedelta(days=days),
+        )
         .order_by(TopicLine.computed_at)
     )
     found: dict[str, list[tuple[datetime, float]]] = defaultdict(list)

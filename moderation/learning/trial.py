@@ -1,6 +1,7 @@
 """Trial runs: replay a policy over stored signals (no re-scoring) before anyone activates it.
 
-The on-topic lines are learned afresh for the policy on trial (its max_flag_share may differ).
+The on-topic lines are learned afresh for the policy on trial (its max_flag_share may differ),
+each site's from its own published comments, and each comment is replayed with its site's.
 
 Authors' standing is taken as it is now, not as it was when each comment was decided, so
 rules on author history are approximated; everything else is exactly what the new policy
@@ -72,7 +73,7 @@ def run(
         standing = standings(session, [d.comment.author_id for d in page])
         for decision in page:
             comment = decision.comment
-            line = line_for(lines, comment.article.section)
+            line = line_for(lines.get(comment.site_id, {}), comment.article.section)
             context = policy_context(comment, standing[comment.author_id], topic_line=line)
             _compare(report, decision, decide(stored_signals(comment.signals), policy, context))
         progress(len(page))

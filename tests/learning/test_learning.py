@@ -151,6 +151,22 @@ def test_a_trial_run_counts_changes_without_deciding_anything(any_session: Sessi
     assert trial.count(any_session, utcnow() + timedelta(days=1)) == 0
 
 
+def test_a_trial_run_replays_each_comment_at_its_own_sites_line(any_session: Session) -> None:
+    from tests.learning.test_topic_lines import POLICY as LEARNING
+    from tests.learning.test_topic_lines import scored
+
+    factories.article(any_session, "long-1", site_name="long")
+    factories.article(any_session, "thin-1", site_name="thin")
+    for n in range(30):  # long learns 0.53: its three lowest would be flagged
+        scored(any_session, 0.5 + n / 100, article="long-1", site="long")
+    for n in range(10):  # too few for thin to learn: all ten are under the built-in 0.1
+        scored(any_session, -0.8 + n / 100, article="thin-1", site="thin")
+    report = trial.run(any_session, LEARNING)
+    # Pooled, the forty would have learned one line (-0.76) and flagged four thin comments.
+    assert (report.compared, report.changed) == (40, 13)
+    assert report.transitions == {("publish", "review"): 13}
+
+
 def test_alerts_and_spot_checks_are_stored(any_session: Session) -> None:
     any_session.add(DriftAlert(label="insult", psi=0.4, recent=60, baseline=300))
     any_session.commit()

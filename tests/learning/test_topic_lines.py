@@ -28,9 +28,12 @@ def scored(
     article: str = "a1",
     flagged: bool = False,
     version: str = VERSION,
+    site: str = "test",
 ) -> str:
-    """A comment decided by the policy with a semantic relevance signal."""
-    comment = factories.comment(session, f"Comment scoring {score}.", article, author_id="u9")
+    """A comment decided by the policy with a semantic relevance signal (on the site `site`)."""
+    comment = factories.comment(
+        session, f"Comment scoring {score}.", article, author_id="u9", site_name=site
+    )
     relevance = SignalResult(
         ScorerName.RELEVANCE,
         version,
@@ -59,9 +62,10 @@ def test_the_learned_line_moves_when_the_history_moves(any_session: Session) -> 
     assert site_first.line == pytest.approx(0.53)  # 3 of the 30 published comments fall below
     assert site_second.line == pytest.approx(-0.44)  # 6 of the 60 fall below
     assert (site_second.comments, site_second.share) == (60, 0.1)
-    current = topic_lines.current_lines(any_session)
+    site_id = factories.site(any_session).id
+    current = topic_lines.current_lines(any_session, site_id)
     assert current[""].value == pytest.approx(-0.44) and current[""].version == VERSION
-    history = topic_lines.history(any_session)[""]
+    history = topic_lines.history(any_session, site_id)[""]
     assert [line for _, line in history] == pytest.approx([0.53, -0.44])
 
 
@@ -73,7 +77,7 @@ def test_the_built_in_line_holds_until_enough_comments_are_published(
         scored(any_session, n / 10)
     [row] = topic_lines.recompute(any_session, POLICY)  # the site's row, none for World
     assert (row.section, row.line, row.comments) == ("", None, 19)
-    assert topic_lines.current_lines(any_session) == {}
+    assert topic_lines.current_lines(any_session, factories.site(any_session).id) == {}
     comment = factories.comment(any_session, "A new comment.")
     assert pending(any_session, [comment.id])[0].context.topic_line is None
 
@@ -100,6 +104,39 @@ def test_only_the_newest_scorer_version_teaches_the_line(any_session: Session) -
         scored(any_session, n / 10)
     row = topic_lines.recompute(any_session, POLICY)[0]
     assert (row.comments, row.scorer_version, row.line) == (20, VERSION, pytest.approx(0.2))
+
+
+def test_each_site_learns_its_line_from_its_own_comments(any_session: Session) -> None:
+    factories.article(any_session, "long-1", site_name="long")  # long articles: high scores
+    factories.article(any_session, "thin-1", site_name="thin")  # title-only: low scores
+    for n in range(30):
+        scored(any_session, 0.5 + n / 100, article="long-1", site="long")
+        scored(any_session, -0.8 + n / 100, article="thin-1", site="thin")
+    rows = topic_lines.recompute(any_session, POLICY)
+    long, thin = factories.site(any_session, "long").id, factories.site(any_session, "thin").id
+    learned = {(r.site_id, r.section): (r.line, r.comments) for r in rows}
+    # 3 of each site's 30 comments fall below its line; pooled, 6 of 60 fall below -0.74.
+    assert learned == {
+        (long, ""): (pytest.approx(0.53), 30),
+        (long, "World"): (pytest.approx(0.53), 30),
+        (thin, ""): (pytest.approx(-0.77), 30),
+        (thin, "World"): (pytest.approx(-0.77), 30),
+    }
+    assert topic_lines.current_lines(any_session, long)[""].value == pytest.approx(0.53)
+    assert topic_lines.current_lines(any_session, thin)[""].value == pytest.approx(-0.77)
+    assert [v for _, v in topic_lines.history(any_session, thin)[""]] == pytest.approx([-0.77])
+
+
+def test_a_site_without_published_comments_keeps_the_built_in_line(any_session: Session) -> None:
+    factories.article(any_session, "busy-1", site_name="busy")
+    quiet = factories.site(any_session, "quiet").id
+    for n in range(30):
+        scored(any_session, 0.5 + n / 100, article="busy-1", site="busy")
+    rows = topic_lines.recompute(any_session, POLICY)
+    [row] = [r for r in rows if r.site_id == quiet]
+    assert (row.section, row.line, row.comments) == ("", None, 0)
+    assert topic_lines.current_lines(any_session, quiet) == {}
+    assert topic_lines.history(any_session, quiet) == {}
 
 
 def test_calibration_says_when_moderators_publish_off_topic_flags(any_session: Session) -> None:

@@ -40,9 +40,11 @@ def site(session: Session, name: str = "test") -> Site:
     return sites.find_site(session, name) or sites.create_site(session, name)[0]
 
 
-def article(session: Session, external_id: str = "a1", data: ArticleData = ARTICLE) -> Article:
-    """An article of the test site, stored through the intake service."""
-    return upsert_article(session, site(session).id, external_id, data)[0]
+def article(
+    session: Session, external_id: str = "a1", data: ArticleData = ARTICLE, site_name: str = "test"
+) -> Article:
+    """An article of the site `site_name`, stored through the intake service."""
+    return upsert_article(session, site(session, site_name).id, external_id, data)[0]
 
 
 def comment(
@@ -53,12 +55,17 @@ def comment(
     author_id: str = "u1",
     key: str | None = None,
     queued: list[str] | None = None,
+    site_name: str = "test",
 ) -> Comment:
-    """A comment submitted through the intake service."""
+    """A comment submitted through the intake service (to the site `site_name`)."""
     submission = CommentSubmission(article_id, parent_id, author_id, f"Reader {author_id}", body)
     sink = queued if queued is not None else []
     return submit_comment(
-        session, site(session).id, submission, lambda entry: sink.append(entry.comment_id), key
+        session,
+        site(session, site_name).id,
+        submission,
+        lambda entry: sink.append(entry.comment_id),
+        key,
     )[0]
 
 

@@ -19,12 +19,15 @@ from tests.support.workspace import script_post
 from tests.web.test_review_ui import add_signal, queued_comment
 
 
-def add_lines(app: Flask, *lines: tuple[str, float | None, int, int]) -> None:
-    """Learned lines (section, line, comments, hours ago), as beat would store them."""
+def add_lines(app: Flask, *lines: tuple[str, float | None, int, int], site: str = "test") -> None:
+    """Learned lines (section, line, comments, hours ago) of the site `site`, as beat would
+    store them."""
     now = utcnow()
     with app.extensions["modq"].session_factory() as session:
+        site_id = factories.site(session, site).id
         session.add_all(
             TopicLine(
+                site_id=site_id,
                 section=section,
                 line=line,
                 share=0.03,
@@ -46,7 +49,8 @@ def test_stats_say_the_built_in_line_holds_until_enough_comments(
     ).get_data(as_text=True)
     add_lines(app, ("", None, 57, 0))
     html = client.get("/review/stats").get_data(as_text=True)
-    assert "57 comments were\n      published in the last 30 days, 200 are needed" in html
+    assert "57 comments were\n        published in the last 30 days, 200 are needed" in html
+    assert "<h2" not in html.split("On-topic lines")[1], "one site: no heading of its own"
 
 
 def test_stats_show_the_learned_lines_with_their_history(
@@ -63,6 +67,28 @@ def test_stats_show_the_learned_lines_with_their_history(
     # The site's history: its lowest point (-0.05, now) at the bottom right, highest at the top.
     assert 'points="4.0,16.8 120.0,4.0 236.0,44.0"' in html
     assert "-0.050 \N{EN DASH} 0.200" in html
+
+
+def test_stats_show_each_sites_lines_and_history(
+    app: Flask, client: FlaskClient, moderator: Moderator
+) -> None:
+    add_lines(app, ("", -0.3, 900, 24), ("", -0.34, 950, 0), site="longform")
+    add_lines(app, ("", -0.7, 400, 24), ("", -0.61, 420, 0), ("Sport", -0.8, 230, 0), site="wire")
+    add_lines(app, ("", None, 57, 0), site="test")
+    log_in(client)
+    html = client.get("/review/stats").get_data(as_text=True)
+    longform, test, wire = (
+        html.index(f'<h2 id="lines-{name}">Site {name}</h2>')
+        for name in ("longform", "test", "wire")
+    )
+    assert longform < test < wire, "one heading per site, by name"
+    assert "<td>whole site</td><td>-0.340</td>" in html[longform:test]
+    assert "57 comments were\n        published in the last 30 days" in html[test:wire]
+    assert "<td>whole site</td><td>-0.610</td>" in html[wire:]
+    assert "<td>Sport</td><td>-0.800</td>" in html[wire:]
+    assert html.count("<polyline") == 3  # a chart per learned line, none for `test`
+    assert "Line for the whole site of wire from -0.700 to -0.610" in html
+    assert "-0.340 \N{EN DASH} -0.300" in html[longform:test]
 
 
 def test_stats_say_when_moderators_publish_the_off_topic_flags(

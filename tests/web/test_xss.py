@@ -117,6 +117,7 @@ def decorate(app: Flask, ids: list[str], vectors: list[str]) -> None:
             session.add(SpotCheck(comment_id=comment_id, action="publish"))
             session.add(
                 TopicLine(
+                    site_id=session.get(Comment, comment_id).site_id,
                     section=vector,
                     line=0.1,
                     share=0.03,

@@ -1,4 +1,5 @@
-"""Beat's hourly task learns the on-topic lines: run for real, by a worker, on PostgreSQL."""
+"""Beat's hourly task learns each site's on-topic lines: run for real, by a worker, on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -39,14 +40,19 @@ def test_a_worker_learns_the_lines_beat_asks_for(database: str, tmp_path: Path) 
     sessions = make_session_factory(engine)
     with sessions() as session:
         factories.article(session)
+        factories.article(session, "thin-1", site_name="thin")
         for n in range(30):
             scored(session, 0.5 + n / 100)
+            scored(session, -0.8 + n / 100, article="thin-1", site="thin")
+        sites = {name: factories.site(session, name).id for name in ("test", "thin")}
     count = select(func.count()).select_from(TopicLine)
     with celery_process("worker", settings_env(settings), tmp_path / "worker.log"):
         create_celery(settings).send_task(TOPIC_LINES_TASK)
         with sessions() as session:
             wait_for(lambda: session.scalar(count) or session.rollback(), timeout=120)
-            rows = {r.section: r for r in session.scalars(select(TopicLine))}
+            rows = {(r.site_id, r.section): r for r in session.scalars(select(TopicLine))}
     engine.dispose()
-    assert rows[""].line == pytest.approx(0.53) and rows[""].scorer_version == VERSION
-    assert rows["World"].comments == 30
+    test, thin = rows[(sites["test"], "")], rows[(sites["thin"], "")]
+    assert test.line == pytest.approx(0.53) and test.scorer_version == VERSION
+    assert thin.line == pytest.approx(-0.77), "learned from its own comments only"
+    assert rows[(sites["test"], "World")].comments == 30
