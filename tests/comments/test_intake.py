@@ -1,4 +1,6 @@
+import os
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +19,10 @@ from moderation.comments.intake import (
 )
 from moderation.comments.requeue import requeue_stale
 from moderation.comments.validation import ArticleData, CommentSubmission, ValidationError
-from moderation.db import make_session_factory, utcnow
+from moderation.db import make_engine, make_session_factory, utcnow
 from moderation.kinds import CommentStatus
 from moderation.models import AuditEntry, AuditLogIsAppendOnly, Comment
+from tests.conftest import fresh_postgres_database
 from tests.support import factories
 
 
@@ -203,10 +206,20 @@ def test_the_returned_comment_is_the_stored_row(any_session: Session) -> None:
     ]
 
 
+@pytest.fixture(scope="module")
+def committing_engine() -> Iterator[Engine]:
+    """An engine on a PostgreSQL database of this module's own: these tests commit for real,
+    and the session's shared database must stay as empty as the rolled-back tests expect."""
+    with fresh_postgres_database(f"modq_test_intake_{os.getpid()}") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
 @pytest.fixture
-def pg_sessions(postgres_engine: Engine) -> sessionmaker[Session]:
+def pg_sessions(committing_engine: Engine) -> sessionmaker[Session]:
     """Sessions on the engine itself (as the web app's), committing for real."""
-    return make_session_factory(postgres_engine)
+    return make_session_factory(committing_engine)
 
 
 def new_site(sessions: sessionmaker[Session]) -> tuple[int, str, ArticleLookup]:
@@ -237,7 +250,7 @@ def post(
 
 
 def test_on_postgresql_intake_commits_in_one_statement_before_queueing(
-    pg_sessions: sessionmaker[Session], postgres_engine: Engine
+    pg_sessions: sessionmaker[Session], committing_engine: Engine
 ) -> None:
     site = new_site(pg_sessions)
     sent: list[tuple[str, bool]] = []
@@ -247,11 +260,11 @@ def test_on_postgresql_intake_commits_in_one_statement_before_queueing(
         sent.append((statement.split()[0], connection.connection.dbapi_connection.autocommit))
 
     def enqueue(entry: QueueEntry) -> None:
-        event.remove(postgres_engine, "before_cursor_execute", record)
+        event.remove(committing_engine, "before_cursor_execute", record)
         with pg_sessions() as worker_session:  # committed, with its audit entry
             seen.append([e.action for e in history(worker_session, "comment", entry.comment_id)])
 
-    event.listen(postgres_engine, "before_cursor_execute", record)
+    event.listen(committing_engine, "before_cursor_execute", record)
     post(pg_sessions, site, uuid.uuid4().hex, enqueue)
     # One statement in autocommit: no BEGIN and COMMIT round trips around it.
     assert sent == [("WITH", True)]

@@ -4,7 +4,13 @@
 import pytest
 
 SERVER_FIXTURES = {
-    "postgres": {"postgres_url", "postgres_engine", "pg_session_factory", "pg_session"},
+    "postgres": {
+        "postgres_url",
+        "postgres_engine",
+        "pg_session_factory",
+        "pg_session",
+        "committing_engine",
+    },
     "redis": {"redis_client"},
 }
 

@@ -1,0 +1,65 @@
+"""Batches through a real worker: a comment that arrives while the pool process is busy is
+handed over as soon as that batch ends, not at the next tick of the wait timer."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+
+from moderation.config import Settings
+from moderation.db import make_engine
+from tests.support.processes import celery_process, settings_env, wait_for
+from tests.test_e2e import (
+    BURST,
+    CLEAN,
+    E2E_REDIS,
+    _task_waits_on_lock,
+    apps,
+    client_for,
+    decided,
+    e2e_database,
+    e2e_settings,
+    submit,
+    worker_ready,
+)
+
+pytestmark = pytest.mark.e2e
+__all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
+
+
+def test_a_comment_that_came_during_a_batch_is_scored_when_it_ends_not_at_the_next_tick(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    # One comment per batch and a 10 s wait: only the end of the first batch can hand the
+    # second comment over before the timer's next tick, 10 s after the first arrived.
+    settings = dataclasses.replace(e2e_settings, batch_max_comments=1, batch_wait_ms=10_000)
+    client = client_for(apps, settings)
+    engine = make_engine(settings.database_url)
+    broker = redis.Redis.from_url(E2E_REDIS)
+    log = tmp_path / "worker.log"
+    with celery_process("worker", settings_env(settings), log, "--concurrency", "1"):
+        worker_ready(settings)
+        with engine.connect() as blocker:
+            first = submit(client, CLEAN)
+            # The first batch blocks inside its decision while the second comment arrives.
+            blocker.execute(
+                sa.text("SELECT id FROM comments WHERE id = :id FOR UPDATE"),
+                {"id": first.rsplit("/", 1)[1]},
+            )
+            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            second = submit(client, BURST[1], author_id="u2")
+            wait_for(lambda: broker.llen("celery") == 0)  # taken by the worker, buffered
+            blocker.rollback()
+        decided(client, first)
+        decided(client, second)
+    query = sa.text("SELECT decided_at FROM comments WHERE id IN (:a, :b) ORDER BY decided_at")
+    with engine.connect() as connection:
+        ids = {"a": first.rsplit("/", 1)[1], "b": second.rsplit("/", 1)[1]}
+        earlier, later = connection.execute(query, ids).scalars()
+    engine.dispose()
+    assert (later - earlier).total_seconds() < 4, "the second comment waited for the timer"
