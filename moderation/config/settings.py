@@ -79,7 +79,7 @@ class Settings(Connections):
         default=True,
         metadata=meta(
             "Run the embedding model in bfloat16 on CPUs that compute it natively "
-            "(AVX-512 BF16 or AMX; float32 elsewhere): faster, cosines within 0.003."
+            "(AVX-512 BF16 or AMX; float32 elsewhere): faster, cosines within 0.006."
         ),
     )
     requeue_after_seconds: int = field(

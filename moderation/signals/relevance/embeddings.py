@@ -9,13 +9,14 @@ MODQ_EMBEDDING_MODEL at any local sentence-transformers folder (a multilingual m
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from moderation.signals.relevance.passes import passes
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,6 @@ BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9
 # all-MiniLM-L6-v2 was trained on 128-token inputs; its default cut at 256 costs ~30% more
 # time for the same swap-test AUC (benchmarks/bench_relevance.py: 0.8965 vs 0.895).
 BUNDLED_MAX_TOKENS = 128
-# Texts per forward pass. sentence-transformers sorts a call's texts by length and pads each
-# pass to its longest text: in passes of 32, a worker's batch of comments (one in six is cut
-# at 128 tokens) carried about twice as many tokens as it has; in passes of 8, 1.1 to 1.2 times.
-MODEL_BATCH = 8
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -41,26 +38,34 @@ class Embedder:
 
     model: Any
     name: str
-    bf16: bool = False  # matrix products in bfloat16 (see load_embedder)
+    bf16: bool = False  # weights in bfloat16 (see load_embedder)
 
     def encode(self, texts: Sequence[str]) -> Any:
-        """Unit-length embeddings, one row per text (numpy float32)."""
+        """Unit-length embeddings, one row per text (numpy float32), in passes of texts of
+        similar lengths (passes.py)."""
         import numpy as np
 
-        if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
-        with _precision(self.bf16):
-            found = self.model.encode(
-                list(texts),
-                batch_size=MODEL_BATCH,
+        found = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for chosen in passes(self.lengths(texts)):
+            found[chosen] = self.model.encode(
+                [texts[i] for i in chosen],
+                batch_size=len(chosen),
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-        # Normalised again in float32: bfloat16 leaves rows up to ~1e-3 off unit length, and
-        # the scorer takes a dot product for a cosine.
-        found = np.asarray(found, dtype=np.float32)
+        # Normalised again in float32: bfloat16 leaves rows ~1e-3 off unit length, and the
+        # scorer takes a dot product for a cosine.
         return found / np.linalg.norm(found, axis=1, keepdims=True).clip(min=1e-12)
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        """How many tokens of each text the model reads."""
+        if not texts:
+            return []
+        tokens = self.model.tokenizer(
+            list(texts), truncation=True, max_length=self.model.max_seq_length
+        )
+        return [len(ids) for ids in tokens["input_ids"]]
 
     @property
     def dimensions(self) -> int:
@@ -104,32 +109,25 @@ def load_embedder(location: str = "", device: str = "cpu", bf16: bool = True) ->
     if not location:
         model.max_seq_length = BUNDLED_MAX_TOKENS
     name = BUNDLED if not location else folder.name
-    return Embedder(model, name, bf16=bf16 and device == "cpu" and native_bf16())
+    if not (bf16 and device == "cpu" and native_bf16()):
+        return Embedder(model, name)
+    import torch
+
+    return Embedder(model.to(torch.bfloat16), name, bf16=True)
 
 
 def native_bf16() -> bool:
     """True when this CPU multiplies bfloat16 matrices in hardware (AVX-512 BF16 or AMX).
 
-    There, MiniLM's forward pass under bfloat16 autocast took 1.8 times less CPU than in
-    float32, its embeddings within 1e-4 of the float32 ones in cosine; elsewhere oneDNN
-    emulates bfloat16, which is no faster than float32.
+    There, MiniLM in bfloat16 took 1.6 to 1.9 times less CPU than in float32, each embedding
+    within a cosine of 0.9998 of its float32 one (bfloat16 autocast, which keeps layer norms
+    in float32, was as close but adds a cast before every layer: slower with two threads on a
+    busy machine). Elsewhere oneDNN emulates bfloat16, which is no faster than float32.
     """
     import torch
 
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(bool(getattr(torch.cpu, check, lambda: False)()) for check in checks)
-
-
-@contextlib.contextmanager
-def _precision(bf16: bool) -> Iterator[None]:
-    """bfloat16 autocast: linear layers in bfloat16, layer norms and softmax in float32."""
-    if not bf16:
-        yield
-        return
-    import torch
-
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        yield
 
 
 def _sha256(path: Path) -> str:
