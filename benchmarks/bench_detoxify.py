@@ -269,9 +269,19 @@ def _report(results: dict[str, Any], path: Path | None) -> None:
         "worker_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end", 0)
         / results["detoxify_predict_loop"],
         "int8_vs_fp32 (target >= 2)": results["int8_sorted_batches_of_8"] / ceiling,
+        "worker_int8_vs_int8_ceiling (target >= 0.8)": results.get("worker_end_to_end_int8", 0)
+        / results["int8_sorted_batches_of_8"],
         "worker_int8_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end_int8", 0)
         / results["detoxify_predict_loop"],
     }
+    for suffix in ("", "_int8"):  # the share of the worker's time each scorer took
+        spent = results.get(f"worker_seconds_by_scorer{suffix}", {})
+        if spent.get("wall"):
+            ratios |= {
+                f"{scorer}_share_of_worker{suffix}": seconds / spent["wall"]
+                for scorer, seconds in spent.items()
+                if scorer in ("detoxify", "relevance")
+            }
     results["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
     for key, value in results.items():
         if key != "ratios":
