@@ -1,6 +1,7 @@
 """Detoxify scoring speed and memory, on realistic news-comment lengths.
 
     python -m benchmarks.bench_detoxify DATA_DIR [--variant original] [--comments 256] [--threads]
+        [--torch-threads N]
 
 Measures, with a randomly initialised model of Detoxify's exact architecture (speed does not
 depend on the weights):
@@ -14,7 +15,9 @@ Comments are gm-threads' published news comments: by default a random sample pos
 top-level comments under one short article; with --threads, the earliest ones as they were
 posted, under their own articles and as replies to their own parents (three in five are
 replies, so the relevance scorer meets the parents and thread openers it would otherwise embed
-again). Results print as a table and, with --json, as one JSON object.
+again). --torch-threads sets torch's threads here and in the worker (MODQ_TORCH_THREADS); by
+default torch chooses (a thread per core). Results print as a table and, with --json, as one
+JSON object.
 """
 
 from __future__ import annotations
@@ -93,7 +96,8 @@ def through_worker(
     redis_url: str,
     workdir: Path,
     quantize: bool = False,
-) -> dict[str, float]:
+    torch_threads: int = 0,
+) -> dict[str, Any]:
     """End-to-end throughput through Redis and a Celery worker process, and its peak RSS."""
     from moderation.comments.intake import submit_comment, upsert_article
     from moderation.comments.validation import ArticleData, CommentSubmission
@@ -112,6 +116,7 @@ def through_worker(
         detoxify_hf_config=model.hf_config,
         explain_budget_ms=0,
         detoxify_quantize=quantize,
+        torch_threads=torch_threads,
         secret_key="bench",
     )
     upgrade(settings.database_url)
@@ -228,8 +233,13 @@ def main() -> None:
     parser.add_argument("--skip-worker", action="store_true")
     parser.add_argument("--threads", action="store_true", help="comments in their threads")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--torch-threads", type=int, default=0, help="0: torch's choice")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     comments = [c.text for c in datasets.news_comments(args.data)]
     texts = random.Random(0).sample(comments, min(args.comments, len(comments)))
     workload = sample_workload(texts)
@@ -247,10 +257,9 @@ def main() -> None:
         results |= in_process(model, args.variant, texts)
         if not args.skip_worker:
             results["workload"] = "threads" if args.threads else "sample"
-            results |= through_worker(model, args.variant, workload, args.redis_url, Path(tmp))
-            int8 = through_worker(
-                model, args.variant, workload, args.redis_url, Path(tmp), quantize=True
-            )
+            worker = (model, args.variant, workload, args.redis_url, Path(tmp))
+            results |= through_worker(*worker, torch_threads=args.torch_threads)
+            int8 = through_worker(*worker, quantize=True, torch_threads=args.torch_threads)
             results |= {f"{key}_int8": value for key, value in int8.items()}
     _report(results, args.json)
 
@@ -269,9 +278,19 @@ def _report(results: dict[str, Any], path: Path | None) -> None:
         "worker_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end", 0)
         / results["detoxify_predict_loop"],
         "int8_vs_fp32 (target >= 2)": results["int8_sorted_batches_of_8"] / ceiling,
+        "worker_int8_vs_int8_ceiling (target >= 0.8)": results.get("worker_end_to_end_int8", 0)
+        / results["int8_sorted_batches_of_8"],
         "worker_int8_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end_int8", 0)
         / results["detoxify_predict_loop"],
     }
+    for suffix in ("", "_int8"):  # the share of the worker's time each scorer took
+        spent = results.get(f"worker_seconds_by_scorer{suffix}", {})
+        if spent.get("wall"):
+            ratios |= {
+                f"{scorer}_share_of_worker{suffix}": seconds / spent["wall"]
+                for scorer, seconds in spent.items()
+                if scorer in ("detoxify", "relevance")
+            }
     results["ratios"] = {k: round(v, 2) for k, v in ratios.items()}
     for key, value in results.items():
         if key != "ratios":

@@ -100,5 +100,10 @@ def relevance_scorer(
 ) -> RelevanceScorer:
     """The on-topic scorer with the configured embedding model, articles' vectors kept in
     `store` and comments' in `comments`."""
-    load = functools.partial(load_embedder, settings.embedding_model, settings.detoxify_device)
+    load = functools.partial(
+        load_embedder,
+        settings.embedding_model,
+        settings.detoxify_device,
+        settings.embedding_bf16,
+    )
     return RelevanceScorer(load, store, comments, settings.scorer_retry_seconds)

@@ -75,6 +75,13 @@ class Settings(Connections):
             "uses the bundled all-MiniLM-L6-v2 (English)."
         ),
     )
+    embedding_bf16: bool = field(
+        default=True,
+        metadata=meta(
+            "Run the embedding model in bfloat16 on CPUs that compute it natively "
+            "(AVX-512 BF16 or AMX; float32 elsewhere): faster, cosines within 0.006."
+        ),
+    )
     requeue_after_seconds: int = field(
         default=120,
         metadata=meta(

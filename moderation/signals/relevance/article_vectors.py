@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -44,6 +44,45 @@ class ArticleVectors:
         sims = self.vectors @ comment
         best = int(sims.argmax())
         return float((sims[best] + self.centroid @ comment) / 2), best
+
+
+@dataclass(frozen=True)
+class Background:
+    """Other articles' passages in one matrix, so a comment meets all of them in two matrix
+    products instead of a loop over up to 200 articles."""
+
+    passages: Any  # every article's passage rows, one article after another
+    starts: Any  # the first row of each article
+    centroids: Any  # articles x dimensions
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def similarities(self, comment: Any) -> Any:
+        """ArticleVectors.similarity of the comment to each article (as float64, the
+        precision of the z-score taken over them)."""
+        import numpy as np
+
+        if not len(self.starts):
+            return np.zeros(0)
+        best = np.maximum.reduceat(self.passages @ comment, self.starts)
+        return ((best + self.centroids @ comment) / 2).astype(np.float64)
+
+
+def background_of(articles: Sequence[ArticleVectors]) -> Background:
+    """The articles (each with a passage at least) stacked for Background.similarities."""
+    import numpy as np
+
+    found = [a for a in articles if len(a.vectors)]
+    if not found:
+        empty = np.zeros((0, 0), dtype=np.float32)
+        return Background(empty, np.zeros(0, dtype=np.int64), empty)
+    sizes = np.array([len(a.vectors) for a in found])
+    return Background(
+        np.concatenate([a.vectors for a in found]),
+        np.concatenate([[0], np.cumsum(sizes)[:-1]]),
+        np.stack([a.centroid for a in found]),
+    )
 
 
 def passages_of(title: str, section: str | None, body: str) -> list[str]:

@@ -3,18 +3,22 @@
 Comments, the parents and thread openers they answer and the discussions they come with are
 embedded together, each distinct text once. A comment embedded before (a parent, a thread
 opener, a comment delivered twice) is read from the store instead, and every vector computed
-here is stored for the replies to come.
+here is stored for the replies to come. What the comments are compared with besides (recent
+comments, other articles, other discussions) is stacked once per batch.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from moderation.signals.base import ScoringInput
+from moderation.signals.relevance.article_vectors import Background, VectorStore, background_of
 from moderation.signals.relevance.comment_vectors import DISCUSSION_COMMENTS, CommentVectors
+from moderation.signals.relevance.discussion import Rivals, rivals
 from moderation.signals.relevance.embeddings import Embedder
 
 TEXT_CACHE_ITEMS = 20_000  # discussion texts remembered (an evaluation repeats them)
@@ -81,6 +85,34 @@ def resolve(
         [vectors[1:] for vectors in found],
         [_discussion(i, said, stored) for i in inputs],
     )
+
+
+@dataclass(frozen=True)
+class Compared:
+    """What a batch's comments are compared with besides their own context."""
+
+    recent: Any  # the recent comments' rows
+    background: Callable[[str], Background]  # other articles than an article (by key)
+    rivals: Callable[[str], Rivals]  # other articles' discussions than an article's (by id)
+
+
+def compared_with(
+    embedder: Embedder, store: VectorStore, comments: CommentVectors, recent: Collection[Any]
+) -> Compared:
+    """The recent comments as one matrix, and the other articles and discussions than a
+    comment's, stacked once per batch and article (a batch's comments share a few)."""
+    import numpy as np
+
+    @functools.cache
+    def background(article_key: str) -> Background:
+        return background_of(store.background(embedder, article_key))
+
+    @functools.cache
+    def others(article_id: str) -> Rivals:
+        return rivals(comments.others(embedder.name, article_id))
+
+    rows = np.stack(list(recent)) if recent else np.zeros((0, 0), dtype=np.float32)
+    return Compared(rows, background, others)
 
 
 def newest_first(embedder: Embedder, cache: TextCache, texts: Sequence[str]) -> Any:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from moderation.signals.relevance.passes import passes
+
 log = logging.getLogger(__name__)
 
 BUNDLED = "all-MiniLM-L6-v2"
@@ -36,20 +38,34 @@ class Embedder:
 
     model: Any
     name: str
+    bf16: bool = False  # weights in bfloat16 (see load_embedder)
 
     def encode(self, texts: Sequence[str]) -> Any:
-        """Unit-length embeddings, one row per text (numpy float32)."""
+        """Unit-length embeddings, one row per text (numpy float32), in passes of texts of
+        similar lengths (passes.py)."""
         import numpy as np
 
+        found = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for chosen in passes(self.lengths(texts)):
+            found[chosen] = self.model.encode(
+                [texts[i] for i in chosen],
+                batch_size=len(chosen),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        # Normalised again in float32: bfloat16 leaves rows ~1e-3 off unit length, and the
+        # scorer takes a dot product for a cosine.
+        return found / np.linalg.norm(found, axis=1, keepdims=True).clip(min=1e-12)
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        """How many tokens of each text the model reads."""
         if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
-        return self.model.encode(
-            list(texts),
-            batch_size=32,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
+            return []
+        tokens = self.model.tokenizer(
+            list(texts), truncation=True, max_length=self.model.max_seq_length
         )
+        return [len(ids) for ids in tokens["input_ids"]]
 
     @property
     def dimensions(self) -> int:
@@ -75,8 +91,9 @@ def bundled_model_path() -> Path:
     return folder
 
 
-def load_embedder(location: str = "", device: str = "cpu") -> Embedder:
-    """The configured model (default: the bundled MiniLM), or EmbeddingUnavailable."""
+def load_embedder(location: str = "", device: str = "cpu", bf16: bool = True) -> Embedder:
+    """The configured model (default: the bundled MiniLM), or EmbeddingUnavailable; with
+    `bf16`, its matrix products run in bfloat16 where the CPU computes it natively."""
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub from a worker
@@ -91,7 +108,26 @@ def load_embedder(location: str = "", device: str = "cpu") -> Embedder:
         raise EmbeddingUnavailable(f"could not load {folder}: {exc}") from exc
     if not location:
         model.max_seq_length = BUNDLED_MAX_TOKENS
-    return Embedder(model, BUNDLED if not location else folder.name)
+    name = BUNDLED if not location else folder.name
+    if not (bf16 and device == "cpu" and native_bf16()):
+        return Embedder(model, name)
+    import torch
+
+    return Embedder(model.to(torch.bfloat16), name, bf16=True)
+
+
+def native_bf16() -> bool:
+    """True when this CPU multiplies bfloat16 matrices in hardware (AVX-512 BF16 or AMX).
+
+    There, MiniLM in bfloat16 took 1.6 to 1.9 times less CPU than in float32, each embedding
+    within a cosine of 0.9998 of its float32 one (bfloat16 autocast, which keeps layer norms
+    in float32, was as close but adds a cast before every layer: slower with two threads on a
+    busy machine). Elsewhere oneDNN emulates bfloat16, which is no faster than float32.
+    """
+    import torch
+
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, check, lambda: False)()) for check in checks)
 
 
 def _sha256(path: Path) -> str:

@@ -33,7 +33,9 @@ from moderation.signals.loading import LazyModel
 from moderation.signals.relevance.article_vectors import VectorStore
 from moderation.signals.relevance.batch_vectors import (
     BatchVectors,
+    Compared,
     TextCache,
+    compared_with,
     newest_first,
     resolve,
 )
@@ -155,25 +157,25 @@ class RelevanceScorer:
         # One embedding pass for the whole batch; what answered comments and discussions
         # already have stored is read, not embedded again.
         vectors = resolve(embedder, self.comments, self._texts, inputs)
-        recent = _rows(self._recent)
+        batch = compared_with(embedder, self.store, self.comments, self._recent)
         signals = [
-            self._semantic(embedder, item, vectors, n, recent) for n, item in enumerate(inputs)
+            self._semantic(embedder, item, vectors, n, batch) for n, item in enumerate(inputs)
         ]
         self._recent.extend(vectors.comments)
         return signals
 
     def _semantic(
-        self, embedder: Embedder, item: ScoringInput, vectors: BatchVectors, n: int, recent: Any
+        self, embedder: Embedder, item: ScoringInput, vectors: BatchVectors, n: int, batch: Compared
     ) -> SignalResult:
         comment = vectors.comments[n]
         scores, details = lexical(item)
         scores = {f"{k}_lexical": v for k, v in scores.items()}
         details["method"] = RelevanceMethod.SEMANTIC
         if has_article(item):
-            article_score, found = self._against_article(embedder, item, comment)
+            article_score, found = self._against_article(embedder, item, comment, batch)
             scores["article"] = article_score
             details |= found
-        discussion = self._discussion(embedder, item, comment, vectors.discussion[n])
+        discussion = self._discussion(item, comment, vectors.discussion[n], batch)
         if discussion.usable:
             scores["discussion"] = round(discussion.score, 4)
             details["evidence"]["discussion"] = discussion.confidence
@@ -181,7 +183,7 @@ class RelevanceScorer:
         answered = vectors.answered[n]
         if answered:
             closest = max(float(v @ comment) for v in answered)
-            parent_z = _z(closest, recent @ comment if len(recent) else [])
+            parent_z = _z(closest, batch.recent @ comment if len(batch.recent) else [])
             words = scores.get("parent_lexical", 0.0)
             scores["parent"] = round(closest + ALPHA * (parent_z or 0.0) + PARENT_WORDS * words, 4)
             details["parent_z"] = parent_z
@@ -189,23 +191,21 @@ class RelevanceScorer:
         return self._signal(item, scores, details, {})
 
     def _discussion(
-        self, embedder: Embedder, item: ScoringInput, comment: Any, own: Any
+        self, item: ScoringInput, comment: Any, own: Any, batch: Compared
     ) -> DiscussionEvidence:
         if not len(own):
             return DiscussionEvidence(0, 0)
-        return weigh(comment, own, self.comments.others(embedder.name, item.article_id))
+        return weigh(comment, own, batch.rivals(item.article_id))
 
     def _against_article(
-        self, embedder: Embedder, item: ScoringInput, comment: Any
+        self, embedder: Embedder, item: ScoringInput, comment: Any, batch: Compared
     ) -> tuple[float, dict[str, Any]]:
         assert self.store is not None
         article = self.store.vectors(
             embedder, item.article_title, item.article_section, item.article_body
         )
         similarity, best = article.similarity(comment)
-        background = [
-            a.similarity(comment)[0] for a in self.store.background(embedder, article.key)
-        ]
+        background = batch.background(article.key).similarities(comment)
         z = _z(similarity, background)
         return round(similarity + ALPHA * (z or 0.0), 4), {
             "article_z": z,
@@ -275,13 +275,6 @@ class RelevanceScorer:
             return ScorerHealth(ScorerState.OK, self.version, self._problem())
         detail = self._problem() if self.model.problem else ""
         return ScorerHealth(self.model.state, self.version, detail)
-
-
-def _rows(vectors: deque[Any]) -> Any:
-    """The vectors as one matrix (rows), to compare a comment with all of them at once."""
-    import numpy as np
-
-    return np.stack(list(vectors)) if vectors else np.zeros((0, 0), dtype=np.float32)
 
 
 def _z(value: float, background: Sequence[float]) -> float | None:
