@@ -1,19 +1,26 @@
-"""A scoring worker's memory over a flood: RSS after 1,000 comments and after 10,000.
+"""A scoring worker's memory over a flood: RSS after warm-up, after 1,000 comments, 10,000.
 
-    python -m benchmarks.bench_memory DATA [--steps 1000,10000] [--worker-env NAME=VALUE ...]
+    python -m benchmarks.bench_memory DATA [--steps 1000,10000] [--bert [--torch-threads 1]]
+        [--worker-env NAME=VALUE ...]
 
 Starts its own PostgreSQL and Redis (spare ports) and one real scoring worker (one pool
-process), without Detoxify weights (the checkpoint path does not exist, so only the relevance
-model and the cheap scorers load, and Detoxify's signal fails as it would), queues comments made
-from gm-threads' news comments (sentences of two comments recombined, so every text is new, on
-the 57 articles) and prints the resident memory of the pool process (the one that scores) and
-of the worker's main process each time the decided count reaches a step. The target: RSS at
-10,000 within 10% of RSS at 1,000. `--worker-env MALLOC_ARENA_MAX=2` tries allocator settings.
+process). Without `--bert` it has no Detoxify weights (the checkpoint path does not exist, so
+only the relevance model and the cheap scorers load, and Detoxify's signal fails as it would);
+with `--bert` it scores with a full-size random BERT-base Detoxify in fp32
+(`benchmarks/random_detoxify.py`; explanations off). It queues comments made from gm-threads'
+news comments (sentences of two comments recombined, so every text is new, on the 57 articles)
+and prints the pool process's (the one that scores) resident memory, its peak so far (VmHWM),
+how much of it is anonymous (heap, tensors) and file-backed (libraries), and the worker's main
+process's, once the models are warm and each time the decided count reaches a step. Targets:
+RSS at the last step within 10% of RSS at the first; with `--bert`, a peak of 1.2 GB or less.
+`--worker-env MALLOC_ARENA_MAX=2` tries allocator settings.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import random
 import re
 import subprocess
@@ -24,11 +31,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks import datasets
+from benchmarks.random_detoxify import build
 from moderation import sites
 from moderation.comments.intake import QueueEntry, submit_comment, upsert_article
 from moderation.comments.validation import ArticleData, CommentSubmission
 from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
+from moderation.decisions.health import scorer_health
+from moderation.kinds import ScorerName, ScorerState
 from tests.support.processes import children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer
 from workers.celery_app import create_celery, send_for_scoring
@@ -47,12 +57,28 @@ def texts(data: Path) -> Iterator[tuple[str, str]]:
         yield rng.choice(article_ids), f"{body} ({n})"
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process now, in MB."""
+def status_mb(pid: int, field: str = "VmRSS") -> float:
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time a process has used in user and in system mode (page faults, mmap, munmap)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return {"user_s": int(fields[11]) / tick, "sys_s": int(fields[12]) / tick}
+
+
+def memory_row(worker: int) -> dict[str, float]:
+    """The pool process's memory now and at its peak, its CPU time, the main process's RSS."""
+    [pool] = children_of(worker)
+    fields = {"rss": "VmRSS", "peak": "VmHWM", "anon": "RssAnon", "file": "RssFile"}
+    row = {f"pool_{name}_mb": status_mb(pool, field) for name, field in fields.items()}
+    row |= {f"pool_{name}": value for name, value in cpu_seconds(pool).items()}
+    return row | {"main_rss_mb": status_mb(worker)}
 
 
 class Flood:
@@ -86,6 +112,19 @@ class Flood:
             log_format="json",
         )
 
+    def use_bert(self, data: Path, torch_threads: int) -> None:
+        """Score with a full-size random BERT-base Detoxify in fp32, explanations off."""
+        corpus = [c.text for c in datasets.news_comments(data)]
+        model = build(self.folder / "bert", "original", corpus)
+        self.settings = dataclasses.replace(
+            self.settings,
+            detoxify_model="original",
+            detoxify_checkpoint=model.checkpoint,
+            detoxify_hf_config=model.hf_config,
+            explain_budget_ms=0,
+            torch_threads=torch_threads,
+        )
+
     def start_worker(self) -> subprocess.Popen[bytes]:
         """One scoring worker with one pool process."""
         argv = [sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "worker"]
@@ -111,6 +150,12 @@ class Flood:
         self.redis.stop(keep_data=False)
         self.postgres.destroy()
 
+    def warm(self) -> bool:
+        """Whether the worker has loaded its models (or found Detoxify unavailable)."""
+        with self.sessions() as session:
+            health = scorer_health(session).get(ScorerName.DETOXIFY)
+        return health is not None and health.state != ScorerState.NOT_LOADED
+
     def decided(self) -> int:
         """Comments no longer pending."""
         import sqlalchemy as sa
@@ -121,28 +166,30 @@ class Flood:
 
 
 def measure(flood: Flood, steps: list[int]) -> list[dict[str, float]]:
-    """RSS of the worker's pool and main processes each time the decided count reaches a step."""
+    """The worker's memory once warm (0 comments), then each time the decided count reaches a
+    step."""
     worker = flood.start_worker()
     rows = []
     try:
+        started = time.monotonic()
+        wait_for(flood.warm, timeout=600, every=1)
+        rows.append(_row(0, worker.pid, started))
         for step in steps:
             started = time.monotonic()
             flood.submit(step - flood.submitted)
             wait_for(lambda: flood.decided() >= step, timeout=7200, every=2)  # noqa: B023
-            pool = children_of(worker.pid)
-            rows.append(
-                {
-                    "comments": step,
-                    "pool_rss_mb": rss_mb(pool[0]) if pool else 0.0,
-                    "main_rss_mb": rss_mb(worker.pid),
-                    "seconds": round(time.monotonic() - started, 1),
-                    "load_1min": float(Path("/proc/loadavg").read_text().split()[0]),
-                }
-            )
-            print(rows[-1], flush=True)
+            rows.append(_row(step, worker.pid, started))
     finally:
         stop(worker)
     return rows
+
+
+def _row(comments: int, worker: int, started: float) -> dict[str, float]:
+    row = {"comments": comments} | memory_row(worker)
+    row["seconds"] = round(time.monotonic() - started, 1)
+    row["load_1min"] = float(Path("/proc/loadavg").read_text().split()[0])
+    print(row, flush=True)
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="folder holding gm-threads/")
     parser.add_argument("--steps", default="1000,10000")
+    parser.add_argument("--bert", action="store_true", help="full-size random BERT-base, fp32")
+    parser.add_argument("--torch-threads", type=int, default=0, help="with --bert; 0: torch's")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",")]
@@ -157,11 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="modq-memory-") as folder:
         flood = Flood(args.data, Path(folder), env)
         try:
+            if args.bert:
+                flood.use_bert(args.data, args.torch_threads)
             rows = measure(flood, steps)
         finally:
             flood.stop()
-    first, last = rows[0]["pool_rss_mb"], rows[-1]["pool_rss_mb"]
+    first, last = rows[1]["pool_rss_mb"], rows[-1]["pool_rss_mb"]
     print(f"pool RSS {first} MB -> {last} MB: {100 * (last - first) / first:+.1f}% (target 10%)")
+    print(f"pool peak {rows[-1]['pool_peak_mb']} MB; after warm-up {rows[0]['pool_rss_mb']} MB")
     return 0
 
 
