@@ -8,7 +8,7 @@ from typing import Any
 
 import redis
 from celery import Task, shared_task
-from celery.signals import worker_ready
+from celery.signals import task_postrun, worker_ready
 from celery_batches import SimpleRequest
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError
@@ -21,6 +21,7 @@ from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
 from moderation.learning import drift, topic_lines
 from moderation.logs import log_context
+from workers.allocator import release_free_memory
 from workers.batching import ScoringBatches, batch_ids, queue_entry
 from workers.celery_app import (
     BACKLOG_QUEUE,
@@ -209,3 +210,10 @@ def warm_up(self: Task[Any, Any]) -> None:
 @worker_ready.connect
 def _warm_up_when_ready(sender: Any, **_: Any) -> None:
     sender.app.send_task(WARM_UP_TASK)
+
+
+@task_postrun.connect
+def _release_free_memory(**_: Any) -> None:
+    """After every task (a batch of comments, an explanation), the memory it freed goes back
+    to the system, so a worker's RSS between batches is what it holds, not its high-water."""
+    release_free_memory()
