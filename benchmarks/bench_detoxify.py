@@ -11,13 +11,10 @@ depend on the weights):
 2. against a loop calling Detoxify.predict on one comment at a time (target: 2x or more);
 3. int8 against fp32 (target: 2x or more);
 4. the peak RSS of the scoring worker process (target: 1.2 GB or less).
-Comments are gm-threads' published news comments: by default a random sample posted as
-top-level comments under one short article; with --threads, the earliest ones as they were
-posted, under their own articles and as replies to their own parents (three in five are
-replies, so the relevance scorer meets the parents and thread openers it would otherwise embed
-again). --torch-threads sets torch's threads here and in the worker (MODQ_TORCH_THREADS); by
-default torch chooses (a thread per core). Results print as a table and, with --json, as one
-JSON object.
+Comments are gm-threads' published news comments: a random sample under one short article,
+or with --threads the earliest ones as posted, under their own articles and parents (three in
+five are replies). --torch-threads: torch's threads here and in the worker (default: torch's
+choice). Results print as a table and, with --json, as one JSON object.
 """
 
 from __future__ import annotations
@@ -237,9 +234,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.torch_threads:
-        import torch
-
-        torch.set_num_threads(args.torch_threads)
+        __import__("torch").set_num_threads(args.torch_threads)  # torch loads late, on purpose
     comments = [c.text for c in datasets.news_comments(args.data)]
     texts = random.Random(0).sample(comments, min(args.comments, len(comments)))
     workload = sample_workload(texts)

@@ -75,12 +75,8 @@ class Settings(Connections):
             "uses the bundled all-MiniLM-L6-v2 (English)."
         ),
     )
-    embedding_bf16: bool = field(
-        default=True,
-        metadata=meta(
-            "Run the embedding model in bfloat16 on CPUs that compute it natively "
-            "(AVX-512 BF16 or AMX; float32 elsewhere): faster, cosines within 0.006."
-        ),
+    embedding_bf16: bool = field(  # AVX-512 BF16 or AMX; float32 elsewhere
+        default=True, metadata=meta("Embeddings in bfloat16 where the CPU computes it natively.")
     )
     requeue_after_seconds: int = field(
         default=120,
@@ -104,16 +100,11 @@ class Settings(Connections):
         metadata=meta("Send session cookies over HTTPS only (turn on behind TLS)."),
     )
     session_idle_minutes: int = field(
-        default=60,
-        metadata=meta(
-            "A moderator's session ends after this many minutes without a request.", low=1
-        ),
+        default=60, metadata=meta("A session ends after this many idle minutes.", low=1)
     )
     session_max_hours: int = field(
         default=12,
-        metadata=meta(
-            "A moderator's session ends this many hours after login, active or not.", low=1
-        ),
+        metadata=meta("A session ends this many hours after login, active or not.", low=1),
     )
     login_account_free_failures: int = field(
         default=5,
