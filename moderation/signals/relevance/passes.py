@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 PASS_COST_TOKENS = 512  # one more forward pass is worth this many padded tokens
-MAX_PASS_TEXTS = 64  # bounds a pass's memory (64 x 128 tokens) and the search below
+MAX_PASS_TEXTS = 64  # bounds a pass's memory (64 x 96 tokens) and the search below
 
 
 def passes(lengths: Sequence[int]) -> list[list[int]]:
