@@ -1,21 +1,21 @@
 """How a call's texts are grouped into the embedding model's forward passes.
 
-A pass pads every text to its longest, so a few comments cut at 128 tokens among short ones
-make the short ones cost 128 tokens each: in passes of 32 texts, a batch of 32 gm-threads
-comments (one in six is cut at 128 tokens) carried 2.1 times the tokens it has. Small passes
-waste nothing, but each pass has a fixed cost too, and on a busy machine with two torch
-threads that cost grows large (every operation waits for both threads): there, passes of 8
-took twice the CPU of passes of 32 despite 1.75 times fewer tokens. So the texts are sorted
-longest first and cut where the tokens saved outweigh the cost of one more pass, counted as
-PASS_COST_TOKENS tokens: 1.4 times the tokens the batch has, in 2 passes instead of 1, for
-batches of 32; 1.2 times in the same 4 passes as before for batches of 128.
+A pass pads every text to its longest, so a few long comments among short ones make the short
+ones cost as much as the long: in passes of 32 texts, a batch of 32 gm-threads comments (one in
+six cut at the model's limit) carried 2.1 times the tokens it has. Small passes waste nothing,
+but each pass has a fixed cost too, which grows on a busy machine where every operation waits
+for all of torch's threads. So the texts are sorted longest first and cut where the tokens
+saved outweigh the cost of one more pass, counted as PASS_COST_TOKENS tokens. Measured with
+benchmarks/bench_relevance_cost.py (256 comments in batches of 32, 96-token cut, idle 2-core
+machine): 128 took 12% less time than 512 with one torch thread (6.7 s against 7.8 s) and the
+same with two (4.9-5.3 s against 5.0-5.3 s, three alternating rounds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-PASS_COST_TOKENS = 512  # one more forward pass is worth this many padded tokens
+PASS_COST_TOKENS = 128  # one more forward pass is worth this many padded tokens
 MAX_PASS_TEXTS = 64  # bounds a pass's memory (64 x 96 tokens) and the search below
 
 
