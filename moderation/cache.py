@@ -1,11 +1,14 @@
-"""What workers keep in memory and re-read from the database as it changes: the active policy,
-the watched-word matcher, the recent articles' vectors. One helper for all of them."""
+"""What processes keep in memory: values re-read from the database as it changes (the active
+policy, the watched-word matcher, the recent articles' vectors), and a bounded memory of recent
+lookups (intake's articles, the site keys a web process checked, texts' vectors)."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +17,7 @@ RELOAD_SECONDS = 10  # how stale a worker's copy of the policy or the word list 
 
 Read = TypeVar("Read")
 Value = TypeVar("Value")
+Key = TypeVar("Key", bound=Hashable)
 
 
 class Reloaded(Generic[Read, Value]):
@@ -44,3 +48,43 @@ class Reloaded(Generic[Read, Value]):
                     self._last = (fresh, self.build(fresh))
                 self._read_at = self.clock()
             return self._last[1]
+
+
+class Recent(Generic[Key, Value]):
+    """Values kept for `seconds` at most, and only the `items` most recently used of them.
+    Safe to share between threads."""
+
+    def __init__(
+        self,
+        items: int,
+        seconds: float = math.inf,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.size, self.seconds, self.clock = items, seconds, clock
+        self._kept: OrderedDict[Key, tuple[float, Value]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Key) -> Value | None:
+        """The value kept under `key`, unless it is older than `seconds`."""
+        with self._lock:
+            entry = self._kept.get(key)
+            if entry is None or self.clock() - entry[0] >= self.seconds:
+                return None
+            self._kept.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Key, value: Value) -> None:
+        """Keep a value, forgetting the least recently used beyond `items`."""
+        with self._lock:
+            self._kept[key] = (self.clock(), value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def items(self) -> list[tuple[Key, Value]]:
+        """What is kept, least recently used first (however old)."""
+        with self._lock:
+            return [(key, value) for key, (_, value) in self._kept.items()]
+
+    def __len__(self) -> int:
+        return len(self._kept)

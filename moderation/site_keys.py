@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from moderation import sites
+from moderation.cache import Recent
 from moderation.models import ApiKey, Site
 from moderation.redis_client import fail_fast
 
@@ -117,26 +116,16 @@ class KeyMemory:
         items: int = KEY_ITEMS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.seconds, self.items, self.clock = seconds, items, clock
-        self._known: OrderedDict[str, tuple[float, str, KeyRef]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._known: Recent[str, tuple[str, KeyRef]] = Recent(items, seconds, clock)
 
     def recall(self, token_hash: str, version: str) -> KeyRef | None:
         """The key, if it was checked under `version` less than `seconds` ago."""
-        with self._lock:
-            entry = self._known.get(token_hash)
-            if entry is None or entry[1] != version or self.clock() - entry[0] >= self.seconds:
-                return None
-            self._known.move_to_end(token_hash)
-            return entry[2]
+        entry = self._known.get(token_hash)
+        return entry[1] if entry is not None and entry[0] == version else None
 
     def remember(self, token_hash: str, version: str, key: KeyRef) -> None:
         """Keep a key just checked in the database, under the version read before the check."""
-        with self._lock:
-            self._known[token_hash] = (self.clock(), version, key)
-            self._known.move_to_end(token_hash)
-            while len(self._known) > self.items:
-                self._known.popitem(last=False)
+        self._known.put(token_hash, (version, key))
 
 
 class SiteKeys:

@@ -3,9 +3,7 @@ memory of article ids, kept for a short while."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation.cache import Recent
 from moderation.models import Article
 
 ARTICLE_SECONDS = 30.0  # articles are never deleted nor moved to another site; see ArticleLookup
@@ -43,13 +42,11 @@ class ArticleLookup:
         items: int = ARTICLE_ITEMS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.seconds, self.items, self.clock = seconds, items, clock
-        self._known: OrderedDict[str, tuple[float, ArticleRef]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._known: Recent[str, ArticleRef] = Recent(items, seconds, clock)
 
     def find(self, session: Session, external_id: str) -> ArticleRef | None:
         """The article with the site's id, or None."""
-        if (known := self._remembered(external_id)) is not None:
+        if (known := self._known.get(external_id)) is not None:
             return known
         row = session.execute(
             select(Article.id, Article.site_id, Article.created_at).where(
@@ -59,20 +56,8 @@ class ArticleLookup:
         if row is None:
             return None
         found = ArticleRef(row.id, row.site_id, row.created_at)
-        with self._lock:
-            self._known[external_id] = (self.clock(), found)
-            self._known.move_to_end(external_id)
-            while len(self._known) > self.items:
-                self._known.popitem(last=False)
+        self._known.put(external_id, found)
         return found
 
     def __len__(self) -> int:
         return len(self._known)
-
-    def _remembered(self, external_id: str) -> ArticleRef | None:
-        with self._lock:
-            entry = self._known.get(external_id)
-            if entry is None or self.clock() - entry[0] >= self.seconds:
-                return None
-            self._known.move_to_end(external_id)
-            return entry[1]

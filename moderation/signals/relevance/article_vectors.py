@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.cache import Reloaded
+from moderation.cache import Recent, Reloaded
 from moderation.signals.relevance.embeddings import Embedder
 from moderation.signals.relevance.vector_rows import ArticleVectorsRow
 
@@ -136,21 +135,15 @@ class MemoryStore:
     """Vectors kept in this process (for `modq eval` and tests)."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[str, ArticleVectors] = OrderedDict()
+        self._items: Recent[str, ArticleVectors] = Recent(MEMORY_ITEMS)
 
     def get(self, key: str) -> ArticleVectors | None:
         """The cached vectors under `key`, if any."""
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
+        return self._items.get(key)
 
     def put(self, found: ArticleVectors) -> None:
         """Cache vectors, forgetting the least recently used beyond MEMORY_ITEMS."""
-        self._items[found.key] = found
-        self._items.move_to_end(found.key)
-        if len(self._items) > MEMORY_ITEMS:
-            self._items.popitem(last=False)
+        self._items.put(found.key, found)
 
     def vectors(
         self, embedder: Embedder, title: str, section: str | None, body: str

@@ -10,11 +10,11 @@ comments, other articles, other discussions) is stacked once per batch.
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from moderation.cache import Recent
 from moderation.signals.base import ScoringInput
 from moderation.signals.relevance.article_vectors import Background, VectorStore, background_of
 from moderation.signals.relevance.comment_vectors import DISCUSSION_COMMENTS, CommentVectors
@@ -35,26 +35,11 @@ class BatchVectors:
     discussion: list[Any]  # published siblings' rows, newest first
 
 
-class TextCache:
+class TextCache(Recent[str, Any]):
     """Vectors of texts, the least recently used forgotten first."""
 
     def __init__(self, size: int = TEXT_CACHE_ITEMS) -> None:
-        self.size = size
-        self._items: OrderedDict[str, Any] = OrderedDict()
-
-    def get(self, text: str) -> Any:
-        """The vector of `text`, or None."""
-        found = self._items.get(text)
-        if found is not None:
-            self._items.move_to_end(text)
-        return found
-
-    def put(self, text: str, vector: Any) -> None:
-        """Remember a text's vector."""
-        self._items[text] = vector
-        self._items.move_to_end(text)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        super().__init__(size)
 
 
 def resolve(
@@ -120,10 +105,13 @@ def newest_first(embedder: Embedder, cache: TextCache, texts: Sequence[str]) -> 
     import numpy as np
 
     recent = list(reversed(texts[-DISCUSSION_COMMENTS:]))
-    missing = list(dict.fromkeys(t for t in recent if cache.get(t) is None))
+    # Read once: a small cache could forget a text between its put and a second read.
+    found: dict[str, Any] = {t: cache.get(t) for t in recent}
+    missing = [t for t, vector in found.items() if vector is None]
     for text, vector in zip(missing, embedder.encode(missing), strict=True):
         cache.put(text, vector)
-    return np.stack([cache.get(t) for t in recent]) if recent else np.zeros((0, 0), np.float32)
+        found[text] = vector
+    return np.stack([found[t] for t in recent]) if recent else np.zeros((0, 0), np.float32)
 
 
 def _needed(item: ScoringInput) -> Iterator[tuple[str, str]]:

@@ -192,3 +192,16 @@ def test_embeddings_are_stored_and_a_reply_does_not_embed_its_parent_again(
         == 3
     )
     session.close()
+
+
+def test_a_discussion_longer_than_the_text_cache_is_still_stacked_whole() -> None:
+    import numpy as np
+
+    from moderation.signals.relevance.batch_vectors import TextCache, newest_first
+
+    class Counting:
+        def encode(self, texts: list[str]) -> Any:
+            return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    rows = newest_first(Counting(), TextCache(size=1), ["a", "bb", "ccc"])  # type: ignore[arg-type]
+    assert rows[:, 0].tolist() == [3.0, 2.0, 1.0]
