@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
+from benchmarks.results import show
 from moderation.learning.evaluation import roc_auc
 from moderation.signals.lexical import load_model
 from moderation.signals.text import words
@@ -136,9 +136,7 @@ def main() -> None:
         "davidson (in-sample)": auc(model, datasets.davidson(args.data)),
         "olid_test": auc(model, datasets.olid_test(args.data)),
     }
-    print(json.dumps(results, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    show(results, args.json)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import statistics
 import tempfile
 import time
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.results import show
 from moderation import sites
 from moderation.config import load_settings
 from moderation.db import upgrade
@@ -102,9 +102,7 @@ def main() -> None:
         for on in (False, True):
             samples = post_comments(args.redis, args.comments, on, Path(folder))
             figures[f"post_comment_limiter_{'on' if on else 'off'}"] = percentiles(samples)
-    print(json.dumps(figures, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+    show(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
+from benchmarks.results import show
 from moderation.learning.evaluation import (
     Example,
     prepare_relevance,
@@ -191,9 +192,7 @@ def main() -> None:
         results[name] = measure(name, read_examples(path), policy, embedder)
     results["cost_per_comment"] = cost_per_comment(read_examples(paths["article"]), embedder)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print(json.dumps(results, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    show(results, args.json)
 
 
 if __name__ == "__main__":

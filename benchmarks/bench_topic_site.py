@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
+from benchmarks.results import show
 
 TOPIC_ARTICLES = 20
 DISCUSSION = 30
@@ -206,9 +207,7 @@ def main() -> None:
         results = before(args.out, embedder)
     else:
         results = after(write(build(args.data, embedder), args.out), embedder)
-    print(json.dumps(results, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    show(results, args.json)
 
 
 if __name__ == "__main__":

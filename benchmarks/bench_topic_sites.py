@@ -16,7 +16,6 @@ caught, over the four held-out articles.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from benchmarks.bench_relevance import scorer_with
 from benchmarks.bench_topic_measure import pooled
 from benchmarks.bench_topic_site import VARIANTS, build, write
+from benchmarks.results import show
 from moderation.learning.evaluation import (
     learned_lines,
     prepare_relevance,
@@ -80,9 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     embedder = load_embedder()
     results = measure(write(build(args.data, embedder), args.out), embedder)
-    print(json.dumps(results, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    show(results, args.json)
 
 
 if __name__ == "__main__":

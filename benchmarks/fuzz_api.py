@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.results import show
 from moderation.config import load_settings
 from moderation.db import upgrade
 from tests.support.fuzzing import FuzzReport, fuzz, seed
@@ -49,9 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         report, rounds = _fuzz_until(app, args.requests, headers)
         elapsed = time.perf_counter() - started
     figures = _figures(report, rounds, elapsed)
-    print(json.dumps(figures, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    show(figures, args.json)
     return 1 if report.failures or report.server_errors else 0
 
 

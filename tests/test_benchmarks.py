@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +44,11 @@ def test_the_relevance_benchmark_tells_swapped_articles_apart(embedder: object) 
     assert figures["method"] == "semantic"
     cost = bench_relevance.cost_per_comment(examples, embedder)
     assert 0 < cost["p50_ms"] <= cost["p99_ms"]
+
+
+def test_a_benchmark_writes_the_figures_it_prints(tmp_path: Path, capsys: Any) -> None:
+    from benchmarks.results import show
+
+    show({"p50_ms": 1.5}, tmp_path / "figures.json")
+    assert json.loads(capsys.readouterr().out) == {"p50_ms": 1.5}
+    assert json.loads((tmp_path / "figures.json").read_text()) == {"p50_ms": 1.5}
