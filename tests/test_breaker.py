@@ -8,14 +8,7 @@ import logging
 import pytest
 
 from moderation.breaker import CircuitBreaker, CircuitOpen
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.recording import Clock
 
 
 class Service:

@@ -17,15 +17,8 @@ from moderation.kinds import RateScope
 from moderation.ratelimit import Quota, RateLimited, RateLimiter
 from tests.conftest import REDIS_TEST_URL
 from tests.support.processes import wait_for
+from tests.support.recording import Clock
 from web.cli.devserver import redis_server_argv
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

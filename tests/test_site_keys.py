@@ -8,23 +8,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from moderation import sites
 from moderation.site_keys import KEY_SECONDS, KeyMemory, KeyRef, KeyVersion, SiteKeys, SiteRef
 from tests.conftest import REDIS_TEST_URL
+from tests.support.recording import Clock, statements
 from tests.support.services import free_port
 
 DEAD_REDIS = f"redis://127.0.0.1:{free_port()}/0"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -38,15 +30,8 @@ def version() -> Iterator[KeyVersion]:
 @pytest.fixture
 def key_queries(session: Session) -> Iterator[list[str]]:
     """The key lookups sent to the database."""
-    seen: list[str] = []
-
-    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        if "WHERE api_keys.key_hash" in statement:
-            seen.append(statement)
-
-    event.listen(session.get_bind(), "before_cursor_execute", record)
-    yield seen
-    event.remove(session.get_bind(), "before_cursor_execute", record)
+    with statements(session.get_bind(), "WHERE api_keys.key_hash") as seen:
+        yield seen
 
 
 def test_a_key_is_checked_once_while_nothing_changes(

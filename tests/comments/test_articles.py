@@ -3,34 +3,18 @@
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from moderation.comments.articles import ArticleLookup
 from tests.support import factories
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.recording import Clock, statements
 
 
 @pytest.fixture
 def queries(any_session: Session) -> Iterator[list[str]]:
     """Article lookups sent to the database (the test's savepoints left out)."""
-    seen: list[str] = []
-
-    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        if "FROM articles" in statement:
-            seen.append(statement)
-
-    bind = any_session.get_bind()
-    event.listen(bind, "before_cursor_execute", record)
-    yield seen
-    event.remove(bind, "before_cursor_execute", record)
+    with statements(any_session.get_bind(), "FROM articles") as seen:
+        yield seen
 
 
 def test_an_article_is_looked_up_once_while_remembered(

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from moderation import sites
 from moderation.config import Settings
 from moderation.models import ApiKey, Article, Comment
 from tests.conftest import site_client, site_key
+from tests.support.recording import statements
 from web import create_app
 
 ARTICLE = {
@@ -96,18 +96,9 @@ def test_a_revocation_reaches_every_web_process_at_its_next_call(
 def test_a_key_costs_no_query_per_call_while_nothing_changes(
     app: Flask, client: FlaskClient, article: str
 ) -> None:
-    looked_up: list[str] = []
-
-    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        if "WHERE api_keys.key_hash" in statement:
-            looked_up.append(statement)
-
     engine = app.extensions["modq"].engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(engine, "WHERE api_keys.key_hash") as looked_up:
         answers = [client.post("/api/v1/comments", json=COMMENT) for _ in range(3)]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert [a.status_code for a in answers] == [202] * 3
     assert looked_up == [], "checked once, by the PUT of the article"
 
