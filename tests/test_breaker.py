@@ -26,7 +26,7 @@ class Service:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(100.0)
 
 
 def test_calls_go_through_while_closed(clock: Clock) -> None:
