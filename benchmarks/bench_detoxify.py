@@ -24,7 +24,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +34,7 @@ from benchmarks import datasets
 from benchmarks.random_detoxify import RandomModel, build
 from benchmarks.workloads import Workload, sample_workload, threaded_workload
 from tests.support.processes import children_of, wait_for
+from workers.roles import celery_argv
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -132,18 +132,7 @@ def through_worker(
     env = _worker_env(settings)
     log = (workdir / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.app",
-            "worker",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-        ],
+        celery_argv("worker", "--concurrency", "1"),
         env=env,
         cwd=REPO,
         stdout=log,

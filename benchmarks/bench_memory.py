@@ -42,6 +42,7 @@ from moderation.kinds import ScorerName, ScorerState
 from tests.support.processes import children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer
 from workers.celery_app import create_celery, send_for_scoring
+from workers.roles import celery_argv
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -127,8 +128,7 @@ class Flood:
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         """One scoring worker with one pool process."""
-        argv = [sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "worker"]
-        argv += ["--loglevel", "INFO", "--concurrency", "1"]
+        argv = celery_argv("worker", "--concurrency", "1", quiet=True)
         env = settings_env(self.settings) | self.worker_env
         with (self.folder / "worker.log").open("ab") as log:
             return subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)

@@ -20,7 +20,7 @@ from moderation.db import make_engine, make_session_factory, upgrade
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import REPO, children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer, free_port
-from workers.roles import BACKGROUND, SCORING
+from workers.roles import BACKGROUND, SCORING, celery_argv
 
 
 @dataclass
@@ -115,7 +115,7 @@ class Stack:
             self._log("background"),
             BACKGROUND.lower_priority(),
         )
-        self.beat = Process("beat", self._beat(), env, self.folder / "beat.log")
+        self.beat = Process("beat", celery_argv("beat", quiet=True), env, self.folder / "beat.log")
         for process in (self.web, *self.scoring, self.background, self.beat):
             process.start()
         wait_for(self._web_answers, timeout=60)
@@ -151,12 +151,6 @@ class Stack:
             *(sys.executable, "-m", "gunicorn", "--config", "python:web.gunicorn_conf"),
             *("--workers", "2", "--bind", f"127.0.0.1:{self.port}"),
             *("--access-logfile", str(self.folder / "access.log"), "web.wsgi:app"),
-        ]
-
-    def _beat(self) -> list[str]:
-        return [
-            *(sys.executable, "-m", "celery", "-A", "workers.app", "--quiet", "beat"),
-            *("--loglevel", "INFO"),
         ]
 
     def _web_answers(self) -> bool:

@@ -18,6 +18,14 @@ from dataclasses import dataclass
 from workers.celery_app import BACKLOG_QUEUE, EXPLAIN_QUEUE, SCORE_QUEUE, WEBHOOK_QUEUE
 
 
+def celery_argv(command: str, *options: str, quiet: bool = False) -> list[str]:
+    """`celery -A workers.app [--quiet] COMMAND --loglevel INFO OPTIONS...` in this Python;
+    `quiet` leaves out Celery's banner (where logs are JSON)."""
+    quieted = ["--quiet"] if quiet else []
+    celery = [sys.executable, "-m", "celery", "-A", "workers.app", *quieted]
+    return [*celery, command, "--loglevel", "INFO", *options]
+
+
 @dataclass(frozen=True)
 class WorkerRole:
     """Which queues a kind of worker consumes, and how it runs."""
@@ -30,13 +38,8 @@ class WorkerRole:
     def argv(self, hostname: str = "", quiet: bool = False) -> list[str]:
         """The command that runs one worker of this role, with one pool process; `quiet`
         leaves out Celery's banner (where logs are JSON)."""
-        return [
-            *(sys.executable, "-m", "celery", "-A", "workers.app"),
-            *(["--quiet"] if quiet else []),
-            "worker",
-            *("--loglevel", "INFO", "--concurrency", "1"),
-            *("-Q", ",".join(self.queues), "--hostname", hostname or f"{self.name}@%h"),
-        ]
+        queues = ("-Q", ",".join(self.queues), "--hostname", hostname or f"{self.name}@%h")
+        return celery_argv("worker", "--concurrency", "1", *queues, quiet=quiet)
 
     def lower_priority(self) -> Callable[[], None] | None:
         """What to run in the child before it starts (Popen's preexec_fn): lower its priority."""

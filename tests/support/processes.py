@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from moderation.config import Settings, to_environment
+from workers.roles import celery_argv
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
@@ -46,9 +46,7 @@ def celery_process(
     (standard error) goes to `log`, and so does its standard output unless `printed` names
     another file (Celery prints a few lines there, such as its banner)."""
     # Without its start-up banner in JSON mode, so that every line of the log is JSON.
-    quiet = ["--quiet"] if env.get("MODQ_LOG_FORMAT") == "json" else []
-    argv = [sys.executable, "-m", "celery", "-A", "workers.app", *quiet, kind, "--loglevel", "INFO"]
-    argv += extra
+    argv = celery_argv(kind, *extra, quiet=env.get("MODQ_LOG_FORMAT") == "json")
     with log.open("ab") as errors, (printed or log).open("ab") as output:
         process = subprocess.Popen(
             argv,

@@ -21,7 +21,7 @@ from moderation import db as database
 from moderation.config import Settings, dev_secret_key
 from moderation.masking import mask_credentials
 from moderation.redis_client import fail_fast
-from workers.roles import BACKGROUND, SCORING
+from workers.roles import BACKGROUND, SCORING, celery_argv
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 INSTALL_REDIS = (
@@ -109,9 +109,7 @@ def _start_services(children: Children, env: dict[str, str], host: str, port: in
     )
     for role in (SCORING, BACKGROUND):
         children.start(role.name, role.argv(), role.env(env), role.lower_priority())
-    children.start(
-        "beat", [python, "-m", "celery", "-A", "workers.app", "beat", "--loglevel", "INFO"], env
-    )
+    children.start("beat", celery_argv("beat"), env)
 
 
 def ensure_redis(settings: Settings, children: Children) -> bool:
