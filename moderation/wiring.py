@@ -18,6 +18,7 @@ from moderation.signals.base import Scorer, TextRescorer
 from moderation.signals.brigading import BrigadingScorer
 from moderation.signals.detoxify.model import DetoxifyOptions
 from moderation.signals.detoxify.scorer import DetoxifyScorer
+from moderation.signals.lanes import default_lanes
 from moderation.signals.lexical import LexicalAbuseScorer
 from moderation.signals.links import LinkScorer
 from moderation.signals.relevance.article_vectors import DatabaseStore, MemoryStore, VectorStore
@@ -57,6 +58,7 @@ class ScorerSet:
     rescorer: TextRescorer  # the identity guard's re-scoring of swapped texts
     relevance: RelevanceScorer
     explainer: DetoxifyScorer  # the spans behind a high score, found after the decision
+    lanes: int = 1  # scorers run side by side (signals/lanes.py)
 
 
 def default_scorers(
@@ -80,7 +82,7 @@ def default_scorers(
         ActivityScorer(),
         BrigadingScorer(redis_client),
     ]
-    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance, detoxify)
+    return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance, detoxify, lanes(settings))
 
 
 def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> ScorerSet:
@@ -93,6 +95,12 @@ def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> Scor
         LinkScorer(),
     ]
     return ScorerSet([detoxify, relevance, *cheap], detoxify, relevance, detoxify)
+
+
+def lanes(settings: Settings) -> int:
+    """How many scorers run side by side: the setting, or the default for torch's threads.
+    Detoxify comes first in a ScorerSet because the longest work should start first."""
+    return settings.scorer_lanes or default_lanes(settings.torch_threads)
 
 
 def relevance_scorer(

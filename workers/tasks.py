@@ -72,6 +72,7 @@ def _score_batch(task: Task[Any, Any], requests: list[SimpleRequest]) -> None:
                 context.scorers,
                 context.policy(),
                 context.scorer_set.rescorer,
+                context.scorer_set.lanes,
             )
     except OperationalError as exc:  # the database is away: try again later, with backoff
         log.warning("database error scoring %d comments (%s); retrying", len(entries), exc)

@@ -24,8 +24,7 @@ class Settings(Connections):
         ),
     )
     detoxify_model: str = field(
-        default="unbiased",
-        metadata=meta("Detoxify variant.", choices=DETOXIFY_VARIANTS),
+        default="unbiased", metadata=meta("Detoxify variant.", choices=DETOXIFY_VARIANTS)
     )
     detoxify_checkpoint: Path | None = field(
         default=None,
@@ -54,13 +53,21 @@ class Settings(Connections):
     torch_threads: int = field(
         default=0, metadata=meta("Threads torch may use in a worker; 0 lets torch choose.", low=0)
     )
+    scorer_lanes: int = field(
+        default=0,
+        metadata=meta(
+            "Scorers a worker runs side by side; 0: two where torch has one thread and the "
+            "worker two CPUs, else one. Set 1 when several scoring workers share a machine.",
+            low=0,
+            high=8,
+        ),
+    )
     batch_max_comments: int = field(
         default=128,
         metadata=meta("A worker scores up to this many queued comments at once...", low=1),
     )
     batch_wait_ms: int = field(
-        default=50,
-        metadata=meta("...or what has arrived after this many milliseconds.", low=1),
+        default=50, metadata=meta("...or what has arrived after this many milliseconds.", low=1)
     )
     max_comment_chars: int = field(
         default=5000, metadata=meta("Longest accepted comment body, in characters.", low=1)
@@ -96,8 +103,7 @@ class Settings(Connections):
         ),
     )
     secure_cookies: bool = field(
-        default=False,
-        metadata=meta("Send session cookies over HTTPS only (turn on behind TLS)."),
+        default=False, metadata=meta("Send session cookies over HTTPS only (turn on behind TLS).")
     )
     session_idle_minutes: int = field(
         default=60, metadata=meta("A session ends after this many idle minutes.", low=1)
@@ -122,12 +128,10 @@ class Settings(Connections):
         ),
     )
     login_first_delay_seconds: int = field(
-        default=2,
-        metadata=meta("The first wait; it doubles with every further failure...", low=1),
+        default=2, metadata=meta("The first wait; it doubles with every further failure...", low=1)
     )
     login_max_delay_seconds: int = field(
-        default=900,
-        metadata=meta("...up to this many seconds.", low=1),
+        default=900, metadata=meta("...up to this many seconds.", low=1)
     )
     reader_address: str = field(
         default="field",
@@ -156,8 +160,7 @@ class Settings(Connections):
         ),
     )
     rate_window_seconds: int = field(
-        default=60,
-        metadata=meta("Length of the intake rate limits' window, in seconds.", low=1),
+        default=60, metadata=meta("Length of the intake rate limits' window, in seconds.", low=1)
     )
     rate_limit_per_key: int = field(
         default=600,
@@ -168,16 +171,14 @@ class Settings(Connections):
         ),
     )
     rate_limit_per_author: int = field(
-        default=10,
-        metadata=meta("Comments one author may post per window (0: no limit).", low=0),
+        default=10, metadata=meta("Comments one author may post per window (0: no limit).", low=0)
     )
     rate_limit_per_address: int = field(
         default=30,
         metadata=meta("Comments one reader address may post per window (0: no limit).", low=0),
     )
     rate_limit_reports: int = field(
-        default=5,
-        metadata=meta("Reports one reader may make per window (0: no limit).", low=0),
+        default=5, metadata=meta("Reports one reader may make per window (0: no limit).", low=0)
     )
     fair_share_per_author: int = field(
         default=3,
@@ -292,6 +293,5 @@ class Settings(Connections):
         ),
     )
     log_level: str = field(
-        default="INFO",
-        metadata=meta("Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+        default="INFO", metadata=meta("Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     )

@@ -48,12 +48,14 @@ def score_and_decide(
     scorers: Sequence[Scorer],
     policy: Policy,
     rescorer: TextRescorer | None = None,
+    lanes: int = 1,
 ) -> list[Outcome]:
-    """Score the pending ones among `comment_ids`, decide, and store everything; `rescorer`
-    re-scores a would-be abuse rejection with group names swapped (the identity guard)."""
+    """Score the pending ones among `comment_ids` (`lanes` scorers side by side), decide, and
+    store everything; `rescorer` re-scores a would-be abuse rejection with group names swapped
+    (the identity guard)."""
     items = pending(session, comment_ids)
     session.rollback()  # do not hold a transaction open while models run
-    results = run_scorers(scorers, [item.input for item in items]) if items else []
+    results = run_scorers(scorers, [item.input for item in items], lanes) if items else []
     outcomes = []
     for item, signals in zip(items, results, strict=True):
         verdict = decide(signals, policy, item.context)

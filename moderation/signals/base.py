@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from moderation.kinds import ScorerName, ScorerState, SignalState
+from moderation.signals.lanes import side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -109,19 +110,28 @@ def failed(
 
 
 def run_scorers(
-    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput]
+    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int = 1
 ) -> list[dict[str, SignalResult]]:
-    """Run every scorer on every input (no early exit); a crash becomes a failed signal."""
+    """Run every scorer on every input (no early exit), `lanes` scorers at a time (lanes.py);
+    a crash becomes a failed signal."""
     results: list[dict[str, SignalResult]] = [{} for _ in inputs]
-    for scorer in scorers:
-        started = time.perf_counter()
-        try:
-            batch = scorer.score_batch(inputs)
-        except Exception as exc:  # one broken scorer must not stop the others
-            log.exception("scorer %s failed", scorer.name)
-            batch = [failed(scorer.name, f"{type(exc).__name__}: {exc}") for _ in inputs]
-        elapsed = (time.perf_counter() - started) * 1000 / max(len(inputs), 1)
+    timed = side_by_side(lambda scorer: _timed_batch(scorer, inputs), scorers, lanes)
+    for scorer, (batch, elapsed) in zip(scorers, timed, strict=True):
         for slot, result in zip(results, batch, strict=True):
-            timed = result.duration_ms or round(elapsed, 3)
-            slot[scorer.name] = dataclasses.replace(result, duration_ms=timed)
+            slot[scorer.name] = dataclasses.replace(
+                result, duration_ms=result.duration_ms or round(elapsed, 3)
+            )
     return results
+
+
+def _timed_batch(
+    scorer: Scorer, inputs: Sequence[ScoringInput]
+) -> tuple[list[SignalResult], float]:
+    """One scorer's results and its milliseconds per input."""
+    started = time.perf_counter()
+    try:
+        batch = scorer.score_batch(inputs)
+    except Exception as exc:  # one broken scorer must not stop the others
+        log.exception("scorer %s failed", scorer.name)
+        batch = [failed(scorer.name, f"{type(exc).__name__}: {exc}") for _ in inputs]
+    return batch, (time.perf_counter() - started) * 1000 / max(len(inputs), 1)

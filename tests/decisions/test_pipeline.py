@@ -39,12 +39,18 @@ def scorers(tiny_detoxify: TinyDetoxify) -> list[Scorer]:
         ("Does anyone have a recipe for banana bread with walnuts?", "review", {"off_topic"}),
     ],
 )
+@pytest.mark.parametrize("lanes", [1, 2])
 def test_each_comment_gets_signals_a_decision_and_an_audit_entry(
-    any_session: Session, scorers: list[Scorer], body: str, status: str, first_reason: set[str]
+    any_session: Session,
+    scorers: list[Scorer],
+    body: str,
+    status: str,
+    first_reason: set[str],
+    lanes: int,
 ) -> None:
     factories.article(any_session)
     comment = factories.comment(any_session, body=body)
-    [outcome] = score_and_decide(any_session, [comment.id], scorers, POLICY)
+    [outcome] = score_and_decide(any_session, [comment.id], scorers, POLICY, lanes=lanes)
     any_session.expire_all()
     stored = any_session.get(Comment, comment.id)
     assert stored.status == status

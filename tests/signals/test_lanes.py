@@ -1,0 +1,97 @@
+import contextvars
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pytest
+
+from moderation.config import load_settings
+from moderation.kinds import SignalState
+from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, run_scorers
+from moderation.signals.lanes import default_lanes, side_by_side
+from moderation.wiring import lanes
+from tests.support.signals import ok
+
+INPUTS = [ScoringInput("c1", "first", "", ""), ScoringInput("c2", "second", "", "")]
+
+
+class MeetingScorer:
+    """Scores only once its partner is scoring too: run one after the other, both time out."""
+
+    def __init__(self, name: str, meeting: threading.Barrier) -> None:
+        self.name, self.meeting = name, meeting
+        self.threads: set[str] = set()
+
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        self.threads.add(threading.current_thread().name)
+        self.meeting.wait()
+        return [ok(self.name, {"score": 0.5}) for _ in inputs]
+
+    def warm_up(self) -> None:
+        pass
+
+    def health(self) -> ScorerHealth:
+        raise NotImplementedError
+
+
+class BrokenScorer(MeetingScorer):
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        self.meeting.wait()
+        raise RuntimeError("model fell over")
+
+
+def test_two_lanes_run_the_two_models_at_the_same_time() -> None:
+    meeting = threading.Barrier(2, timeout=5)
+    first, second = MeetingScorer("detoxify", meeting), MeetingScorer("relevance", meeting)
+    results = run_scorers([first, second], INPUTS, lanes=2)
+    assert [sorted(r) for r in results] == [["detoxify", "relevance"]] * 2
+    assert first.threads != second.threads
+
+
+def test_one_lane_runs_them_one_after_the_other() -> None:
+    meeting = threading.Barrier(2, timeout=0.2)
+    first, second = MeetingScorer("detoxify", meeting), MeetingScorer("relevance", meeting)
+    results = run_scorers([first, second], INPUTS, lanes=1)
+    # Alone at the meeting, each scorer timed out: proof that they did not overlap.
+    assert {r[name].state for r in results for name in r} == {SignalState.FAILED}
+
+
+def test_a_crash_in_one_lane_is_a_failed_signal_and_the_other_lane_still_scores() -> None:
+    meeting = threading.Barrier(2, timeout=5)
+    broken, fine = BrokenScorer("detoxify", meeting), MeetingScorer("relevance", meeting)
+    [one, _] = run_scorers([broken, fine], INPUTS, lanes=2)
+    assert one["detoxify"].state is SignalState.FAILED
+    assert "model fell over" in (one["detoxify"].error or "")
+    assert one["relevance"].ok and one["relevance"].duration_ms > 0
+
+
+def test_results_keep_the_items_order_and_the_callers_context() -> None:
+    batch = contextvars.ContextVar("batch", default="none")
+    batch.set("b-17")
+    found = side_by_side(lambda n: (n, batch.get()), list(range(7)), lanes=2)
+    assert found == [(n, "b-17") for n in range(7)]
+
+
+def test_a_lane_thread_keeps_torchs_single_thread() -> None:
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert side_by_side(lambda _: torch.get_num_threads(), [0, 1], lanes=2) == [1, 1]
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    ("torch_threads", "cpus", "expected"), [(1, 2, 2), (1, 8, 2), (1, 1, 1), (0, 2, 1), (2, 4, 1)]
+)
+def test_two_lanes_only_where_torch_keeps_to_one_thread_and_there_are_two_cpus(
+    torch_threads: int, cpus: int, expected: int
+) -> None:
+    assert default_lanes(torch_threads, cpus) == expected
+
+
+def test_the_setting_overrides_the_default() -> None:
+    settings = load_settings({}, torch_threads=0, secret_key="x")
+    assert lanes(settings) == 1
+    assert lanes(replace(settings, scorer_lanes=3)) == 3
