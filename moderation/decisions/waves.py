@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -34,6 +34,15 @@ class Wave:
     authors: int
     author_names: list[str]
     sample: list[Comment]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A comment waiting in review, as far as joining a wave needs it."""
+
+    id: str
+    wave_id: str | None
+    created_at: datetime
 
 
 def join(session: Session, comment: Comment, signals: Mapping[str, SignalResult]) -> str | None:
@@ -59,7 +68,7 @@ def _live(leads: set[str], session: Session) -> set[str]:
 
 def _copies(
     session: Session, comment: Comment, signals: Mapping[str, SignalResult]
-) -> list[Comment]:
+) -> list[Waiting]:
     brigading = signals.get(ScorerName.BRIGADING)
     similar = brigading.details.get("similar_comments", []) if brigading and brigading.ok else []
     if not similar:
@@ -67,7 +76,7 @@ def _copies(
     return _waiting(session, Comment.id.in_(list(similar)))
 
 
-def _burst(session: Session, comment: Comment) -> list[Comment]:
+def _burst(session: Session, comment: Comment) -> list[Waiting]:
     if not _new(session, comment.author_id):
         return []
     newcomers = select(Author.author_id).where(Author.published > 0)
@@ -85,9 +94,13 @@ def _new(session: Session, author_id: str) -> bool:
     return author is None or author.published == 0
 
 
-def _waiting(session: Session, *where: ColumnElement[bool]) -> list[Comment]:
-    query = select(Comment).where(Comment.status == CommentStatus.REVIEW, *where)
-    return list(session.scalars(query))
+def _waiting(session: Session, *where: ColumnElement[bool]) -> list[Waiting]:
+    # Only the columns a wave needs: on a busy article every comment sent to review reads
+    # every waiting burst member, and whole ORM objects made that 5 times slower.
+    query = select(Comment.id, Comment.wave_id, Comment.created_at).where(
+        Comment.status == CommentStatus.REVIEW, *where
+    )
+    return [Waiting(*row) for row in session.execute(query)]
 
 
 def members(session: Session, lead: str) -> list[Comment]:
