@@ -1,7 +1,8 @@
 """Submit -> decision latency through a real worker, at a steady rate, with explanations on.
 
     python -m benchmarks.bench_latency [--burst 200] [--seconds 60] [--share 0.5]
-        [--bert DATA [--quantize]] [--workers 1] [--torch-threads 0]
+        [--bert DATA [--quantize]] [--workers 1] [--torch-threads 0] [--scorer-lanes 0]
+        [--rate R]
 
 Starts its own PostgreSQL and Redis (spare ports), the web app under gunicorn (2 workers) and
 `--workers` scoring workers (one pool process each) and the background worker that explains
@@ -11,9 +12,10 @@ int8 with `--quantize`) fed gm-threads' news comments from DATA, with explanatio
 (MODQ_EXPLAIN_BUDGET_MS at its default; `--explain-budget-ms 0` turns them off). Then:
 1. the scoring capacity: a burst of comments queued at once, decided per second while the
    queue was never empty;
-2. a steady load at `--share` of that capacity for `--seconds`, one comment in twenty abusive
-   (above the publish line, so it is explained), and prints submit -> decision p50/p95 and
-   when the explanations were all stored.
+2. a steady load at `--share` of that capacity (or `--rate` comments/s, to compare settings
+   at one load) for `--seconds`, one comment in twenty abusive (above the publish line, so it
+   is explained), and prints submit -> decision p50/p95 and when the explanations were all
+   stored.
 Latency is the database's decided_at minus the moment the submission was first tried. Also
 prints each worker's peak resident memory (its pool process; the background worker's last)
 and the load average.
@@ -54,6 +56,7 @@ class LatencyStack(Stack):
     detoxify_model = "unbiased"
     quantize = False
     torch_threads = 0
+    scorer_lanes = 0
 
     def _settings(self, database_url: str) -> Settings:
         import dataclasses
@@ -65,6 +68,7 @@ class LatencyStack(Stack):
             detoxify_model=self.detoxify_model,
             detoxify_quantize=self.quantize,
             torch_threads=self.torch_threads,
+            scorer_lanes=self.scorer_lanes,
             rate_limit_per_key=0,
             rate_limit_per_author=0,
             rate_limit_per_address=0,
@@ -160,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quantize", action="store_true", help="int8 (with --bert)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--torch-threads", type=int, default=0, help="per worker; 0: torch's")
+    parser.add_argument("--scorer-lanes", type=int, default=0, help="0: the worker's default")
+    parser.add_argument("--rate", type=float, help="comments/s instead of --share of capacity")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="modq-latency-") as folder:
         detoxify = _detoxify(Path(folder), args.bert)
@@ -168,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.detoxify_model = "original" if args.bert else "unbiased"
         stack.quantize = args.quantize
         stack.torch_threads = args.torch_threads
+        stack.scorer_lanes = args.scorer_lanes
         try:
             stack.start()
             client = Client(stack.base_url, write_headers(stack.api_key))
@@ -175,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             engine = sa.create_engine(stack.settings.database_url)
             per_second = capacity(client, engine, args.burst)
             print(f"scoring capacity: {per_second:.1f} comments/s (burst of {args.burst})")
-            result = steady(client, engine, per_second * args.share, args.seconds)
-            print(f"steady load at {per_second * args.share:.1f} comments/s: {result}")
+            rate = args.rate or per_second * args.share
+            result = steady(client, engine, rate, args.seconds)
+            print(f"steady load at {rate:.1f} comments/s: {result}")
             print(f"worker peak RSS (MB): {stack.peak_rss_mb()}; load {_load()}")
             engine.dispose()
         finally:
