@@ -3,7 +3,13 @@
 import pytest
 from detoxify import Detoxify
 
-from moderation.signals.detoxify.inference import Window, length_sorted_batches, predict, windows_of
+from moderation.signals.detoxify.inference import (
+    CPU_BATCH_TOKENS,
+    Window,
+    length_sorted_batches,
+    predict,
+    windows_of,
+)
 from moderation.signals.detoxify.model import DetoxifyOptions, LoadedDetoxify, load_detoxify
 from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
 from tests.support.training_text import sentences
@@ -29,8 +35,15 @@ def test_windows_overlap_and_cover_everything() -> None:
 
 def test_batches_are_sorted_by_length() -> None:
     windows = [Window(i, [0] * n) for i, n in enumerate([50, 3, 400, 7, 9, 300])]
-    batches = length_sorted_batches(windows, batch_size=2)
+    batches = length_sorted_batches(windows, batch_size=2, max_tokens=2048)
     assert [[len(w.ids) for w in b] for b in batches] == [[3, 7], [9, 50], [300, 400]]
+
+
+def test_on_a_cpu_a_long_window_goes_alone_and_short_ones_together() -> None:
+    windows = [Window(i, [0] * n) for i, n in enumerate([510, 60, 62, 300, 61, 200, 59])]
+    batches = length_sorted_batches(windows, batch_size=8, max_tokens=CPU_BATCH_TOKENS)
+    assert [[len(w.ids) for w in b] for b in batches] == [[59, 60, 61, 62], [200], [300], [510]]
+    assert all(len(b) * (max(len(w.ids) for w in b) + 2) <= CPU_BATCH_TOKENS for b in batches)
 
 
 def test_scores_equal_detoxify_predict(loaded: LoadedDetoxify, tiny_detoxify: TinyDetoxify) -> None:
