@@ -15,10 +15,14 @@ from moderation.signals.base import Scorer, ScorerHealth
 
 
 def record_health(session: Session, scorers: Sequence[Scorer]) -> None:
-    """Store each scorer's state where the web process can read it."""
+    """Store each scorer's state where the web process can read it (one query for all: it
+    runs after every batch, so with a trickle of comments, after every comment)."""
+    names = [scorer.name for scorer in scorers]
+    stored = session.scalars(select(ScorerStatus).where(ScorerStatus.scorer.in_(names)))
+    rows = {row.scorer: row for row in stored}
     for scorer in scorers:
         health = scorer.health()
-        row = session.get(ScorerStatus, scorer.name) or ScorerStatus(scorer=scorer.name)
+        row = rows.get(scorer.name) or ScorerStatus(scorer=scorer.name)
         if (row.state, row.version, row.detail) != (health.state, health.version, health.detail):
             row.state, row.version, row.detail = health.state, health.version, health.detail
             row.updated_at = utcnow()

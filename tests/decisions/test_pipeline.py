@@ -157,3 +157,32 @@ def test_the_identity_guard_sends_an_unconfirmed_rejection_to_review(
     assert stored.decisions[0].reasons[0]["code"] == "identity_bias"
     identity = next(s for s in stored.signals if s.scorer == "identity")
     assert identity.details["names"] == ["idiot"] and identity.scores["toxicity"] < 0.5
+
+
+class Reporting(Exploding):
+    """A scorer whose health the test sets."""
+
+    def __init__(self, name: str, state: str = "ok") -> None:
+        self.name, self.state = name, state
+
+    def health(self) -> ScorerHealth:
+        return ScorerHealth(self.state, f"{self.name}-1")
+
+
+def test_the_scorers_health_is_read_in_one_query_and_changes_are_stored(
+    any_session: Session,
+) -> None:
+    from moderation.decisions.health import record_health
+    from tests.support.recording import statements
+
+    reporting = [Reporting(f"scorer{n}") for n in range(7)]
+    record_health(any_session, reporting)
+    reporting[3].state = "unavailable"
+    any_session.expire_all()
+    with statements(any_session.get_bind(), "FROM scorer_status") as read:
+        record_health(any_session, reporting)
+    assert len(read) == 1, "one query after every batch, not one per scorer"
+    health = scorer_health(any_session)
+    assert [health[f"scorer{n}"].state for n in range(7)] == ["ok"] * 3 + ["unavailable"] + [
+        "ok"
+    ] * 3
