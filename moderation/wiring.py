@@ -18,7 +18,7 @@ from moderation.signals.base import Scorer, TextRescorer
 from moderation.signals.brigading import BrigadingScorer
 from moderation.signals.detoxify.model import DetoxifyOptions
 from moderation.signals.detoxify.scorer import DetoxifyScorer
-from moderation.signals.lanes import default_lanes
+from moderation.signals.lanes import default_lanes, set_torch_threads
 from moderation.signals.lexical import LexicalAbuseScorer
 from moderation.signals.links import LinkScorer
 from moderation.signals.relevance.article_vectors import DatabaseStore, MemoryStore, VectorStore
@@ -68,6 +68,7 @@ def default_scorers(
     policy: Callable[[], Policy],
 ) -> ScorerSet:
     """Every scorer, each run on every comment."""
+    set_torch_threads(settings.torch_threads)  # here, in the thread that will run the lanes
     detoxify = DetoxifyScorer(
         detoxify_options(settings),
         retry_seconds=settings.scorer_retry_seconds,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -28,17 +29,41 @@ def default_lanes(torch_threads: int, cpus: int | None = None) -> int:
     return 2 if torch_threads == 1 and usable >= 2 else 1
 
 
+def set_torch_threads(threads: int) -> None:
+    """Torch's thread count for this thread and every thread that first uses torch later
+    (0: leave torch's own choice). Call it before the lanes run (see _in_lane)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def side_by_side(work: Callable[[Item], Result], items: Sequence[Item], lanes: int) -> list[Result]:
     """`work` on each item, `lanes` at a time, started in the items' order (so the longest
     work should come first); results in that order. Each call runs in a copy of the caller's
     context, so log lines keep the batch's ids."""
     if lanes <= 1 or len(items) <= 1:
         return [work(item) for item in items]
-    pool = _pool(lanes)
+    pool, threads = _pool(lanes), _torch_threads()
     futures: list[Future[Result]] = [
-        pool.submit(contextvars.copy_context().run, work, item) for item in items
+        pool.submit(contextvars.copy_context().run, _in_lane, work, item, threads) for item in items
     ]
     return [future.result() for future in futures]
+
+
+def _torch_threads() -> int:
+    """The caller's torch thread count (0 when torch is not loaded)."""
+    torch = sys.modules.get("torch")
+    return int(torch.get_num_threads()) if torch is not None else 0
+
+
+def _in_lane(work: Callable[[Item], Result], item: Item, threads: int) -> Result:
+    # A thread keeps the torch thread count it had at its first torch call: a lane that ran
+    # before the model's loader set one thread would go on with one per core.
+    torch = sys.modules.get("torch")
+    if threads and torch is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return work(item)
 
 
 def _pool(lanes: int) -> ThreadPoolExecutor:

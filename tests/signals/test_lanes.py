@@ -8,7 +8,7 @@ import pytest
 from moderation.config import load_settings
 from moderation.kinds import SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, run_scorers
-from moderation.signals.lanes import default_lanes, side_by_side
+from moderation.signals.lanes import default_lanes, set_torch_threads, side_by_side
 from moderation.wiring import lanes
 from tests.support.signals import ok
 
@@ -72,11 +72,21 @@ def test_results_keep_the_items_order_and_the_callers_context() -> None:
     assert found == [(n, "b-17") for n in range(7)]
 
 
-def test_a_lane_thread_keeps_torchs_single_thread() -> None:
+def test_a_lane_thread_follows_the_callers_torch_threads_even_after_an_earlier_batch() -> None:
+    # Found by CI: lane threads that had used torch before the count was set kept one
+    # thread per core, so two lanes asked for three or four busy threads on two cores.
     torch = pytest.importorskip("torch")
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(2)
+
+    def parallel_work(_: int) -> int:
+        matrix = torch.randn(512, 512)
+        (matrix @ matrix).exp().sum()  # large enough for torch to start its parallel threads
+        return int(torch.get_num_threads())
+
     try:
+        assert side_by_side(parallel_work, [0, 1, 2, 3], lanes=2) == [2, 2, 2, 2]
+        set_torch_threads(1)
         assert side_by_side(lambda _: torch.get_num_threads(), [0, 1], lanes=2) == [1, 1]
     finally:
         torch.set_num_threads(before)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from moderation.signals.lanes import set_torch_threads
+
 # Detoxify renames these labels when it loads a checkpoint; we do the same on our offline path.
 _STANDARD_LABELS = {
     "toxic": "toxicity",
@@ -126,10 +128,7 @@ def _load_local(checkpoint: Path, hf_config: Path, device: str) -> LoadedDetoxif
 
 def _tuned(loaded: LoadedDetoxify, options: DetoxifyOptions) -> LoadedDetoxify:
     """Apply the thread count and, on CPU, optional int8 quantisation of the linear layers."""
-    import torch
-
-    if options.threads:
-        torch.set_num_threads(options.threads)
+    set_torch_threads(options.threads)
     if not options.quantize:
         return loaded
     if options.device != "cpu":
