@@ -48,7 +48,7 @@ class Settings(Connections):
     )
     detoxify_batch_size: int = field(
         default=BATCH_SIZE,
-        metadata=meta("Text windows per Detoxify forward pass.", low=1, high=256),
+        metadata=meta("Most windows per Detoxify pass (CPU: 512 tokens in all).", low=1, high=256),
     )
     torch_threads: int = field(
         default=0, metadata=meta("Threads torch may use in a worker; 0 lets torch choose.", low=0)

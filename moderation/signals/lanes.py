@@ -11,22 +11,38 @@ on-topic check at the same time.
 from __future__ import annotations
 
 import contextvars
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
+CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
 _pools: dict[int, ThreadPoolExecutor] = {}
 
 
 def default_lanes(torch_threads: int, cpus: int | None = None) -> int:
     """Two lanes where torch runs on one thread and the process may use two CPUs, else one."""
-    usable = cpus if cpus is not None else len(os.sched_getaffinity(0))
-    return 2 if torch_threads == 1 and usable >= 2 else 1
+    if torch_threads != 1:
+        return 1
+    return 2 if (cpus if cpus is not None else usable_cpus()) >= 2 else 1
+
+
+def usable_cpus(quota: Path = CPU_QUOTA) -> int:
+    """The CPUs this process may run on, and at most its cgroup's quota (Compose `cpus:`, a
+    Kubernetes limit) rounded up."""
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux only
+    cpus = len(affinity(0)) if affinity else os.cpu_count() or 1
+    try:
+        limit, period = quota.read_text().split()
+    except (OSError, ValueError):
+        return cpus
+    return cpus if limit == "max" else max(1, min(cpus, math.ceil(int(limit) / int(period))))
 
 
 def set_torch_threads(threads: int) -> None:

@@ -2,13 +2,14 @@ import contextvars
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from moderation.config import load_settings
 from moderation.kinds import SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, run_scorers
-from moderation.signals.lanes import default_lanes, set_torch_threads, side_by_side
+from moderation.signals.lanes import default_lanes, set_torch_threads, side_by_side, usable_cpus
 from moderation.wiring import lanes
 from tests.support.signals import ok
 
@@ -105,3 +106,13 @@ def test_the_setting_overrides_the_default() -> None:
     settings = load_settings({}, torch_threads=0, secret_key="x")
     assert lanes(settings) == 1
     assert lanes(replace(settings, scorer_lanes=3)) == 3
+
+
+@pytest.mark.parametrize(
+    ("quota", "at_most"), [("max 100000", 10**6), ("50000 100000", 1), ("150000 100000", 2)]
+)
+def test_a_cgroup_quota_bounds_the_cpus_counted(tmp_path: Path, quota: str, at_most: int) -> None:
+    limit = tmp_path / "cpu.max"
+    limit.write_text(quota + "\n")
+    everything = usable_cpus(tmp_path / "missing")
+    assert usable_cpus(limit) == min(everything, at_most)

@@ -16,10 +16,11 @@ from typing import Any
 from moderation.signals.detoxify.model import BATCH_SIZE, LoadedDetoxify
 
 MAX_TOKENS = 512
-# Padded tokens per forward pass on a CPU: one window of 512, or seven of 64. Smaller passes
-# lowered a BERT-base worker's peak memory (bench_detoxify's worker, fp32, two runs each:
-# 1,232-1,241 MB at 2,048 tokens, 1,185-1,204 at 1,024, 1,147-1,193 at 512) and were no
-# slower (6.0-6.5, 6.7-6.8 and 7.0 comments/s). A GPU takes `batch_size` windows per pass.
+# Padded tokens per forward pass on a CPU (special tokens included): one long window, or eight
+# of 64. Smaller passes lowered a BERT-base worker's peak memory (bench_detoxify's worker,
+# fp32, two runs each: 1,232-1,241 MB at 2,048 tokens, 1,185-1,204 at 1,024, 1,147-1,193 at
+# 512) and were no slower (6.0-6.5, 6.7-6.8 and 7.0 comments/s). A GPU takes `batch_size`
+# windows per pass, however long (4,096 tokens at the default 8).
 CPU_BATCH_TOKENS = 512
 OVERLAP_TOKENS = 64
 
