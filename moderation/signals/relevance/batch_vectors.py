@@ -35,11 +35,7 @@ class BatchVectors:
     discussion: list[Any]  # published siblings' rows, newest first
 
 
-class TextCache(Recent[str, Any]):
-    """Vectors of texts, the least recently used forgotten first."""
-
-    def __init__(self, size: int = TEXT_CACHE_ITEMS) -> None:
-        super().__init__(size)
+TextCache = Recent[str, Any]  # vectors of texts, the least recently used forgotten first
 
 
 def resolve(

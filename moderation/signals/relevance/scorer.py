@@ -32,6 +32,7 @@ from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.signals.loading import LazyModel
 from moderation.signals.relevance.article_vectors import VectorStore
 from moderation.signals.relevance.batch_vectors import (
+    TEXT_CACHE_ITEMS,
     BatchVectors,
     Compared,
     TextCache,
@@ -134,7 +135,7 @@ class RelevanceScorer:
             else None
         )
         self._recent: deque[Any] = deque(maxlen=RECENT_COMMENTS)
-        self._texts = TextCache()
+        self._texts = TextCache(TEXT_CACHE_ITEMS)
 
     @property
     def version(self) -> str:

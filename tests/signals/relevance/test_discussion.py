@@ -203,5 +203,5 @@ def test_a_discussion_longer_than_the_text_cache_is_still_stacked_whole() -> Non
         def encode(self, texts: list[str]) -> Any:
             return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
 
-    rows = newest_first(Counting(), TextCache(size=1), ["a", "bb", "ccc"])  # type: ignore[arg-type]
+    rows = newest_first(Counting(), TextCache(1), ["a", "bb", "ccc"])  # type: ignore[arg-type]
     assert rows[:, 0].tolist() == [3.0, 2.0, 1.0]
