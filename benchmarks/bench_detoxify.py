@@ -33,6 +33,7 @@ from typing import Any
 from benchmarks import datasets
 from benchmarks.random_detoxify import RandomModel, build
 from benchmarks.workloads import Workload, sample_workload, threaded_workload
+from moderation.signals.lanes import set_torch_threads
 from tests.support.processes import children_of, wait_for
 from workers.roles import celery_argv
 
@@ -222,8 +223,7 @@ def main() -> None:
     parser.add_argument("--torch-threads", type=int, default=0, help="0: torch's choice")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if args.torch_threads:
-        __import__("torch").set_num_threads(args.torch_threads)  # torch loads late, on purpose
+    set_torch_threads(args.torch_threads)  # imports torch only when asked: it loads late here
     comments = [c.text for c in datasets.news_comments(args.data)]
     texts = random.Random(0).sample(comments, min(args.comments, len(comments)))
     workload = sample_workload(texts)

@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--torch-threads", type=int, default=0, help="0: torch's choice")
     args = parser.parse_args()
-    if args.torch_threads:
+    if args.torch_threads:  # not lanes.set_torch_threads: this also runs against old code
         import torch
 
         torch.set_num_threads(args.torch_threads)
