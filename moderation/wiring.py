@@ -54,7 +54,7 @@ def policy_source(settings: Settings, sessions: sessionmaker[Session]) -> Callab
 class ScorerSet:
     """The scorers run on every comment, and the ones other steps call by their role."""
 
-    every: list[Scorer]
+    every: list[Scorer]  # Detoxify first: in lanes, the longest work starts first
     rescorer: TextRescorer  # the identity guard's re-scoring of swapped texts
     relevance: RelevanceScorer
     explainer: DetoxifyScorer  # the spans behind a high score, found after the decision
@@ -99,8 +99,7 @@ def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> Scor
 
 
 def lanes(settings: Settings) -> int:
-    """How many scorers run side by side: the setting, or the default for torch's threads.
-    Detoxify comes first in a ScorerSet because the longest work should start first."""
+    """How many scorers run side by side: the setting, or the default for torch's threads."""
     return settings.scorer_lanes or default_lanes(settings.torch_threads)
 
 
