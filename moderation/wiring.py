@@ -40,7 +40,6 @@ def detoxify_options(settings: Settings) -> DetoxifyOptions:
         hf_config=settings.detoxify_hf_config,
         device=settings.detoxify_device,
         quantize=settings.detoxify_quantize,
-        threads=settings.torch_threads,
         batch_size=settings.detoxify_batch_size,
     )
 
@@ -68,7 +67,9 @@ def default_scorers(
     policy: Callable[[], Policy],
 ) -> ScorerSet:
     """Every scorer, each run on every comment."""
-    set_torch_threads(settings.torch_threads)  # here, in the thread that will run the lanes
+    # Torch's thread count for the process, set in the thread that will run the scorers and
+    # before any model loads: a thread that has used torch keeps the count it had (lanes.py).
+    set_torch_threads(settings.torch_threads)
     detoxify = DetoxifyScorer(
         detoxify_options(settings),
         retry_seconds=settings.scorer_retry_seconds,
@@ -88,6 +89,7 @@ def default_scorers(
 
 def offline_scorers(settings: Settings, sessions: sessionmaker[Session]) -> ScorerSet:
     """The scorers that need no site history and write nothing (for `modq eval`)."""
+    set_torch_threads(settings.torch_threads)  # as in default_scorers
     detoxify = DetoxifyScorer(detoxify_options(settings), settings.scorer_retry_seconds)
     relevance = relevance_scorer(settings, MemoryStore(), MemoryComments())
     cheap: list[Scorer] = [

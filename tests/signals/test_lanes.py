@@ -5,12 +5,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.config import load_settings
+from moderation.config import Settings, load_settings
 from moderation.kinds import SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, run_scorers
 from moderation.signals.lanes import default_lanes, set_torch_threads, side_by_side, usable_cpus
-from moderation.wiring import lanes
+from moderation.wiring import lanes, offline_scorers
 from tests.support.signals import ok
 
 INPUTS = [ScoringInput("c1", "first", "", ""), ScoringInput("c2", "second", "", "")]
@@ -116,3 +117,17 @@ def test_a_cgroup_quota_bounds_the_cpus_counted(tmp_path: Path, quota: str, at_m
     limit.write_text(quota + "\n")
     everything = usable_cpus(tmp_path / "missing")
     assert usable_cpus(limit) == min(everything, at_most)
+
+
+def test_building_the_scorers_sets_torchs_threads_before_any_model_loads(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        offline_scorers(replace(settings, torch_threads=1), session_factory)
+        assert torch.get_num_threads() == 1
+        assert side_by_side(lambda _: torch.get_num_threads(), [0, 1], lanes=2) == [1, 1]
+    finally:
+        torch.set_num_threads(before)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moderation.signals.lanes import set_torch_threads
-
 # Detoxify renames these labels when it loads a checkpoint; we do the same on our offline path.
 _STANDARD_LABELS = {
     "toxic": "toxicity",
@@ -48,7 +46,6 @@ class DetoxifyOptions:
     hf_config: Path | None = None
     device: str = "cpu"
     quantize: bool = False
-    threads: int = 0  # 0: torch's default
     batch_size: int = BATCH_SIZE
 
 
@@ -127,8 +124,8 @@ def _load_local(checkpoint: Path, hf_config: Path, device: str) -> LoadedDetoxif
 
 
 def _tuned(loaded: LoadedDetoxify, options: DetoxifyOptions) -> LoadedDetoxify:
-    """Apply the thread count and, on CPU, optional int8 quantisation of the linear layers."""
-    set_torch_threads(options.threads)
+    """On CPU, optional int8 quantisation of the linear layers. (Torch's thread count is the
+    process's, set where its scorers are built: wiring.py.)"""
     if not options.quantize:
         return loaded
     if options.device != "cpu":

@@ -84,17 +84,6 @@ def test_quantisation_is_refused_off_the_cpu(tiny_detoxify: TinyDetoxify) -> Non
         load_detoxify(options)
 
 
-def test_the_thread_count_is_applied(tiny_detoxify: TinyDetoxify) -> None:
-    import torch
-
-    before = torch.get_num_threads()
-    try:
-        load_detoxify(local(tiny_detoxify, threads=1))
-        assert torch.get_num_threads() == 1
-    finally:
-        torch.set_num_threads(before)
-
-
 def test_missing_weights_fail_with_what_is_missing_and_how_to_provide_it(tmp_path: Path) -> None:
     options = DetoxifyOptions("unbiased", tmp_path / "nope.ckpt", tmp_path, "cpu")
     with pytest.raises(ModelUnavailable) as raised:
