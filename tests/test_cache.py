@@ -1,13 +1,14 @@
 from moderation.cache import Recent
+from tests.support.recording import Clock
 
 
 def test_recent_forgets_what_is_older_than_its_seconds() -> None:
-    now = [0.0]
-    kept: Recent[str, int] = Recent(items=10, seconds=5, clock=lambda: now[0])
+    clock = Clock()
+    kept: Recent[str, int] = Recent(items=10, seconds=5, clock=clock)
     kept.put("a", 1)
-    now[0] = 4.9
+    clock.now = 4.9
     assert kept.get("a") == 1
-    now[0] = 5.0
+    clock.now = 5.0
     assert kept.get("a") is None
 
 

@@ -16,6 +16,7 @@ from moderation.signals.words.lists import (
     stored_matcher,
 )
 from moderation.signals.words.matcher import PatternError
+from tests.support.recording import Clock
 
 
 def test_entries_are_validated_stored_and_audited(any_session: Session) -> None:
@@ -38,14 +39,14 @@ def test_entries_are_validated_stored_and_audited(any_session: Session) -> None:
 def test_workers_see_changes_after_the_reload_interval(
     session_factory: sessionmaker[Session], session: Session
 ) -> None:
-    now = [0.0]
-    matcher = stored_matcher(session_factory, clock=lambda: now[0])
+    clock = Clock()
+    matcher = stored_matcher(session_factory, clock=clock)
     scorer = WordListScorer(matcher)
     item = ScoringInput("c", "you 1d10t", "T", "B")
     assert scorer.score_batch([item])[0].scores["reject"] == 0.0
     add_word(session, "idiot", "reject", "cli")
     assert scorer.score_batch([item])[0].scores["reject"] == 0.0, "cached until the interval"
-    now[0] = RELOAD_SECONDS
+    clock.now = RELOAD_SECONDS
     [signal] = scorer.score_batch([item])
     assert signal.state is SignalState.OK
     assert signal.scores == {"reject": 1.0, "review": 0.0, "flag": 0.0}
@@ -55,7 +56,7 @@ def test_workers_see_changes_after_the_reload_interval(
     # Replace the newest entry: on SQLite the new row takes the old one's id.
     remove_word(session, "idiot", "cli")
     add_word(session, "you", "review", "cli")
-    now[0] = 2 * RELOAD_SECONDS
+    clock.now = 2 * RELOAD_SECONDS
     assert scorer.score_batch([item])[0].scores == {"reject": 0.0, "review": 1.0, "flag": 0.0}
 
 
