@@ -153,6 +153,18 @@ def schema_revisions(connection: Connection) -> frozenset[str]:
     return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
+def insert_ignoring_conflicts(session: Session, model: type[Base]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for `model`, in the session's dialect: for rows that
+    another worker may be inserting at the same moment."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing()
+
+
 def claim(session: Session, model: type[Base], *where: ColumnElement[bool], **values: Any) -> bool:
     """Set `values` on the row matching `where`, and say whether it matched. The one way a
     state change is claimed: of two sessions racing, exactly one sees True."""

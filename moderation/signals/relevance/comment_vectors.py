@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.db import insert_ignoring_conflicts
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
 from moderation.signals.relevance.models import CommentEmbedding
@@ -114,7 +115,7 @@ class DatabaseComments:
         with self.sessions() as session:
             try:
                 _wait_briefly_for_locks(session)
-                session.execute(_insert_ignoring_duplicates(session), rows)
+                session.execute(insert_ignoring_conflicts(session, CommentEmbedding), rows)
                 session.commit()
             except OperationalError as exc:
                 session.rollback()
@@ -174,17 +175,6 @@ def _wait_briefly_for_locks(session: Session) -> None:
     """On PostgreSQL, give up on a locked row after STORE_LOCK_TIMEOUT, for this transaction."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL lock_timeout = '{STORE_LOCK_TIMEOUT}'"))
-
-
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, for another worker storing the same comment."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(CommentEmbedding).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(CommentEmbedding).on_conflict_do_nothing()
 
 
 def _vector(raw: bytes) -> Any:
