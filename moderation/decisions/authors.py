@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.db import utcnow
+from moderation.db import insert_ignoring_conflicts, utcnow
 from moderation.decisions.models import Sanction
 from moderation.kinds import CommentStatus, SanctionKind
 from moderation.models import Author, Comment
@@ -75,11 +75,34 @@ def _sanctions(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]
 def count_outcome(session: Session, author_id: str, status: str, change: int = 1) -> None:
     """Add (or, with change=-1, take back) one final outcome to the author's counts, inside
     the caller's transaction."""
-    column = COUNTED.get(CommentStatus(status))
-    if column is None:
+    count_outcomes(session, {(author_id, status): change})
+
+
+def count_outcomes(session: Session, changes: Mapping[tuple[str, str], int]) -> None:
+    """Add each change to its (author, status) count, inside the caller's transaction: missing
+    authors inserted in one statement, then one increment per count, in the database, so two
+    workers counting the same author at once both count. Authors go in a fixed order, so two
+    batches sharing authors never wait on each other in a cycle."""
+    counted = {
+        (author, COUNTED[CommentStatus(status)]): change
+        for (author, status), change in sorted(changes.items())
+        if CommentStatus(status) in COUNTED and change
+    }
+    if not counted:
         return
-    author = _author(session, author_id)
-    setattr(author, column, max(0, getattr(author, column) + change))
+    authors = sorted({author for author, _ in counted})
+    session.execute(
+        insert_ignoring_conflicts(session, Author),
+        [{"author_id": a, "published": 0, "rejected": 0, "premoderated": False} for a in authors],
+    )
+    for (author, column), change in counted.items():
+        count = getattr(Author, column)
+        session.execute(
+            update(Author)
+            .where(Author.author_id == author)
+            .values({column: case((count + change < 0, 0), else_=count + change)})
+            .execution_options(synchronize_session="fetch")  # loaded authors see it
+        )
 
 
 def set_premoderated(session: Session, author_id: str, on: bool, actor: str) -> None:

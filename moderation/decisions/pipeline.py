@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, joinedload
 
 from moderation import audit
 from moderation.db import claim, utcnow
-from moderation.decisions.authors import count_outcome
+from moderation.decisions.authors import count_outcomes
 from moderation.decisions.health import record_health
 from moderation.decisions.pending import Pending, pending
-from moderation.decisions.priority import queue_fields
+from moderation.decisions.priority import queue_fields, review_fields
 from moderation.decisions.spotchecks import maybe_spot_check
 from moderation.kinds import (
     STATUS_AFTER,
@@ -39,7 +43,9 @@ class Outcome:
     """What happened to one comment in a scoring run."""
 
     comment_id: str
-    action: str | None  # None: it was already decided (a duplicate delivery)
+    # None: not decided by this run (another delivery decided it first, or it could not be
+    # stored and stays pending)
+    action: str | None
 
 
 def score_and_decide(
@@ -56,23 +62,43 @@ def score_and_decide(
     items = pending(session, comment_ids)
     session.rollback()  # do not hold a transaction open while models run
     results = run_scorers(scorers, [item.input for item in items], lanes) if items else []
-    outcomes = []
+    decided = []
     for item, signals in zip(items, results, strict=True):
         verdict = decide(signals, policy, item.context)
         signals, verdict = second_look(item, dict(signals), verdict, rescorer, policy)
-        outcomes.append(
-            record_decision(
-                session,
-                item.input.comment_id,
-                item.author_id,
-                signals,
-                verdict,
-                policy.spot_check_share,
-            )
-        )
+        decided.append(Decided(item.input.comment_id, item.author_id, signals, verdict))
+    outcomes = _record(session, decided, policy.spot_check_share)
     record_health(session, scorers)
-    decided = {o.comment_id for o in outcomes}
-    return outcomes + [Outcome(cid, None) for cid in comment_ids if cid not in decided]
+    scored = {o.comment_id for o in outcomes}
+    return outcomes + [Outcome(cid, None) for cid in comment_ids if cid not in scored]
+
+
+def _record(session: Session, decided: Sequence[Decided], spot_check_share: float) -> list[Outcome]:
+    """The batch's decisions in one transaction; if that fails for a reason other than the
+    database being away, one by one, so that one comment that cannot be stored does not hold
+    back the others (it stays pending; the requeue sweep tries it again)."""
+    try:
+        return record_decisions(session, decided, spot_check_share)
+    except OperationalError:
+        raise
+    except Exception:
+        session.rollback()
+        log.exception("could not store %d decisions together; storing each alone", len(decided))
+    outcomes = []
+    for one in decided:
+        try:
+            outcomes += record_decisions(session, [one], spot_check_share)
+        except OperationalError:
+            raise
+        except Exception:
+            session.rollback()
+            log.exception(
+                "could not store the decision on %s",
+                one.comment_id,
+                extra={"comment_id": one.comment_id},
+            )
+            outcomes.append(Outcome(one.comment_id, None))
+    return outcomes
 
 
 def second_look(
@@ -107,6 +133,16 @@ def second_look(
     return signals, decide(signals, policy, item.context)
 
 
+@dataclass(frozen=True)
+class Decided:
+    """The policy's verdict on one comment, with the signals behind it, to be stored."""
+
+    comment_id: str
+    author_id: str
+    signals: Mapping[str, SignalResult]
+    verdict: Verdict
+
+
 def record_decision(
     session: Session,
     comment_id: str,
@@ -116,43 +152,95 @@ def record_decision(
     spot_check_share: float = 0.0,
 ) -> Outcome:
     """Store signals and the policy's decision, unless another delivery decided first."""
+    decided = Decided(comment_id, author_id, signals, verdict)
+    return record_decisions(session, [decided], spot_check_share)[0]
+
+
+def record_decisions(
+    session: Session, decided: Sequence[Decided], spot_check_share: float = 0.0
+) -> list[Outcome]:
+    """Store a batch's signals and decisions in one transaction (committed), each comment's
+    unless another delivery decided it first. Comments are claimed oldest first, one order for
+    every worker: two workers holding some of the same comments never wait on each other in a
+    cycle, and a wave of near-copies in one batch is led by its oldest comment."""
     now = utcnow()
-    reasons = [r.as_dict() for r in verdict.reasons]
-    to_review = verdict.action is Action.REVIEW
-    fields = queue_fields(session, comment_id, signals, [r["code"] for r in reasons], to_review)
-    where = (Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
-    status = STATUS_AFTER[verdict.action]
-    if not claim(session, Comment, *where, status=status, decided_at=now, **fields):
-        session.rollback()
-        return Outcome(comment_id, None)
-    session.add_all(_signal_row(comment_id, s) for s in signals.values())
-    session.add(
-        Decision(
-            comment_id=comment_id,
-            action=verdict.action,
-            reasons=reasons,
-            policy_version=verdict.policy_version,
-            created_at=now,
-        )
+    by_id = {d.comment_id: d for d in decided}
+    query = (
+        select(Comment)
+        .where(Comment.id.in_(by_id))
+        .order_by(Comment.created_at, Comment.id)
+        .options(joinedload(Comment.article))
     )
-    count_outcome(session, author_id, STATUS_AFTER[verdict.action])
-    comment = session.get(Comment, comment_id)
-    assert comment is not None
-    outbox.record_status(session, comment, STATUS_AFTER[verdict.action])
-    spot = maybe_spot_check(session, comment_id, verdict.action, spot_check_share)
-    audit.record(
-        session,
-        audit.POLICY,
-        "comment.decided",
-        "comment",
-        comment_id,
-        action=verdict.action.value,
-        reasons=[r["code"] for r in reasons],
-        policy=verdict.policy_version,
-        spot_check=spot,
-    )
+    comments = {c.id: c for c in session.scalars(query)}
+    claimed = [by_id[i] for i, c in comments.items() if _claim(session, by_id[i], c, now)]
+    if claimed:
+        _store(session, claimed, comments, now, spot_check_share)
     session.commit()
-    return Outcome(comment_id, verdict.action.value)
+    actions = {d.comment_id: d.verdict.action.value for d in claimed}
+    return [Outcome(d.comment_id, actions.get(d.comment_id)) for d in decided]
+
+
+def _claim(session: Session, decided: Decided, comment: Comment, now: datetime) -> bool:
+    """Set the comment's status and queue columns if it is still pending; a comment sent to
+    review then gets its priority and wave (only once claimed: joining a wave updates other
+    comments, which a lost claim must not do)."""
+    action = decided.verdict.action
+    codes = [r.code for r in decided.verdict.reasons]
+    won = claim(
+        session,
+        Comment,
+        Comment.id == decided.comment_id,
+        Comment.status == CommentStatus.PENDING,
+        status=STATUS_AFTER[action],
+        decided_at=now,
+        **queue_fields(decided.signals, codes),
+    )
+    if won and action is Action.REVIEW:
+        fields = review_fields(session, comment, decided.signals)
+        session.execute(update(Comment).where(Comment.id == comment.id).values(**fields))
+    return won
+
+
+def _store(
+    session: Session,
+    claimed: Sequence[Decided],
+    comments: Mapping[str, Comment],
+    now: datetime,
+    spot_check_share: float,
+) -> None:
+    """Signals, decisions, audit entries, spot-checks, the authors' counts and the webhook
+    events of the claimed comments (loaded, showing their new status), added to the session's
+    transaction."""
+    events = []
+    for d in claimed:
+        session.add_all(_signal_row(d.comment_id, s) for s in d.signals.values())
+        decision = _decision_row(d, now)
+        session.add(decision)
+        events.append((comments[d.comment_id], decision))
+        spot = maybe_spot_check(session, d.comment_id, d.verdict.action, spot_check_share)
+        audit.record(
+            session,
+            audit.POLICY,
+            "comment.decided",
+            "comment",
+            d.comment_id,
+            action=d.verdict.action.value,
+            reasons=[r.code for r in d.verdict.reasons],
+            policy=d.verdict.policy_version,
+            spot_check=spot,
+        )
+    count_outcomes(session, Counter((d.author_id, STATUS_AFTER[d.verdict.action]) for d in claimed))
+    outbox.record_decided(session, events)
+
+
+def _decision_row(decided: Decided, now: datetime) -> Decision:
+    return Decision(
+        comment_id=decided.comment_id,
+        action=decided.verdict.action,
+        reasons=[r.as_dict() for r in decided.verdict.reasons],
+        policy_version=decided.verdict.policy_version,
+        created_at=now,
+    )
 
 
 def _signal_row(comment_id: str, signal: SignalResult) -> Signal:

@@ -98,25 +98,25 @@ def language(signals: Mapping[str, SignalResult]) -> str | None:
     return str(spoken)[:16] if spoken else None
 
 
-def queue_fields(
-    session: Session,
-    comment_id: str,
-    signals: Mapping[str, SignalResult],
-    codes: Sequence[str],
-    going_to_review: bool,
-) -> dict[str, object]:
+def queue_fields(signals: Mapping[str, SignalResult], codes: Sequence[str]) -> dict[str, object]:
     """The columns the queues read, set with the policy's decision: reasons, language and
-    Detoxify's scores always (filters read them without opening the signals), the priority
-    when the comment goes to review."""
+    Detoxify's scores (filters read them without opening the signals)."""
     detoxify = signals.get(ScorerName.DETOXIFY)
-    fields: dict[str, object] = {
+    return {
         "reason_codes": reason_codes(codes),
         "language": language(signals),
         "detoxify_scores": dict(detoxify.scores) if detoxify and detoxify.ok else None,
     }
-    comment = session.get(Comment, comment_id) if going_to_review else None
-    if comment is not None:
-        placement = place(session, comment, signals, comment.created_at)
-        fields |= {"priority": placement.priority, "priority_why": placement.why}
-        fields["wave_id"] = waves.join(session, comment, signals)
-    return fields
+
+
+def review_fields(
+    session: Session, comment: Comment, signals: Mapping[str, SignalResult]
+) -> dict[str, object]:
+    """The columns of a comment just sent to review: its priority, and the wave it joins
+    (whose other members are updated, not committed)."""
+    placement = place(session, comment, signals, comment.created_at)
+    return {
+        "priority": placement.priority,
+        "priority_why": placement.why,
+        "wave_id": waves.join(session, comment, signals),
+    }

@@ -46,7 +46,8 @@ class Waiting:
 
 
 def join(session: Session, comment: Comment, signals: Mapping[str, SignalResult]) -> str | None:
-    """The wave a comment going to review belongs to (members updated, not committed)."""
+    """The wave a comment sent to review belongs to (members updated, not committed); the
+    comment itself may already be in review: it is never its own member."""
     members = _copies(session, comment, signals) or _burst(session, comment)
     if not members:
         return None
@@ -73,7 +74,7 @@ def _copies(
     similar = brigading.details.get("similar_comments", []) if brigading and brigading.ok else []
     if not similar:
         return []
-    return _waiting(session, Comment.id.in_(list(similar)))
+    return _waiting(session, comment, Comment.id.in_(list(similar)))
 
 
 def _burst(session: Session, comment: Comment) -> list[Waiting]:
@@ -82,6 +83,7 @@ def _burst(session: Session, comment: Comment) -> list[Waiting]:
     newcomers = select(Author.author_id).where(Author.published > 0)
     found = _waiting(
         session,
+        comment,
         Comment.article_id == comment.article_id,
         Comment.created_at >= comment.created_at - BURST_WINDOW,
         Comment.author_id.not_in(newcomers),
@@ -94,11 +96,12 @@ def _new(session: Session, author_id: str) -> bool:
     return author is None or author.published == 0
 
 
-def _waiting(session: Session, *where: ColumnElement[bool]) -> list[Waiting]:
+def _waiting(session: Session, comment: Comment, *where: ColumnElement[bool]) -> list[Waiting]:
+    """The comments in review, other than `comment`, that match `where`."""
     # Only the columns a wave needs: on a busy article every comment sent to review reads
     # every waiting burst member, and whole ORM objects made that 5 times slower.
     query = select(Comment.id, Comment.wave_id, Comment.created_at).where(
-        Comment.status == CommentStatus.REVIEW, *where
+        Comment.status == CommentStatus.REVIEW, Comment.id != comment.id, *where
     )
     return [Waiting(*row) for row in session.execute(query)]
 

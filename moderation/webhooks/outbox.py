@@ -6,6 +6,8 @@ Delivery is at least once: receivers drop an event whose `webhook-id` they have 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,25 +37,12 @@ def record(
     site that wants it (paused ones too: they get it when resumed); None when none does.
     `deliver_after` holds it back, e.g. until a moderator's undo window has passed; `status`
     is the comment's new status when the loaded object may not show it yet."""
-    endpoints = [e for e in _site_endpoints(session, comment.site_id) if e.wants(event_type.value)]
-    if not endpoints:
+    endpoints = _site_endpoints(session, comment.site_id)
+    if not any(e.wants(event_type.value) for e in endpoints):
         return None
-    now = utcnow()
-    event = WebhookEvent(
-        id=new_event_id(),
-        site_id=comment.site_id,
-        type=event_type.value,
-        comment_id=comment.id,
-        body=_body(session, comment, status or comment.status, event_type, now, previous_status),
-        created_at=now,
-    )
-    session.add(event)
-    due = max(now, deliver_after) if deliver_after else now
-    session.add_all(
-        WebhookDelivery(event=event, endpoint_id=e.id, next_attempt_at=due) for e in endpoints
-    )
-    session.info["webhooks_recorded"] = True  # the web side sends them after the commit
-    return event
+    decision = _last_decision(session, comment.id)
+    change = StatusChange(comment, status or comment.status, previous_status)
+    return _add(session, change, event_type, endpoints, decision, deliver_after)
 
 
 def record_status(
@@ -70,6 +59,57 @@ def record_status(
     return record(session, comment, event_type, deliver_after, previous_status, status)
 
 
+def record_decided(session: Session, decided: Sequence[tuple[Comment, Decision]]) -> None:
+    """The events of a batch of decisions just made (each comment showing its new status),
+    reading each site's endpoints once."""
+    site_ids = sorted({comment.site_id for comment, _ in decided})
+    endpoints = {site_id: _site_endpoints(session, site_id) for site_id in site_ids}
+    for comment, decision in decided:
+        event_type = EVENT_FOR_STATUS.get(CommentStatus(comment.status))
+        if event_type is not None:
+            change = StatusChange(comment, comment.status, None)
+            _add(session, change, event_type, endpoints[comment.site_id], decision)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What an event reports: a comment, its new status, and the one before if it matters."""
+
+    comment: Comment
+    status: str
+    previous_status: str | None
+
+
+def _add(
+    session: Session,
+    change: StatusChange,
+    event_type: EventType,
+    site_endpoints: Sequence[WebhookEndpoint],
+    decision: Decision | None,
+    deliver_after: datetime | None = None,
+) -> WebhookEvent | None:
+    endpoints = [e for e in site_endpoints if e.wants(event_type.value)]
+    if not endpoints:
+        return None
+    now = utcnow()
+    comment = change.comment
+    event = WebhookEvent(
+        id=new_event_id(),
+        site_id=comment.site_id,
+        type=event_type.value,
+        comment_id=comment.id,
+        body=_body(change, event_type, now, decision),
+        created_at=now,
+    )
+    session.add(event)
+    due = max(now, deliver_after) if deliver_after else now
+    session.add_all(
+        WebhookDelivery(event=event, endpoint_id=e.id, next_attempt_at=due) for e in endpoints
+    )
+    session.info["webhooks_recorded"] = True  # the web side sends them after the commit
+    return event
+
+
 def _site_endpoints(session: Session, site_id: int) -> list[WebhookEndpoint]:
     query = select(WebhookEndpoint).where(
         WebhookEndpoint.site_id == site_id, WebhookEndpoint.removed_at.is_(None)
@@ -78,29 +118,24 @@ def _site_endpoints(session: Session, site_id: int) -> list[WebhookEndpoint]:
 
 
 def _body(
-    session: Session,
-    comment: Comment,
-    status: str,
-    event_type: EventType,
-    at: datetime,
-    previous_status: str | None,
+    change: StatusChange, event_type: EventType, at: datetime, decision: Decision | None
 ) -> str:
     """The JSON body: what a site needs to act on the event, never moderators' notes."""
-    decision = _last_decision(session, comment.id)
+    comment = change.comment
     data: dict[str, Any] = {
         "comment_id": comment.id,
         "article_id": comment.article.external_id,
         "parent_id": comment.parent_id,
         "author_id": comment.author_id,
-        "status": status,
+        "status": change.status,
         "decided_by": decision.decider.value if decision else None,
         "reasons": [
             {"code": r["code"], "public": r.get("public", "")}
             for r in (decision.reasons if decision else [])
         ],
     }
-    if previous_status:
-        data["previous_status"] = previous_status
+    if change.previous_status:
+        data["previous_status"] = change.previous_status
     timestamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return json.dumps({"type": event_type.value, "timestamp": timestamp, "data": data})
 
