@@ -165,8 +165,19 @@ def insert_ignoring_conflicts(session: Session, model: type[Base]) -> Any:
     return sqlite_insert(model).on_conflict_do_nothing()
 
 
-def claim(session: Session, model: type[Base], *where: ColumnElement[bool], **values: Any) -> bool:
+def claim(
+    session: Session,
+    model: type[Base],
+    *where: ColumnElement[bool],
+    synchronize: bool = True,
+    **values: Any,
+) -> bool:
     """Set `values` on the row matching `where`, and say whether it matched. The one way a
-    state change is claimed: of two sessions racing, exactly one sees True."""
-    result = session.execute(update(model).where(*where).values(**values))
+    state change is claimed: of two sessions racing, exactly one sees True. With
+    `synchronize=False` loaded objects are left as they are (the caller expires what changed):
+    with a batch loaded, matching every object against `where` cost more than the update."""
+    statement = update(model).where(*where).values(**values)
+    if not synchronize:
+        statement = statement.execution_options(synchronize_session=False)
+    result = session.execute(statement)
     return bool(getattr(result, "rowcount", 0))

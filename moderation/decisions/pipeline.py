@@ -34,6 +34,7 @@ from moderation.policy.rules import decide
 from moderation.policy.verdicts import Verdict
 from moderation.signals.base import Scorer, SignalResult, TextRescorer, run_scorers
 from moderation.webhooks import outbox
+from moderation.webhooks.outbox import StatusChange
 
 log = logging.getLogger(__name__)
 
@@ -186,19 +187,17 @@ def _claim(session: Session, decided: Decided, comment: Comment, now: datetime) 
     comments, which a lost claim must not do)."""
     action = decided.verdict.action
     codes = [r.code for r in decided.verdict.reasons]
-    won = claim(
-        session,
-        Comment,
-        Comment.id == decided.comment_id,
-        Comment.status == CommentStatus.PENDING,
-        status=STATUS_AFTER[action],
-        decided_at=now,
-        **queue_fields(decided.signals, codes),
-    )
-    if won and action is Action.REVIEW:
-        fields = review_fields(session, comment, decided.signals)
-        session.execute(update(Comment).where(Comment.id == comment.id).values(**fields))
-    return won
+    fields = queue_fields(decided.signals, codes)
+    values = {"status": STATUS_AFTER[action], "decided_at": now, **fields}
+    where = (Comment.id == comment.id, Comment.status == CommentStatus.PENDING)
+    if not claim(session, Comment, *where, synchronize=False, **values):
+        return False
+    placed = review_fields(session, comment, decided.signals) if action is Action.REVIEW else {}
+    if placed:
+        statement = update(Comment).where(Comment.id == comment.id).values(**placed)
+        session.execute(statement.execution_options(synchronize_session=False))
+    session.expire(comment, [*values, *placed])  # read again if anyone asks
+    return True
 
 
 def _store(
@@ -216,7 +215,8 @@ def _store(
         session.add_all(_signal_row(d.comment_id, s) for s in d.signals.values())
         decision = _decision_row(d, now)
         session.add(decision)
-        events.append((comments[d.comment_id], decision))
+        change = StatusChange(comments[d.comment_id], STATUS_AFTER[d.verdict.action], None)
+        events.append((change, decision))
         spot = maybe_spot_check(session, d.comment_id, d.verdict.action, spot_check_share)
         audit.record(
             session,

@@ -55,7 +55,10 @@ def join(session: Session, comment: Comment, signals: Mapping[str, SignalResult]
     lead = min(waves) if waves else min(members, key=lambda m: (m.created_at, m.id)).id
     loose = [m.id for m in members if m.wave_id != lead]
     if loose:
-        session.execute(update(Comment).where(Comment.id.in_(loose)).values(wave_id=lead))
+        # Loaded objects are not matched against it (a scoring run has its whole batch loaded:
+        # matching each one cost more than the update); members' waves are read by query.
+        joined = update(Comment).where(Comment.id.in_(loose)).values(wave_id=lead)
+        session.execute(joined.execution_options(synchronize_session=False))
     return lead
 
 

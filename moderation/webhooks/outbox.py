@@ -59,16 +59,15 @@ def record_status(
     return record(session, comment, event_type, deliver_after, previous_status, status)
 
 
-def record_decided(session: Session, decided: Sequence[tuple[Comment, Decision]]) -> None:
-    """The events of a batch of decisions just made (each comment showing its new status),
-    reading each site's endpoints once."""
-    site_ids = sorted({comment.site_id for comment, _ in decided})
+def record_decided(session: Session, decided: Sequence[tuple[StatusChange, Decision]]) -> None:
+    """The events of a batch of decisions just made, reading each site's endpoints once."""
+    site_ids = sorted({change.comment.site_id for change, _ in decided})
     endpoints = {site_id: _site_endpoints(session, site_id) for site_id in site_ids}
-    for comment, decision in decided:
-        event_type = EVENT_FOR_STATUS.get(CommentStatus(comment.status))
+    for change, decision in decided:
+        event_type = EVENT_FOR_STATUS.get(CommentStatus(change.status))
         if event_type is not None:
-            change = StatusChange(comment, comment.status, None)
-            _add(session, change, event_type, endpoints[comment.site_id], decision)
+            site_endpoints = endpoints[change.comment.site_id]
+            _add(session, change, event_type, site_endpoints, decision)
 
 
 @dataclass(frozen=True)
