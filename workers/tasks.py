@@ -81,7 +81,8 @@ def _score_batch(task: Task[Any, Any], requests: list[SimpleRequest]) -> None:
                 _retry_later(task, request)
         return
     decided = sum(o.action is not None for o in outcomes)
-    log.info("scored %d comments (%d were already decided)", decided, len(outcomes) - decided)
+    undecided = len(outcomes) - decided  # decided by another delivery first, or not storable
+    log.info("scored %d comments (%d left as they were)", decided, undecided)
     if decided:
         push_due(task.app, context.session_factory)  # the decisions' webhook events
     _explain_later(task, context, [o.comment_id for o in outcomes if o.action is not None])

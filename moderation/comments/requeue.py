@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from moderation.comments.intake import Enqueue, QueueEntry, publish
 from moderation.db import claim, utcnow
+from moderation.decisions.queues import CLAIM_ORDER
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
 
@@ -41,8 +42,9 @@ def requeue_stale(
     """
     cutoff = utcnow() - older_than
     entries = _stale(session, cutoff, limit, fair_share, backlog_empty)
-    claimed = [entry for entry in entries if _claim(session, entry, cutoff)]
+    won = {e.comment_id for e in _in_claim_order(session, entries) if _claim(session, e, cutoff)}
     session.commit()
+    claimed = [entry for entry in entries if entry.comment_id in won]  # sent in fair order
     published = sum(publish(entry, enqueue) for entry in claimed)
     if claimed:
         log.info("requeued %d of %d stale pending comments", published, len(claimed))
@@ -72,6 +74,14 @@ def _stale(
     return [
         QueueEntry(row.id, row.author_id, row.deferred or 0 < fair_share < row.rank) for row in rows
     ]
+
+
+def _in_claim_order(session: Session, entries: list[QueueEntry]) -> list[QueueEntry]:
+    """The entries in CLAIM_ORDER, the order a worker's batch locks comments in: claimed in
+    the order of fairness, the sweep and a batch could each wait for a row the other holds."""
+    by_id = {entry.comment_id: entry for entry in entries}
+    ordered = select(Comment.id).where(Comment.id.in_(by_id)).order_by(*CLAIM_ORDER)
+    return [by_id[comment_id] for comment_id in session.scalars(ordered)]
 
 
 def _claim(session: Session, entry: QueueEntry, cutoff: datetime) -> bool:

@@ -18,6 +18,7 @@ from moderation.decisions.authors import count_outcomes
 from moderation.decisions.health import record_health
 from moderation.decisions.pending import Pending, pending
 from moderation.decisions.priority import queue_fields, review_fields
+from moderation.decisions.queues import CLAIM_ORDER
 from moderation.decisions.spotchecks import maybe_spot_check
 from moderation.kinds import (
     STATUS_AFTER,
@@ -169,7 +170,7 @@ def record_decisions(
     query = (
         select(Comment)
         .where(Comment.id.in_(by_id))
-        .order_by(Comment.created_at, Comment.id)
+        .order_by(*CLAIM_ORDER)
         .options(joinedload(Comment.article))
     )
     comments = {c.id: c for c in session.scalars(query)}

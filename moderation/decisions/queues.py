@@ -30,6 +30,11 @@ STATUS_OF = {
 }
 
 
+# The one order in which a transaction locks several comments (a worker's batch, the requeue
+# sweep, a moderator's bulk rejection), so that no two wait on each other in a cycle.
+CLAIM_ORDER = (Comment.created_at, Comment.id)
+
+
 @dataclass(frozen=True)
 class Filters:
     """What a moderator narrowed a queue to; empty fields do not filter."""

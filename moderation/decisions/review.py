@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -10,9 +11,9 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.db import claim, utcnow
 from moderation.decisions import claims, waves
-from moderation.decisions.authors import count_outcome
+from moderation.decisions.authors import count_outcome, count_outcomes
 from moderation.decisions.models import NOTE_MAX_CHARS
-from moderation.decisions.queues import in_review
+from moderation.decisions.queues import CLAIM_ORDER, in_review
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.kinds import STATUS_AFTER, Action, CommentStatus
 from moderation.models import Comment, Decision, Moderator
@@ -94,9 +95,11 @@ def decide_as_moderator(
     ]
     for member in wave:
         _decided(session, member, moderator, decided, {"wave": comment_id})
+    decided_ids = Comment.id.in_([comment_id, *wave])
     if wave:  # readers see a wave's decision once it can no longer be undone
-        shown = (Comment.id.in_([comment_id, *wave]),)
-        claim(session, Comment, *shown, public_after=now + public_delay)
+        claim(session, Comment, decided_ids, public_after=now + public_delay)
+    authors = session.scalars(select(Comment.author_id).where(decided_ids))
+    count_outcomes(session, Counter((author, STATUS_AFTER[action]) for author in authors))
     session.commit()
     return decision
 
@@ -108,12 +111,10 @@ def _decided(
     decided: tuple[Action, str, str, datetime, datetime],
     audited: dict[str, object],
 ) -> Decision:
-    """What follows a moderator's decision on one comment: counts, record, the webhook
-    event (held until `shown_at`, the end of the undo window), audit."""
+    """A moderator's decision on one comment: record, event (held until `shown_at`), audit."""
     action, reason, note, now, shown_at = decided
     comment = session.get(Comment, comment_id)
     assert comment is not None
-    count_outcome(session, comment.author_id, STATUS_AFTER[action])
     decision = _record(session, comment_id, moderator, action, reason, note, now)
     outbox.record_status(session, comment, STATUS_AFTER[action], shown_at, CommentStatus.REVIEW)
     audit.record(
@@ -186,14 +187,16 @@ def reject_all_from(
     """Reject every pending or in-review comment of an author (on one site, or on all), in one
     transaction with a decision and an audit entry per comment; returns their ids.
 
-    The conditional update claims each comment as a worker's decision does, so a pending one
-    that a worker scores later stays rejected, and one decided meanwhile is left as it is.
-    """
+    The conditional update claims each comment as a worker's decision does (the rows locked
+    first in CLAIM_ORDER), so a pending one that a worker scores later stays rejected, and one
+    decided meanwhile is left as it is."""
     now = utcnow()
+    waiting = _waiting_from(author_id, site_id)
+    session.execute(select(Comment.id).where(*waiting).order_by(*CLAIM_ORDER).with_for_update())
     rejected = list(
         session.scalars(
             update(Comment)
-            .where(*_waiting_from(author_id, site_id))
+            .where(*waiting)
             .values(status=CommentStatus.REJECTED, decided_at=now)
             .returning(Comment.id)
             .execution_options(synchronize_session=False)

@@ -18,7 +18,7 @@ from moderation.db import make_engine, make_session_factory
 from moderation.decisions.authors import count_outcome
 from moderation.decisions.pipeline import Decided, record_decisions, score_and_decide
 from moderation.kinds import Action, CommentStatus, SignalState
-from moderation.models import AuditEntry, Author, Comment, Decision
+from moderation.models import AuditEntry, Author, Comment, Decision, Signal
 from moderation.policy.reader import load
 from moderation.policy.verdicts import Reason, Verdict
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
@@ -26,7 +26,7 @@ from moderation.webhooks import endpoints
 from moderation.webhooks.models import WebhookEvent
 from tests.conftest import fresh_postgres_database
 from tests.support import factories
-from tests.support.signals import abuse
+from tests.support.signals import abuse, ok
 
 PUBLISH = Verdict(Action.PUBLISH, (Reason("clean", "clean", Action.PUBLISH),), "v-test")
 REJECT = Verdict(Action.REJECT, (Reason("insult", "insult 0.97", Action.REJECT),), "v-test")
@@ -124,6 +124,31 @@ def test_a_comment_that_cannot_be_stored_holds_back_no_other(any_session: Sessio
     statuses = [any_session.get(Comment, i).status for i in ids]
     assert statuses[1] == CommentStatus.PENDING  # the requeue sweep tries it again
     assert CommentStatus.PENDING not in (statuses[0], statuses[2])
+    for comment_id, rows in zip(ids, [1, 0, 1], strict=True):
+        for model in (Decision, Signal, WebhookEvent):
+            stored = any_session.scalars(select(model).where(model.comment_id == comment_id))
+            assert len(stored.all()) == (rows if model is not WebhookEvent else 0)
+        entries = select(AuditEntry).where(
+            AuditEntry.subject_id == comment_id, AuditEntry.action == "comment.decided"
+        )
+        assert len(any_session.scalars(entries).all()) == rows
+
+
+def test_near_copies_in_one_batch_make_a_wave_led_by_the_oldest(any_session: Session) -> None:
+    factories.article(any_session)
+    first = factories.comment(any_session, body="Copy this everywhere.", author_id="u1")
+    copy = factories.comment(any_session, body="Copy this everywhere!", author_id="u2")
+    review = Verdict(Action.REVIEW, (Reason("brigading", "copies", Action.REVIEW),), "v-test")
+    brigading = ok("brigading", {"authors": 2.0}, similar_comments=[first.id])
+    newest_first = [
+        Decided(copy.id, "u2", {"brigading": brigading}, review),
+        Decided(first.id, "u1", {}, review),
+    ]
+    record_decisions(any_session, newest_first)
+    any_session.expire_all()
+    waves = [any_session.get(Comment, c.id).wave_id for c in (first, copy)]
+    assert waves == [first.id, first.id]
+    assert all(any_session.get(Comment, c.id).priority is not None for c in (first, copy))
 
 
 @pytest.fixture(scope="module")
