@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -59,16 +60,20 @@ class LazyModel(Generic[T]):
         self._failures = 0
         self._retry_at = 0.0
         self._seen: Fingerprint = ()
+        # Lanes may ask for the same model at once (a divisible scorer's parts): one loads it,
+        # the other waits for it, instead of both loading a copy.
+        self._loading = threading.Lock()
 
     def get(self) -> T | None:
         """The model, loading it if it is due: never loaded, its files changed, or its wait
         after a failure is over."""
-        current = fingerprint(self.watched)
-        due = self.model is None and self.clock() >= self._retry_at
-        if current != self._seen or due:
-            self._seen = current
-            self._try_load()
-        return self.model
+        with self._loading:
+            current = fingerprint(self.watched)
+            due = self.model is None and self.clock() >= self._retry_at
+            if current != self._seen or due:
+                self._seen = current
+                self._try_load()
+            return self.model
 
     def _try_load(self) -> None:
         started = time.perf_counter()

@@ -1,5 +1,8 @@
 """One way to load a model: lazily, retried with a growing wait, at once when files change."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from moderation.kinds import ScorerState
@@ -88,3 +91,23 @@ def test_a_failed_reload_keeps_the_model_already_loaded(tmp_path: Path) -> None:
     weights.write_bytes(b"broken")
     assert model.get() == b"v1"
     assert model.problem == "truncated file"
+
+
+def test_two_threads_asking_at_once_load_the_model_once() -> None:
+    # Lanes share Detoxify's batch, so two threads can ask for a model that is not loaded
+    # yet; each used to start a load of its own (two copies of BERT in memory).
+    started, loads = threading.Event(), []
+
+    def slow_load() -> int:
+        loads.append(threading.current_thread().name)
+        started.set()
+        time.sleep(0.3)
+        return len(loads)
+
+    model = LazyModel(slow_load, what="test model")
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(model.get)
+        started.wait(5)
+        second = pool.submit(model.get)
+        assert (first.result(), second.result()) == (1, 1)
+    assert len(loads) == 1
