@@ -7,7 +7,10 @@ Measures, with a randomly initialised model of Detoxify's exact architecture (sp
 depend on the weights):
 1. the raw batched model throughput (the ceiling: length-sorted batches, no queue, no
    database) against the worker's end-to-end throughput through Redis and a real Celery worker
-   process (target: at least 0.9 of the ceiling);
+   process (target: at least 0.9 of the ceiling); with one torch thread, also Detoxify alone
+   on two lanes, its texts shared between them as the worker shares a batch (the most two
+   cores give it), against which the worker, which also runs the other scorers and stores
+   the decisions, is compared too;
 2. against a loop calling Detoxify.predict on one comment at a time (target: 2x or more);
 3. int8 against fp32 (target: 2x or more);
 4. the peak RSS of the scoring worker process (target: 1.2 GB or less).
@@ -33,7 +36,8 @@ from typing import Any
 from benchmarks import datasets
 from benchmarks.random_detoxify import RandomModel, build
 from benchmarks.workloads import Workload, sample_workload, threaded_workload
-from moderation.signals.lanes import set_torch_threads
+from moderation.signals.base import length_parts
+from moderation.signals.lanes import set_torch_threads, side_by_side
 from tests.support.processes import children_of, wait_for
 from workers.roles import celery_argv
 
@@ -84,7 +88,17 @@ def in_process(model: RandomModel, variant: str, texts: Sequence[str]) -> dict[s
     int8 = load_detoxify(DetoxifyOptions(variant, model.checkpoint, model.hf_config, quantize=True))
     predict(int8, texts[:16])
     results["int8_sorted_batches_of_8"] = rate(len(texts), timed(lambda: predict(int8, texts)))
+    for name, loaded in (("ceiling_two_lanes", fp32), ("int8_ceiling_two_lanes", int8)):
+        results[name] = rate(len(texts), timed(lambda: two_lanes(loaded, texts)))  # noqa: B023
     return results
+
+
+def two_lanes(loaded: Any, texts: Sequence[str]) -> None:
+    """Detoxify alone on both lanes, its texts cut in parts as the worker cuts a batch."""
+    from moderation.signals.detoxify.inference import predict
+
+    parts = length_parts([len(text) for text in texts], 4)
+    side_by_side(lambda part: predict(loaded, [texts[i] for i in part]), parts, 2)
 
 
 def through_worker(
@@ -262,6 +276,10 @@ def _report(results: dict[str, Any], path: Path | None) -> None:
         "worker_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end", 0)
         / results["detoxify_predict_loop"],
         "int8_vs_fp32 (target >= 2)": results["int8_sorted_batches_of_8"] / ceiling,
+        "worker_vs_two_lane_ceiling": results.get("worker_end_to_end", 0)
+        / results["ceiling_two_lanes"],
+        "worker_int8_vs_two_lane_int8_ceiling": results.get("worker_end_to_end_int8", 0)
+        / results["int8_ceiling_two_lanes"],
         "worker_int8_vs_int8_ceiling (target >= 0.8)": results.get("worker_end_to_end_int8", 0)
         / results["int8_sorted_batches_of_8"],
         "worker_int8_vs_detoxify_loop (target >= 2)": results.get("worker_end_to_end_int8", 0)

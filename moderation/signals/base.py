@@ -14,6 +14,10 @@ from moderation.signals.lanes import side_by_side
 
 log = logging.getLogger(__name__)
 
+# A part of a batch shorter than this (about one full 512-token pass of Detoxify) would pay a
+# pass that is not full, for less than a second lane saves.
+MIN_PART_CHARS = 2000
+
 
 @dataclass(frozen=True)
 class AuthorContext:
@@ -73,7 +77,10 @@ class ScorerHealth:
 
 
 class Scorer(Protocol):
-    """Scores a batch of comments; never raises for one bad comment if it can avoid it."""
+    """Scores a batch of comments; never raises for one bad comment if it can avoid it.
+
+    A scorer whose class sets `divisible = True` scores each comment on its own, so that
+    run_scorers may split its batch between lanes (Detoxify)."""
 
     name: ScorerName
 
@@ -109,19 +116,71 @@ def failed(
     return SignalResult(scorer, version, state, error=error, details=details)
 
 
+@dataclass(frozen=True)
+class _Share:
+    """What one lane runs at a time: a scorer on some of the batch's inputs."""
+
+    scorer: Scorer
+    indices: tuple[int, ...]
+
+
 def run_scorers(
     scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int = 1
 ) -> list[dict[str, SignalResult]]:
-    """Run every scorer on every input (no early exit), `lanes` scorers at a time (lanes.py);
-    a crash becomes a failed signal."""
+    """Run every scorer on every input (no early exit), `lanes` at a time (lanes.py); a
+    crash becomes a failed signal."""
     results: list[dict[str, SignalResult]] = [{} for _ in inputs]
-    timed = side_by_side(lambda scorer: _timed_batch(scorer, inputs), scorers, lanes)
-    for scorer, (batch, elapsed) in zip(scorers, timed, strict=True):
-        for slot, result in zip(results, batch, strict=True):
-            slot[scorer.name] = dataclasses.replace(
+    shares = _shares(scorers, inputs, lanes)
+    timed = side_by_side(
+        lambda share: _timed_batch(share.scorer, [inputs[i] for i in share.indices]), shares, lanes
+    )
+    for share, (batch, elapsed) in zip(shares, timed, strict=True):
+        for index, result in zip(share.indices, batch, strict=True):
+            results[index][share.scorer.name] = dataclasses.replace(
                 result, duration_ms=result.duration_ms or round(elapsed, 3)
             )
     return results
+
+
+def _shares(scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int) -> list[_Share]:
+    """Each scorer on the whole batch, except that a divisible one's batch is cut in parts
+    when there are lanes to share: its first part starts first, the others come last, so a
+    lane that is done with the other scorers takes one instead of idling while the longest
+    model runs alone in the other."""
+    whole = tuple(range(len(inputs)))
+    first: list[_Share] = []
+    last: list[_Share] = []
+    for scorer in scorers:
+        if lanes > 1 and getattr(scorer, "divisible", False):
+            head, *tail = [
+                _Share(scorer, part)
+                for part in length_parts([len(item.text) for item in inputs], 2 * lanes)
+            ]
+            first.append(head)
+            last += tail
+        else:
+            first.append(_Share(scorer, whole))
+    return first + last
+
+
+def length_parts(
+    lengths: Sequence[int], most: int, smallest: int = MIN_PART_CHARS
+) -> list[tuple[int, ...]]:
+    """Indices of texts of these lengths cut into at most `most` parts of about the same total
+    length, each a run of similar lengths (a model pads a pass to its longest text), none
+    shorter in all than `smallest` unless the texts are."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    total = sum(length + 1 for length in lengths)
+    count = max(1, min(most, len(order), total // smallest))
+    share = total / count
+    parts: list[tuple[int, ...]] = []
+    start, filled = 0, 0.0
+    for position, index in enumerate(order[:-1]):
+        filled += lengths[index] + 1
+        if len(parts) < count - 1 and filled >= share * (len(parts) + 1):
+            parts.append(tuple(order[start : position + 1]))
+            start = position + 1
+    return [*parts, tuple(order[start:])]
 
 
 def _timed_batch(

@@ -26,6 +26,7 @@ class DetoxifyScorer:
     """The abuse scorer: Detoxify, loaded on first use (see `LazyModel` for retries)."""
 
     name = ScorerName.DETOXIFY
+    divisible = True  # each text is scored alone: lanes may share a batch (signals/base.py)
 
     def __init__(
         self,

@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 from moderation.kinds import ScorerState, SignalState
-from moderation.signals.base import ScoringInput
+from moderation.signals.base import ScoringInput, length_parts, run_scorers
 from moderation.signals.detoxify.model import DetoxifyOptions
 from moderation.signals.detoxify.scorer import DetoxifyScorer
 from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
@@ -63,3 +63,33 @@ def test_health_reports_the_loaded_version(tiny_detoxify: TinyDetoxify) -> None:
     scorer.warm_up()
     assert scorer.health().state is ScorerState.OK
     assert "hub_layout.ckpt@" in scorer.health().version
+
+
+def test_two_lanes_sharing_a_batch_score_each_comment_as_its_part_alone_would(
+    tiny_detoxify: TinyDetoxify,
+) -> None:
+    # The model is shared by the two lane threads at once; their parts must not mix rows.
+    texts = [
+        f"{CIVIL} {'again ' * (n % 6)}{CIVIL} {CIVIL}"
+        if n % 3
+        else f"{ABUSIVE} {'so ' * (n % 6)}{ABUSIVE} {ABUSIVE}"
+        for n in range(40)
+    ]
+    batch = [ScoringInput(f"c{n}", text, "Title", "Body") for n, text in enumerate(texts)]
+    scorer = scorer_for(tiny_detoxify)
+    shared = run_scorers([scorer], batch, lanes=2)
+    parts = length_parts([len(text) for text in texts], 4)
+    assert len(parts) > 1
+    # The same parts one after the other: padding differs from one call of all 40, and with
+    # it the last digits.
+    alone: dict[int, dict[str, float]] = {}
+    for part in parts:
+        scored = scorer.score_batch([batch[i] for i in part])
+        alone |= {i: result.scores for i, result in zip(part, scored, strict=True)}
+    assert [r["detoxify"].scores for r in shared] == [alone[i] for i in range(40)]
+    # And each row is its own text's: scored alone, each text gets the same scores but for
+    # the last digits (a mixed-up row would be another text's, civil for abusive).
+    single = {text: scorer.score_batch([item(text)])[0].scores for text in set(texts)}
+    for text, result in zip(texts, shared, strict=True):
+        own = single[text]
+        assert all(abs(result["detoxify"].scores[k] - own[k]) < 1e-3 for k in own)
