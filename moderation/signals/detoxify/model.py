@@ -70,6 +70,7 @@ def load_detoxify(options: DetoxifyOptions) -> LoadedDetoxify:
             loaded = _load_local(options.checkpoint, options.hf_config, options.device)
         else:
             loaded = _load_with_detoxify(options)
+        _settle(loaded.tokenizer)
         return _tuned(loaded, options)
     except ModelUnavailable:
         raise
@@ -121,6 +122,16 @@ def _load_local(checkpoint: Path, hf_config: Path, device: str) -> LoadedDetoxif
     labels = [_STANDARD_LABELS.get(c, c) for c in loaded["config"]["dataset"]["args"]["classes"]]
     version = _version(f"{checkpoint.name}@{_sha256_prefix(checkpoint)}")
     return LoadedDetoxify(model.to(device).eval(), tokenizer, tuple(labels), version, device)
+
+
+def _settle(tokenizer: Any) -> None:
+    """Truncation and padding off for good, at load. Inference asks for neither, and a fast
+    tokenizer whose files set them would turn them off at its first call: a change to the
+    shared Rust tokenizer that fails ('Already borrowed') while another lane is tokenizing."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        backend.no_truncation()
+        backend.no_padding()
 
 
 def _tuned(loaded: LoadedDetoxify, options: DetoxifyOptions) -> LoadedDetoxify:

@@ -1,5 +1,6 @@
 """Loading Detoxify's five variants through its own code, offline, from released layouts."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,21 @@ def test_a_config_folder_without_config_json_is_named(
     options = DetoxifyOptions("unbiased", tiny_detoxify.hub_layout, tmp_path, "cpu")
     with pytest.raises(ModelUnavailable, match=r"has no config\.json"):
         load_detoxify(options)
+
+
+def test_a_tokenizer_saved_with_truncation_and_padding_loads_with_neither(
+    tiny_detoxify: TinyDetoxify, tmp_path: Path
+) -> None:
+    # Inference asks for neither, so the tokenizer would turn them off at its first call: a
+    # change to the shared tokenizer that fails while the other lane is tokenizing.
+    folder = tmp_path / "hf"
+    shutil.copytree(tiny_detoxify.hf_config, folder)
+    backend = load_detoxify(local(tiny_detoxify)).tokenizer.backend_tokenizer
+    backend.enable_truncation(16)
+    backend.enable_padding()
+    backend.save(str(folder / "tokenizer.json"))
+    loaded = load_detoxify(DetoxifyOptions("unbiased", tiny_detoxify.hub_layout, folder))
+    assert loaded.tokenizer.backend_tokenizer.truncation is None
+    assert loaded.tokenizer.backend_tokenizer.padding is None
+    [scores] = predict(loaded, ["A comment about the talks, " * 20])
+    assert scores.windows == 1
