@@ -144,18 +144,18 @@ def run_scorers(
 
 def _shares(scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int) -> list[_Share]:
     """Each scorer on the whole batch, except that a divisible one's batch is cut in parts
-    when there are lanes to share: its first part starts first, the others come last, so a
-    lane that is done with the other scorers takes one instead of idling while the longest
-    model runs alone in the other."""
+    when there are lanes to share: one part starts first, the others come last, so a lane
+    that is done with the other scorers takes one instead of idling while the longest model
+    runs alone in the other."""
     whole = tuple(range(len(inputs)))
     first: list[_Share] = []
     last: list[_Share] = []
     for scorer in scorers:
         if lanes > 1 and getattr(scorer, "divisible", False):
-            head, *tail = [
-                _Share(scorer, part)
-                for part in length_parts([len(item.text) for item in inputs], 2 * lanes)
-            ]
+            parts = length_parts([len(item.text) for item in inputs], 2 * lanes)
+            # Longest texts first: they cost the most per character, and a part that ends
+            # late leaves the other lane idle.
+            head, *tail = [_Share(scorer, part) for part in reversed(parts)]
             first.append(head)
             last += tail
         else:

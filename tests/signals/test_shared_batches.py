@@ -26,21 +26,23 @@ def inputs(count: int, seed: int = 7) -> list[ScoringInput]:
     return [ScoringInput(f"c{i}", text, "", "") for i, text in enumerate(texts)]
 
 
-class LengthScorer:
-    """Scores each text with its length; its calls pair up at `meeting`, so a call made
-    while no other is running times out and the batch fails."""
+class NumberScorer:
+    """Scores each comment with the number in its id; its calls pair up at `meeting`, so a
+    call made while no other is running times out and the batch fails."""
 
     divisible = True
 
-    def __init__(self, meeting: threading.Barrier | None = None) -> None:
-        self.name, self.meeting = "detoxify", meeting
+    def __init__(self, meeting: threading.Barrier | None = None, fails_on: str = "") -> None:
+        self.name, self.meeting, self.fails_on = "detoxify", meeting, fails_on
         self.calls: list[tuple[str, int]] = []
 
     def score_batch(self, batch: Sequence[ScoringInput]) -> list[SignalResult]:
         self.calls.append((threading.current_thread().name, len(batch)))
         if self.meeting is not None:
             self.meeting.wait()
-        return [ok(self.name, {"length": float(len(item.text))}) for item in batch]
+        if self.fails_on in [item.comment_id for item in batch]:
+            raise RuntimeError("model fell over")
+        return [ok(self.name, {"number": float(item.comment_id[1:])}) for item in batch]
 
     def warm_up(self) -> None:
         pass
@@ -49,7 +51,7 @@ class LengthScorer:
         raise NotImplementedError
 
 
-class QuickScorer(LengthScorer):
+class QuickScorer(NumberScorer):
     divisible = False
 
     def __init__(self) -> None:
@@ -59,19 +61,30 @@ class QuickScorer(LengthScorer):
 
 def test_two_lanes_share_the_divisible_scorers_batch_and_each_comment_keeps_its_result() -> None:
     batch = inputs(64)
-    divisible, other = LengthScorer(threading.Barrier(2, timeout=5)), QuickScorer()
+    divisible, other = NumberScorer(threading.Barrier(2, timeout=5)), QuickScorer()
     results = run_scorers([divisible, other], batch, lanes=2)
     # Its parts met in pairs: two lanes ran it at the same time (in one call, it times out).
     assert {r["detoxify"].state for r in results} == {SignalState.OK}
-    assert [r["detoxify"].scores["length"] for r in results] == [len(i.text) for i in batch]
+    assert [r["detoxify"].scores["number"] for r in results] == list(range(64))
     assert len(divisible.calls) == 4 and len({thread for thread, _ in divisible.calls}) == 2
     assert sum(size for _, size in divisible.calls) == len(batch), "each comment scored once"
     assert other.calls == [(other.calls[0][0], len(batch))], "the other scorer: one call"
     assert all(r["detoxify"].duration_ms > 0 for r in results)
 
 
+def test_a_part_that_fails_fails_only_its_own_comments() -> None:
+    batch = inputs(64)
+    parts = length_parts([len(item.text) for item in batch], 4)
+    doomed = set(next(part for part in parts if 5 in part))
+    divisible = NumberScorer(fails_on="c5")
+    results = run_scorers([divisible, QuickScorer()], batch, lanes=2)
+    failed = {i for i, r in enumerate(results) if r["detoxify"].state is SignalState.FAILED}
+    assert failed == doomed and 0 < len(doomed) < 64
+    assert all(r["relevance"].ok for r in results)
+
+
 def test_one_lane_scores_the_whole_batch_in_one_call() -> None:
-    divisible = LengthScorer()
+    divisible = NumberScorer()
     run_scorers([divisible, QuickScorer()], inputs(64), lanes=1)
     assert [size for _, size in divisible.calls] == [64]
 
