@@ -61,7 +61,8 @@ class LazyModel(Generic[T]):
         self._retry_at = 0.0
         self._seen: Fingerprint = ()
         # Lanes may ask for the same model at once (a divisible scorer's parts): one loads it,
-        # the other waits for it, instead of both loading a copy.
+        # the other waits for it, instead of both loading a copy. Not reentrant: a loader
+        # must not call get().
         self._loading = threading.Lock()
 
     def get(self) -> T | None:

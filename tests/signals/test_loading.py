@@ -96,18 +96,24 @@ def test_a_failed_reload_keeps_the_model_already_loaded(tmp_path: Path) -> None:
 def test_two_threads_asking_at_once_load_the_model_once() -> None:
     # Lanes share Detoxify's batch, so two threads can ask for a model that is not loaded
     # yet; each used to start a load of its own (two copies of BERT in memory).
-    started, loads = threading.Event(), []
+    loads: list[int] = []
+    asked_again = threading.Event()
+
+    def clock() -> float:
+        if loads:  # a second caller got as far as the wait check while the first loads
+            asked_again.set()
+        return 0.0
 
     def slow_load() -> int:
-        loads.append(threading.current_thread().name)
-        started.set()
-        time.sleep(0.3)
+        loads.append(1)
+        asked_again.wait(0.5)  # time for a second caller that nothing holds back
         return len(loads)
 
-    model = LazyModel(slow_load, what="test model")
+    model = LazyModel(slow_load, what="test model", clock=clock)
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(model.get)
-        started.wait(5)
+        while not loads:
+            time.sleep(0.005)
         second = pool.submit(model.get)
         assert (first.result(), second.result()) == (1, 1)
     assert len(loads) == 1
