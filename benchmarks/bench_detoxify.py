@@ -7,10 +7,8 @@ Measures, with a randomly initialised model of Detoxify's exact architecture (sp
 depend on the weights):
 1. the raw batched model throughput (the ceiling: length-sorted batches, no queue, no
    database) against the worker's end-to-end throughput through Redis and a real Celery worker
-   process (target: at least 0.9 of the ceiling); with one torch thread, also Detoxify alone
-   on two lanes, its texts shared between them as the worker shares a batch (the most two
-   cores give it), against which the worker, which also runs the other scorers and stores
-   the decisions, is compared too;
+   process (target: at least 0.9 of the ceiling); also against Detoxify alone on two lanes,
+   its texts cut as the worker cuts a batch (what two cores give it, with one torch thread);
 2. against a loop calling Detoxify.predict on one comment at a time (target: 2x or more);
 3. int8 against fp32 (target: 2x or more);
 4. the peak RSS of the scoring worker process (target: 1.2 GB or less).
@@ -38,7 +36,7 @@ from benchmarks.random_detoxify import RandomModel, build
 from benchmarks.workloads import Workload, sample_workload, threaded_workload
 from moderation.signals.base import length_parts
 from moderation.signals.lanes import set_torch_threads, side_by_side
-from tests.support.processes import children_of, wait_for
+from tests.support.processes import children_of, status_mb, wait_for
 from workers.roles import celery_argv
 
 REPO = Path(__file__).resolve().parent.parent
@@ -162,7 +160,7 @@ def through_worker(
         # Poll gently: on 2 cores a busy poll takes CPU from the worker it is timing.
         wait_for(lambda: _decided(sessions) >= len(ids), timeout=3600, every=0.25)
         elapsed = time.perf_counter() - started
-        peak = max(_peak_rss_mb(pid) for pid in children_of(worker.pid))
+        peak = max(status_mb(pid, "VmHWM") for pid in children_of(worker.pid))
     finally:
         worker.terminate()
         worker.wait(60)
@@ -215,13 +213,6 @@ def _decided(sessions: Any) -> int:
             )
             or 0
         )
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 def main() -> None:

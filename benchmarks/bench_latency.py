@@ -46,7 +46,7 @@ from benchmarks.chaos_stack import Stack
 from moderation.config import Settings
 from tests.support import detoxify_checkpoint
 from tests.support.detoxify_checkpoint import TinyDetoxify
-from tests.support.processes import children_of, wait_for
+from tests.support.processes import children_of, status_mb, wait_for
 
 
 class LatencyStack(Stack):
@@ -77,14 +77,7 @@ class LatencyStack(Stack):
     def peak_rss_mb(self) -> list[float]:
         """Each worker's pool process (the background worker's last): its peak RSS so far, in MB."""
         workers = (*self.scoring, self.background)
-        return [_vm_hwm_mb(pid) for w in workers for pid in children_of(w.pid)]
-
-
-def _vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+        return [status_mb(pid, "VmHWM") for w in workers for pid in children_of(w.pid)]
 
 
 TEXTS: list[str] = []  # gm-threads comments with --bert; the chaos run's sentences otherwise

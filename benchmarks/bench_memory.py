@@ -39,7 +39,7 @@ from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
 from moderation.decisions.health import scorer_health
 from moderation.kinds import ScorerName, ScorerState
-from tests.support.processes import children_of, settings_env, stop, wait_for
+from tests.support.processes import children_of, settings_env, status_mb, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer
 from workers.celery_app import create_celery, send_for_scoring
 from workers.roles import celery_argv
@@ -56,14 +56,6 @@ def texts(data: Path) -> Iterator[tuple[str, str]]:
         first, second = (_SENTENCE.split(rng.choice(comments)) for _ in range(2))
         body = " ".join(first[: max(1, len(first) // 2)] + second[len(second) // 2 :])
         yield rng.choice(article_ids), f"{body} ({n})"
-
-
-def status_mb(pid: int, field: str = "VmRSS") -> float:
-    """A memory figure of /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 def cpu_seconds(pid: int) -> dict[str, float]:
