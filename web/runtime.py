@@ -76,8 +76,10 @@ class BrokerPublisher:
 
     def __init__(self, settings: Settings) -> None:
         from workers.celery_app import create_celery
+        from workers.publishing import PUBLISHING_TRANSPORT
 
         self.celery = create_celery(settings)
+        self.celery.conf.broker_transport = PUBLISHING_TRANSPORT
         self.celery.conf.broker_transport_options = {
             **self.celery.conf.broker_transport_options,
             "socket_connect_timeout": PUBLISH_CONNECT_TIMEOUT_SECONDS,
