@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -149,24 +149,24 @@ def _insert(session: Session, row: dict[str, Any], submission: CommentSubmission
     if row["second_thought"]:
         data["second_thought"] = row["second_thought"]
     entry = audit.row("api", "comment.created", "comment", row["id"], data)
-    if session.get_bind().dialect.name == "postgresql":
-        params = _named("comment_", row) | _named("audit_", entry)
-        statement = _comment_with_audit(tuple(row), tuple(entry))
-        _autocommit_if_fresh(session).execute(statement, params)
-    else:  # SQLite has no INSERT inside WITH: two inserts, one transaction
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":  # SQLite has no INSERT inside WITH: two inserts
         connection = session.connection()
         connection.execute(insert(Comment), row)
         connection.execute(insert(AuditEntry), entry)
-    session.commit()
-
-
-def _autocommit_if_fresh(session: Session) -> Connection:
-    """The session's connection; in autocommit when the session has not begun (intake's usual
-    case: the key and the article came from memory), so that the one statement commits as it
-    returns, without BEGIN and COMMIT round trips."""
-    if session.in_transaction() or not isinstance(session.get_bind(), Engine):
-        return session.connection()
-    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session.commit()
+        return
+    statement = _comment_with_audit(tuple(row), tuple(entry))
+    params = _named("comment_", row) | _named("audit_", entry)
+    if session.in_transaction() or not isinstance(bind, Engine):
+        session.connection().execute(statement, params)
+        session.commit()
+        return
+    # Intake's usual case (the key and the article came from memory, so the session has not
+    # begun): one statement in autocommit, on a connection of the session's pool but outside
+    # the session, so it commits as it returns, with no BEGIN, COMMIT or session bookkeeping.
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(statement, params)
 
 
 @functools.cache
