@@ -105,12 +105,18 @@ def send_for_scoring(
     app: Celery, entry: QueueEntry, attempt: int = 0, countdown: float | None = None
 ) -> None:
     """Queue a comment for scoring: behind every other author's comments when it is deferred."""
+    args = [entry.comment_id]
+    kwargs = {"author": entry.author_id, **({"attempt": attempt} if attempt else {})}
     app.send_task(
         SCORE_TASK,
-        args=[entry.comment_id],
-        kwargs={"author": entry.author_id, **({"attempt": attempt} if attempt else {})},
+        args=args,
+        kwargs=kwargs,
         queue=BACKLOG_QUEUE if entry.deferred else SCORE_QUEUE,
         countdown=countdown,
+        # The message's printable copies of its arguments: short strings, so repr's text is
+        # what Celery's saferepr would make, without its Python-level walk (4% of a request).
+        argsrepr=repr(args),
+        kwargsrepr=repr(kwargs),
     )
 
 

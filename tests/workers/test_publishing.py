@@ -62,6 +62,8 @@ def test_the_message_is_celerys_task_message(
     [message] = queued(server)
     assert message["headers"]["task"] == SCORE_TASK
     assert message["properties"]["delivery_info"]["routing_key"] == SCORE_QUEUE
+    headers = message["headers"]  # the printable copies, as Celery's saferepr makes them
+    assert (headers["argsrepr"], headers["kwargsrepr"]) == ("['c-42']", "{'author': 'reader-7'}")
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
     assert (args, kwargs) == (["c-42"], {"author": "reader-7"})
 
