@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import redis
 from moderation.comments.intake import QueueEntry
 from tests.conftest import make_settings
 from tests.support.services import RedisServer
+from tests.test_e2e_operations import own_redis  # noqa: F401
 from web.runtime import BrokerPublisher
 from workers.celery_app import SCORE_QUEUE, SCORE_TASK
 
@@ -22,10 +22,8 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisServer]:
-    started = RedisServer(tmp_path / "redis").start()
-    yield started
-    started.stop(keep_data=False)
+def server(own_redis: RedisServer) -> RedisServer:  # noqa: F811
+    return own_redis
 
 
 @pytest.fixture
