@@ -32,6 +32,7 @@ from moderation.kinds import Role
 from moderation.models import Moderator
 from moderation.ratelimit import RateLimiter
 from tests.support import detoxify_checkpoint
+from tests.support.services import RedisServer
 from web import create_app
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -290,3 +291,11 @@ def embedder() -> object:
     from moderation.signals.relevance.embeddings import load_embedder
 
     return load_embedder()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own (spare port), for tests that stop or restart it."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop(keep_data=False)

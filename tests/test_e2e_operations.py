@@ -41,13 +41,6 @@ REDIS_PASSWORD, DATABASE_PASSWORD = "r3dis-pass-word", "pg-pass-word"
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop(keep_data=False)
-
-
-@pytest.fixture
 def fault_settings(e2e_settings: Settings, own_redis: RedisServer) -> Settings:  # noqa: F811
     return dataclasses.replace(e2e_settings, redis_url=own_redis.url(), batch_wait_ms=100)
 

@@ -34,7 +34,6 @@ from tests.support import factories
 from tests.support.processes import celery_process, settings_env
 from tests.support.receiver import Receiver, receiver
 from tests.support.services import RedisServer
-from tests.test_e2e_operations import own_redis  # noqa: F401  (a Redis of the test's own)
 from web import create_app
 from workers.celery_app import WEBHOOK_QUEUE
 
@@ -53,7 +52,7 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database: str, own_redis: RedisServer) -> Settings:  # noqa: F811
+def settings(tmp_path: Path, database: str, own_redis: RedisServer) -> Settings:
     engine = make_engine(database)
     with engine.begin() as connection:  # each test starts from empty tables
         connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
@@ -144,7 +143,7 @@ def test_with_redis_away_the_event_waits_in_the_outbox_for_the_sweep(
     app: Flask,
     hook: tuple[Receiver, str, str],
     moderator: FlaskClient,
-    own_redis: RedisServer,  # noqa: F811
+    own_redis: RedisServer,
     settings: Settings,
     tmp_path: Path,
 ) -> None:

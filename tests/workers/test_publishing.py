@@ -14,7 +14,6 @@ import redis
 from moderation.comments.intake import QueueEntry
 from tests.conftest import make_settings
 from tests.support.services import RedisServer
-from tests.test_e2e_operations import own_redis  # noqa: F401
 from web.runtime import BrokerPublisher
 from workers.celery_app import SCORE_QUEUE, SCORE_TASK
 
@@ -22,13 +21,8 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def server(own_redis: RedisServer) -> RedisServer:  # noqa: F811
-    return own_redis
-
-
-@pytest.fixture
-def publisher(tmp_path: Path, server: RedisServer) -> BrokerPublisher:
-    return BrokerPublisher(make_settings(tmp_path, redis_url=server.url()))
+def publisher(tmp_path: Path, own_redis: RedisServer) -> BrokerPublisher:
+    return BrokerPublisher(make_settings(tmp_path, redis_url=own_redis.url()))
 
 
 def queued(server: RedisServer) -> list[dict[str, Any]]:
@@ -36,7 +30,7 @@ def queued(server: RedisServer) -> list[dict[str, Any]]:
 
 
 def test_publishes_build_one_redis_client_not_one_each(
-    publisher: BrokerPublisher, server: RedisServer, monkeypatch: pytest.MonkeyPatch
+    publisher: BrokerPublisher, own_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     publisher(QueueEntry("c-first", "a1"))  # the connection and its channel are set up once
     built: list[object] = []
@@ -49,15 +43,15 @@ def test_publishes_build_one_redis_client_not_one_each(
     monkeypatch.setattr(redis.Redis, "__init__", counting)
     for n in range(20):
         publisher(QueueEntry(f"c{n}", "a1"))
-    assert len(queued(server)) == 21
+    assert len(queued(own_redis)) == 21
     assert len(built) <= 1, f"{len(built)} Redis clients for 20 publishes"
 
 
 def test_the_message_is_celerys_task_message(
-    publisher: BrokerPublisher, server: RedisServer
+    publisher: BrokerPublisher, own_redis: RedisServer
 ) -> None:
     publisher(QueueEntry("c-42", "reader-7"))
-    [message] = queued(server)
+    [message] = queued(own_redis)
     assert message["headers"]["task"] == SCORE_TASK
     assert message["properties"]["delivery_info"]["routing_key"] == SCORE_QUEUE
     headers = message["headers"]  # the printable copies, as Celery's saferepr makes them
@@ -67,10 +61,10 @@ def test_the_message_is_celerys_task_message(
 
 
 def test_publishes_again_after_redis_restarts(
-    publisher: BrokerPublisher, server: RedisServer
+    publisher: BrokerPublisher, own_redis: RedisServer
 ) -> None:
     publisher(QueueEntry("before", "a1"))
-    server.restart(keep_data=False)  # every connection the kept client's pool had is gone
+    own_redis.restart(keep_data=False)  # every connection the kept client's pool had is gone
     publisher(QueueEntry("after", "a1"))
-    [message] = queued(server)
+    [message] = queued(own_redis)
     assert json.loads(base64.b64decode(message["body"]))[0] == ["after"]
