@@ -54,7 +54,7 @@ def load_moderator() -> None:
     """Put the logged-in moderator (or None) in `g.moderator`, their server-side session in
     `g.login_session`, and why a session just ended (if it did) in `g.session_end`."""
     g.moderator = g.login_session = g.session_end = None
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+    if current_app.session_interface.get_cookie_name(current_app) not in request.cookies:
         return  # no cookie, no session: API calls skip opening one (3% of an intake call)
     token = session.get(SESSION_TOKEN)
     if token is None:
