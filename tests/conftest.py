@@ -1,5 +1,4 @@
-"""Shared fixtures: settings, app and client on SQLite; real PostgreSQL and Redis; the tiny
-Detoxify checkpoint."""
+"""Shared fixtures: SQLite settings, app and client; real PostgreSQL and Redis; tiny Detoxify."""
 
 from __future__ import annotations
 
