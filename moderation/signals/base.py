@@ -14,10 +14,6 @@ from moderation.signals.lanes import side_by_side
 
 log = logging.getLogger(__name__)
 
-# A part of a batch shorter than this (about one full 512-token pass of Detoxify) would pay a
-# pass that is not full, for less than a second lane saves.
-MIN_PART_CHARS = 2000
-
 
 @dataclass(frozen=True)
 class AuthorContext:
@@ -163,15 +159,16 @@ def _shares(scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: in
     return first + last
 
 
-def length_parts(
-    lengths: Sequence[int], most: int, smallest: int = MIN_PART_CHARS
-) -> list[tuple[int, ...]]:
+def length_parts(lengths: Sequence[int], most: int) -> list[tuple[int, ...]]:
     """Indices of texts of these lengths cut into at most `most` parts of about the same total
-    length, each a run of similar lengths (a model pads a pass to its longest text), none
-    shorter in all than `smallest` unless the texts are."""
+    length, each a run of similar lengths (a model pads a pass to its longest text)."""
+    # Small batches are cut too, down to a text per part: a steady trickle makes batches of a
+    # few comments, and passes that pad little make a part of one comment cost no more than
+    # its share of a bigger pass (int8 BERT-base, two lanes, batches of five: 15.2 comments/s
+    # kept whole below 2,000 characters, 29.3 cut).
     order = sorted(range(len(lengths)), key=lengths.__getitem__)
     total = sum(length + 1 for length in lengths)
-    count = max(1, min(most, len(order), total // smallest))
+    count = max(1, min(most, len(order)))
     share = total / count
     parts: list[tuple[int, ...]] = []
     start, filled = 0, 0.0

@@ -92,7 +92,7 @@ def test_one_lane_scores_the_whole_batch_in_one_call() -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_parts_are_runs_of_similar_lengths_of_about_the_same_total(seed: int) -> None:
     batch = inputs(128, seed)
-    parts = length_parts([len(i.text) for i in batch], 4, smallest=100)
+    parts = length_parts([len(i.text) for i in batch], 4)
     assert len(parts) == 4
     assert sorted(i for part in parts for i in part) == list(range(128))
     lengths = [[len(batch[i].text) for i in part] for part in parts]
@@ -102,8 +102,11 @@ def test_parts_are_runs_of_similar_lengths_of_about_the_same_total(seed: int) ->
     assert max(totals) - min(totals) <= 2 * max(max(part) for part in lengths) + 2
 
 
-def test_a_batch_is_cut_only_into_parts_of_at_least_the_smallest_length() -> None:
-    assert length_parts([50] * 15, 4, smallest=2000) == [tuple(range(15))]
-    assert length_parts([30, 10, 20], 4, smallest=100) == [(1, 2, 0)]
-    long_ones = [3000] * 4 + [10] * 4  # texts of one window each: four parts of about one
-    assert [len(part) for part in length_parts(long_ones, 4, smallest=2000)] == [5, 1, 1, 1]
+def test_a_small_batch_is_shared_too_down_to_a_comment_per_part() -> None:
+    # A steady trickle makes batches of a few short comments: kept whole, they left the
+    # second lane idle.
+    assert length_parts([30, 10, 20], 4) == [(1, 2), (0,)]  # about the same total length
+    assert length_parts([50, 50], 4) == [(0,), (1,)]
+    assert length_parts([50], 4) == [(0,)]
+    long_ones = [3000] * 4 + [10] * 4  # four parts of about one long text each
+    assert [len(part) for part in length_parts(long_ones, 4)] == [5, 1, 1, 1]

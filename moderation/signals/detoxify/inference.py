@@ -22,6 +22,11 @@ MAX_TOKENS = 512
 # 512) and were no slower (6.0-6.5, 6.7-6.8 and 7.0 comments/s). A GPU takes `batch_size`
 # windows per pass, however long (4,096 tokens at the default 8).
 CPU_BATCH_TOKENS = 512
+# On a CPU a window joins a pass only while the pass's padding stays under a quarter of its
+# real tokens (or 16 tokens): batching saves little there (int8 BERT-base, one thread: 20.2
+# comments/s one at a time, 20.6 in passes of eight), while padding costs in full (passes
+# of up to eight without this limit: 14.7 comments/s in batches of three). A GPU pads freely.
+CPU_PADDING_SHARE, CPU_PADDING_SLACK = 0.25, 16
 OVERLAP_TOKENS = 64
 
 
@@ -76,22 +81,28 @@ def text_windows(tokenizer: Any, texts: Sequence[str], overlap: int) -> list[Win
 
 
 def length_sorted_batches(
-    windows: list[Window], batch_size: int, max_tokens: int
+    windows: list[Window], batch_size: int, max_tokens: int, padding: float | None = None
 ) -> list[list[Window]]:
     """Windows shortest first, `batch_size` at a time but at most `max_tokens` per batch (so
     short comments go several at a time while long windows go fewer, which bounds the memory
-    a forward pass takes)."""
+    a forward pass takes) and, given `padding`, at most that share of a batch's real tokens
+    (or CPU_PADDING_SLACK) in padding."""
     batches: list[list[Window]] = []
+    real = 0  # tokens of the last batch's windows, special tokens included
     for window in sorted(windows, key=lambda w: len(w.ids)):
         longest = len(window.ids) + 2  # sorted: the newest window is the batch's longest
+        padded, filled = (len(batches[-1]) + 1) * longest if batches else 0, real + longest
         if (
             batches
             and len(batches[-1]) < batch_size
-            and (len(batches[-1]) + 1) * longest <= max_tokens
+            and padded <= max_tokens
+            and (padding is None or padded - filled <= max(padding * filled, CPU_PADDING_SLACK))
         ):
             batches[-1].append(window)
+            real = filled
         else:
             batches.append([window])
+            real = longest
     return batches
 
 
@@ -122,8 +133,10 @@ def predict(
     """Each text's label probabilities: the maximum over its windows."""
     results = [TextScores() for _ in texts]
     windows = text_windows(loaded.tokenizer, texts, overlap)
-    cap = CPU_BATCH_TOKENS if loaded.device == "cpu" else batch_size * MAX_TOKENS
-    for batch in length_sorted_batches(windows, batch_size, cap):
+    on_cpu = loaded.device == "cpu"
+    cap = CPU_BATCH_TOKENS if on_cpu else batch_size * MAX_TOKENS
+    padding = CPU_PADDING_SHARE if on_cpu else None
+    for batch in length_sorted_batches(windows, batch_size, cap, padding):
         for window, row in zip(batch, forward(loaded, batch).tolist(), strict=True):
             result = results[window.text_index]
             result.windows += 1

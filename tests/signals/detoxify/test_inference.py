@@ -5,6 +5,7 @@ from detoxify import Detoxify
 
 from moderation.signals.detoxify.inference import (
     CPU_BATCH_TOKENS,
+    CPU_PADDING_SHARE,
     Window,
     length_sorted_batches,
     predict,
@@ -44,6 +45,15 @@ def test_on_a_cpu_a_long_window_goes_alone_and_short_ones_together() -> None:
     batches = length_sorted_batches(windows, batch_size=8, max_tokens=CPU_BATCH_TOKENS)
     assert [[len(w.ids) for w in b] for b in batches] == [[59, 60, 61, 62], [200], [300], [510]]
     assert all(len(b) * (max(len(w.ids) for w in b) + 2) <= CPU_BATCH_TOKENS for b in batches)
+
+
+def test_on_a_cpu_a_pass_pads_little() -> None:
+    windows = [Window(i, [0] * n) for i, n in enumerate([60, 62, 120, 130, 3, 9])]
+    padded = length_sorted_batches(windows, 8, max_tokens=4096)
+    assert [[len(w.ids) for w in b] for b in padded] == [[3, 9, 60, 62, 120, 130]]
+    batches = length_sorted_batches(windows, 8, 4096, padding=CPU_PADDING_SHARE)
+    # 3 and 9 pad by 6 tokens (under the slack), 60 to 130 would pad by 44%.
+    assert [[len(w.ids) for w in b] for b in batches] == [[3, 9], [60, 62], [120, 130]]
 
 
 def test_scores_equal_detoxify_predict(loaded: LoadedDetoxify, tiny_detoxify: TinyDetoxify) -> None:
