@@ -13,6 +13,7 @@ from celery_batches import SimpleRequest
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError
 
+from moderation.allocator import release_free_memory
 from moderation.comments.requeue import requeue_stale
 from moderation.db import utcnow
 from moderation.decisions import duty, explanations
@@ -21,7 +22,6 @@ from moderation.decisions.health import record_health
 from moderation.decisions.pipeline import score_and_decide
 from moderation.learning import drift, topic_lines
 from moderation.logs import log_context
-from workers.allocator import release_free_memory
 from workers.batching import ScoringBatches, batch_ids, queue_entry
 from workers.celery_app import (
     BACKLOG_QUEUE,

@@ -7,8 +7,8 @@ import platform
 import pytest
 from celery.signals import task_postrun
 
+from moderation.allocator import release_free_memory
 from workers import tasks
-from workers.allocator import release_free_memory
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
