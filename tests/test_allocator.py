@@ -1,14 +1,22 @@
-"""A worker process hands the memory its tasks freed back to the system after each task."""
+"""A worker process hands the memory its tasks and its model loads freed back to the system."""
 
 import ctypes
 import ctypes.util
+import gc
 import platform
+import weakref
+from contextlib import nullcontext
+from types import SimpleNamespace
 
 import pytest
 from celery.signals import task_postrun
 
 from moderation.allocator import release_free_memory
+from moderation.config import Settings
+from moderation.signals import loading
+from moderation.signals.loading import LazyModel
 from workers import tasks
+from workers.celery_app import WARM_UP_TASK, create_celery
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
@@ -32,3 +40,52 @@ def test_every_finished_task_gives_its_memory_back(monkeypatch: pytest.MonkeyPat
         sender=None, task_id="t1", task=None, args=(), kwargs={}, retval=None, state="SUCCESS"
     )
     assert released == [True]
+
+
+def test_what_a_model_load_leaves_behind_is_freed_and_handed_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released: list[bool] = []
+    monkeypatch.setattr(loading, "release_free_memory", lambda: released.append(True) or True)
+    gc.disable()  # only the loader's own collection may free the cycle
+    try:
+        left_behind = LeftBehind()
+        garbage = weakref.ref(left_behind)
+        del left_behind  # a cycle: alive until a collection, like swapped-out fp32 layers
+
+        model = LazyModel(lambda: "model", what="test model")
+        assert model.get() == "model"
+    finally:
+        gc.enable()
+    assert garbage() is None and released == [True]
+
+
+def test_the_warm_up_hands_memory_back_after_each_model(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    events: list[str] = []
+
+    class Scorer:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def warm_up(self) -> None:
+            events.append(f"warm {self.name}")
+
+    app = create_celery(settings)
+    scorers = [Scorer("detoxify"), Scorer("relevance")]
+    monkeypatch.setattr(
+        app, "context", SimpleNamespace(scorers=scorers, session_factory=nullcontext)
+    )
+    monkeypatch.setattr(tasks, "release_free_memory", lambda: events.append("trim") or True)
+    monkeypatch.setattr(tasks, "record_health", lambda *_: None)
+    app.tasks[WARM_UP_TASK]()
+    assert events == ["warm detoxify", "trim", "warm relevance", "trim"]
+
+
+class LeftBehind:
+    """A large block kept alive only by a reference cycle."""
+
+    def __init__(self) -> None:
+        self.block = bytearray(8 * 1024 * 1024)
+        self.me = self

@@ -205,6 +205,7 @@ def warm_up(self: Task[Any, Any]) -> None:
     context = _context(self)
     for scorer in context.scorers:
         scorer.warm_up()
+        release_free_memory()  # the warm-up passes' tensors, before the next model loads
     with context.session_factory() as session:
         record_health(session, context.scorers)
 
