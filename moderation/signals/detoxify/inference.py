@@ -91,19 +91,20 @@ def length_sorted_batches(
     real = 0  # tokens of the last batch's windows, special tokens included
     for window in sorted(windows, key=lambda w: len(w.ids)):
         longest = len(window.ids) + 2  # sorted: the newest window is the batch's longest
-        padded, filled = (len(batches[-1]) + 1) * longest if batches else 0, real + longest
-        if (
-            batches
-            and len(batches[-1]) < batch_size
-            and padded <= max_tokens
-            and (padding is None or padded - filled <= max(padding * filled, CPU_PADDING_SLACK))
-        ):
+        padded = (len(batches[-1]) + 1) * longest if batches else 0
+        fits = bool(batches) and len(batches[-1]) < batch_size and padded <= max_tokens
+        if fits and _pads_little(padded, real + longest, padding):
             batches[-1].append(window)
-            real = filled
+            real += longest
         else:
             batches.append([window])
             real = longest
     return batches
+
+
+def _pads_little(padded: int, real: int, padding: float | None) -> bool:
+    """Whether a pass of `padded` tokens, `real` of them the windows', pads within the limit."""
+    return padding is None or padded - real <= max(padding * real, CPU_PADDING_SLACK)
 
 
 def forward(loaded: LoadedDetoxify, batch: list[Window]) -> Any:
