@@ -219,3 +219,15 @@ def _json_lines(text: str) -> tuple[list[dict[str, Any]], list[str]]:
 def _task_lines(lines: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     about = [e for e in lines if e["message"].startswith(f"Task {name}[")]
     return [e for e in about if e.get("task_id") and e["task_id"] in e["message"]]
+
+
+def test_scoring_workers_started_together_each_warm_up(
+    fault_settings: Settings, tmp_path: Path
+) -> None:
+    # Their warm-ups went to the shared queue, where one worker could take both: the other's
+    # first comments then waited for its models to load.
+    env, logs = settings_env(fault_settings), [tmp_path / "w1.log", tmp_path / "w2.log"]
+    first = celery_process("worker", env, logs[0], "--concurrency", "1", "-n", "w1@%h")
+    second = celery_process("worker", env, logs[1], "--concurrency", "1", "-n", "w2@%h")
+    with first, second:
+        wait_for(lambda: all("loaded Detoxify" in log.read_text() for log in logs), timeout=120)

@@ -145,6 +145,8 @@ def celery_options(settings: Settings) -> dict[str, Any]:
         # scored and the next one gathering.
         "worker_prefetch_multiplier": 2 * settings.batch_max_comments,
         "worker_hijack_root_logger": False,
+        # Each worker also reads a queue of its own (`<hostname>.dq2`): its warm-up goes there.
+        "worker_direct": True,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {
             "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,

@@ -9,6 +9,7 @@ from typing import Any
 import redis
 from celery import Task, shared_task
 from celery.signals import task_postrun, worker_ready
+from celery.utils.nodenames import worker_direct
 from celery_batches import SimpleRequest
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError
@@ -29,6 +30,7 @@ from workers.celery_app import (
     EXPLAIN_QUEUE,
     EXPLAIN_TASK,
     REQUEUE_TASK,
+    SCORE_QUEUE,
     SCORE_TASK,
     STRICT_MODE_TASK,
     TOPIC_LINES_TASK,
@@ -212,7 +214,13 @@ def warm_up(self: Task[Any, Any]) -> None:
 
 @worker_ready.connect
 def _warm_up_when_ready(sender: Any, **_: Any) -> None:
-    sender.app.send_task(WARM_UP_TASK)
+    """A scoring worker that has started warms itself up, through its own direct queue: sent
+    to the shared queue, the warm-ups of workers starting together could all go to one of
+    them, and another's first comments then waited for its models to load (10 s for
+    BERT-base). The background worker loads its explainer when it first needs it."""
+    app = sender.app
+    if SCORE_QUEUE in app.amqp.queues.consume_from:
+        app.send_task(WARM_UP_TASK, queue=worker_direct(sender.hostname))
 
 
 @task_postrun.connect

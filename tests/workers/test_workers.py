@@ -1,9 +1,12 @@
 """The Celery app's reliability options are set explicitly, and the tasks carry them."""
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from moderation.webhooks.delivery import RETRY_DELAYS
 from tests.conftest import make_settings
+from workers import tasks
 from workers.batching import ScoringBatches
 from workers.celery_app import (
     BACKLOG_QUEUE,
@@ -15,6 +18,7 @@ from workers.celery_app import (
     STRICT_MODE_TASK,
     TOPIC_LINES_TASK,
     VISIBILITY_TIMEOUT_SECONDS,
+    WARM_UP_TASK,
     WEBHOOK_QUEUE,
     WEBHOOK_SWEEP_TASK,
     WEBHOOK_TASK,
@@ -82,3 +86,25 @@ def test_beat_runs_the_sweeps_the_drift_check_the_strict_mode_and_learns_topic_l
     # on the webhooks queue, so a worker given only that queue runs it
     assert schedule["send-due-webhooks"]["options"] == {"queue": WEBHOOK_QUEUE}
     assert create_celery(settings).conf.beat_schedule_filename.startswith(str(tmp_path))
+
+
+def test_a_scoring_worker_warms_itself_up_through_its_own_queue(tmp_path: Path) -> None:
+    app, sent = _recording_app(tmp_path, [SCORE_QUEUE, BACKLOG_QUEUE])
+    assert app.conf.worker_direct is True
+    tasks._warm_up_when_ready(SimpleNamespace(app=app, hostname="w1@host"))
+    assert sent == [(WARM_UP_TASK, "w1@host.dq2")]
+
+
+def test_the_background_worker_does_not_load_the_scorers_at_start(tmp_path: Path) -> None:
+    app, sent = _recording_app(tmp_path, [WEBHOOK_QUEUE, EXPLAIN_QUEUE])
+    tasks._warm_up_when_ready(SimpleNamespace(app=app, hostname="background@host"))
+    assert sent == []
+
+
+def _recording_app(tmp_path: Path, queues: list[str]) -> tuple[Any, list[tuple[str, str]]]:
+    """An app whose worker consumes `queues`, recording the tasks it sends and their queue."""
+    app = create_celery(make_settings(tmp_path))
+    app.amqp.queues.select(queues)
+    sent: list[tuple[str, str]] = []
+    app.send_task = lambda name, **options: sent.append((name, options["queue"].name))
+    return app, sent
