@@ -87,19 +87,20 @@ def length_sorted_batches(
     short comments go several at a time while long windows go fewer, which bounds the memory
     a forward pass takes) and, given `padding`, at most that share of a batch's real tokens
     (or CPU_PADDING_SLACK) in padding."""
-    batches: list[list[Window]] = []
-    real = 0  # tokens of the last batch's windows, special tokens included
+    batches: list[list[Window]] = [[]]
     for window in sorted(windows, key=lambda w: len(w.ids)):
-        longest = len(window.ids) + 2  # sorted: the newest window is the batch's longest
-        padded = (len(batches[-1]) + 1) * longest if batches else 0
-        fits = bool(batches) and len(batches[-1]) < batch_size and padded <= max_tokens
-        if fits and _pads_little(padded, real + longest, padding):
-            batches[-1].append(window)
-            real += longest
+        current, longest = batches[-1], len(window.ids) + 2  # sorted: the batch's longest
+        padded = (len(current) + 1) * longest
+        real = sum(len(w.ids) + 2 for w in current) + longest
+        if (
+            len(current) < batch_size
+            and padded <= max_tokens
+            and _pads_little(padded, real, padding)
+        ):
+            current.append(window)
         else:
             batches.append([window])
-            real = longest
-    return batches
+    return [batch for batch in batches if batch]
 
 
 def _pads_little(padded: int, real: int, padding: float | None) -> bool:
