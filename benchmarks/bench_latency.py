@@ -2,7 +2,7 @@
 
     python -m benchmarks.bench_latency [--burst 200] [--seconds 60] [--share 0.5]
         [--bert DATA [--quantize]] [--workers 1] [--torch-threads 0] [--scorer-lanes 0]
-        [--rate R] [--batch-wait-ms 50]
+        [--rate R] [--batch-wait-ms 0]
 
 Starts its own PostgreSQL and Redis (spare ports), the web app under gunicorn (2 workers) and
 `--workers` scoring workers (one pool process each) and the background worker that explains
@@ -57,7 +57,7 @@ class LatencyStack(Stack):
     quantize = False
     torch_threads = 0
     scorer_lanes = 0
-    batch_wait_ms = 50
+    batch_wait_ms = 0  # 0: the setting's default
 
     def _settings(self, database_url: str) -> Settings:
         import dataclasses
@@ -70,7 +70,7 @@ class LatencyStack(Stack):
             detoxify_quantize=self.quantize,
             torch_threads=self.torch_threads,
             scorer_lanes=self.scorer_lanes,
-            batch_wait_ms=self.batch_wait_ms,
+            batch_wait_ms=self.batch_wait_ms or settings.batch_wait_ms,
             rate_limit_per_key=0,
             rate_limit_per_author=0,
             rate_limit_per_address=0,
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--torch-threads", type=int, default=0, help="per worker; 0: torch's")
     parser.add_argument("--scorer-lanes", type=int, default=0, help="0: the worker's default")
     parser.add_argument("--rate", type=float, help="comments/s instead of --share of capacity")
-    parser.add_argument("--batch-wait-ms", type=int, default=50, help="MODQ_BATCH_WAIT_MS")
+    parser.add_argument("--batch-wait-ms", type=int, default=0, help="0: the setting's")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="modq-latency-") as folder:
         detoxify = _detoxify(Path(folder), args.bert)

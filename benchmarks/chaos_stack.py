@@ -161,17 +161,9 @@ class Stack:
             return False
 
     def _workers_ready(self) -> bool:
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(self.settings.database_url)
-        try:
-            with engine.connect() as connection:
-                query = "SELECT state FROM scorer_status WHERE scorer = 'detoxify'"
-                return connection.execute(sa.text(query)).scalar() == "ok"
-        except sa.exc.DBAPIError:
-            return False
-        finally:
-            engine.dispose()
+        """Every scoring worker has loaded Detoxify, as its warm-up logs (the scorer's status
+        row would say only that one of them has: a burst then met a worker still loading)."""
+        return all("loaded Detoxify" in worker.log.read_text() for worker in self.scoring)
 
     # ---- faults ----------------------------------------------------------------------------
 
