@@ -2,10 +2,12 @@
 
 import os
 
-# oneDNN caches a kernel per input shape, and comment lengths give it endless shapes: with the
-# cache on, a scoring worker's memory grew by ~100 MB per 128 comments (benchmarks, README
-# "Measurements"); off, it stays flat at the same speed. Set before torch is first used.
-os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
+# oneDNN builds a kernel per input shape and caches it. Unbounded (1,024 kernels, ~1 MB each
+# for MiniLM's bfloat16 layers), the endless lengths of comments grew a scoring worker by ~100 MB
+# per 128 comments; off, every MiniLM pass built its kernels anew, 2-3x slower. MiniLM's passes
+# come in a few padded lengths (relevance/embeddings.py), and 32 kernels kept MiniLM as fast as
+# 128 did in a worker (22.4 against 21.1 ms a comment). Set before torch is first used.
+os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "32")
 
 from moderation.config import load_settings  # after the environment is set
 from workers.celery_app import create_celery

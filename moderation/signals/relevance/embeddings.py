@@ -28,6 +28,13 @@ BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9
 # the share of real comments flagged unchanged) for 15-30% less time, and 256 cost 30% more
 # for the same AUC (benchmarks/bench_relevance.py, bench_relevance_cost.py; README).
 BUNDLED_MAX_TOKENS = 96
+# In bfloat16, torch runs MiniLM's layers on oneDNN kernels, built (JIT) for each input shape.
+# Workers had the kernel cache off (lengths of comments are endless shapes, and it grew without
+# end), so every pass built its kernels anew: MiniLM took 35-37 ms a comment in a worker against
+# 12 in a plain process. Passes padded to a multiple of BF16_PAD_TOKENS repeat a few shapes, and
+# a small cache (workers/app.py) keeps their kernels: 21-22 ms in the worker, memory flatter
+# (README "Measurements").
+BF16_PAD_TOKENS = 16
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -41,6 +48,7 @@ class Embedder:
     model: Any
     name: str
     bf16: bool = False  # weights in bfloat16 (see load_embedder)
+    pad_to: int = 1  # each pass is padded to a multiple of this many tokens
 
     def encode(self, texts: Sequence[str]) -> Any:
         """Unit-length embeddings, one row per text (numpy float32), in passes of texts of
@@ -67,7 +75,7 @@ class Embedder:
         tokens = self.model.tokenizer(
             list(texts), truncation=True, max_length=self.model.max_seq_length
         )
-        return [len(ids) for ids in tokens["input_ids"]]
+        return [-(-len(ids) // self.pad_to) * self.pad_to for ids in tokens["input_ids"]]
 
     @property
     def dimensions(self) -> int:
@@ -115,7 +123,18 @@ def load_embedder(location: str = "", device: str = "cpu", bf16: bool = True) ->
         return Embedder(model, name)
     import torch
 
-    return Embedder(model.to(torch.bfloat16), name, bf16=True)
+    return Embedder(model.to(torch.bfloat16), name, bf16=True, pad_to=pad_passes(model))
+
+
+def pad_passes(model: Any) -> int:
+    """Pad the model's passes to a multiple of BF16_PAD_TOKENS tokens where sentence-transformers
+    takes tokenizer options (6 and later); the multiple, or 1 where it cannot."""
+    transformer = model[0]
+    options = getattr(transformer, "processing_kwargs", None)
+    if not isinstance(options, dict):
+        return 1
+    options.setdefault("text", {})["pad_to_multiple_of"] = BF16_PAD_TOKENS
+    return BF16_PAD_TOKENS
 
 
 def native_bf16() -> bool:

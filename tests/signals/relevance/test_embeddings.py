@@ -1,9 +1,14 @@
 """How the embedding model runs: forward passes that carry little padding, bfloat16 where the
-CPU computes it natively; the vectors stay float32 rows of unit length."""
+CPU computes it natively, on kernels a worker builds once per pass shape; the vectors stay
+float32 rows of unit length."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,9 +18,16 @@ import torch
 from moderation.config import load_settings
 from moderation.signals.relevance.article_vectors import MemoryStore
 from moderation.signals.relevance.comment_vectors import MemoryComments
-from moderation.signals.relevance.embeddings import load_embedder, native_bf16
+from moderation.signals.relevance.embeddings import (
+    BF16_PAD_TOKENS,
+    Embedder,
+    load_embedder,
+    native_bf16,
+    pad_passes,
+)
 from moderation.signals.relevance.passes import MAX_PASS_TEXTS, PASS_COST_TOKENS, passes
 from moderation.wiring import relevance_scorer
+from tests.support.processes import REPO
 
 LONG = " ".join(["The pipeline decision will shape energy prices in Alberta for years."] * 12)
 SHORT = "Agreed, the pipeline is a good idea."
@@ -82,6 +94,51 @@ def test_the_setting_turns_bfloat16_off() -> None:
     scorer.warm_up()
     assert scorer.model is not None and scorer.model.model is not None
     assert scorer.model.model.bf16 is False
+
+
+def test_padded_passes_come_in_a_few_lengths_and_are_costed_as_padded() -> None:
+    model = load_embedder(bf16=False).model
+    padded = Embedder(model, "padded", pad_to=pad_passes(model))
+    texts = [SHORT, "Yes.", LONG, "The minister's answer on tolls was evasive at best."]
+    seen: list[Any] = []
+    hook = model[0].register_forward_pre_hook(lambda _, args: seen.append(args[0]["input_ids"]))
+    try:
+        found = padded.encode(texts)
+    finally:
+        hook.remove()
+    assert {ids.shape[1] % BF16_PAD_TOKENS for ids in seen} == {0}
+    assert all(length % BF16_PAD_TOKENS == 0 for length in padded.lengths(texts))
+    exact = load_embedder(bf16=False).encode(texts)
+    assert (found * exact).sum(axis=1).min() > 0.9999  # padding is masked out
+
+
+# The worker's environment (workers/app.py), then two passes of one padded length.
+KERNELS_OF_A_SECOND_PASS = """
+import workers.app
+from moderation.signals.relevance.embeddings import load_embedder
+embedder = load_embedder()
+embedder.encode(["A short comment about the pipeline."])
+print("second pass", flush=True)
+embedder.encode(["Another short one, on energy prices."])
+"""
+
+
+@pytest.mark.skipif(not native_bf16(), reason="this CPU has no native bfloat16")
+def test_in_a_worker_a_second_pass_of_the_same_shape_builds_no_kernels(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEDNN_", "MODQ_"))}
+    env["ONEDNN_VERBOSE"] = "profile_create"  # a line per kernel built or found in the cache
+    run = subprocess.run(
+        [sys.executable, "-c", KERNELS_OF_A_SECOND_PASS],
+        env=env | {"MODQ_VAR_DIR": str(tmp_path)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    second = run.stdout.split("second pass", 1)[1].splitlines()
+    assert any("create:cache_hit" in line for line in second), run.stdout[-2000:]
+    assert not [line for line in second if "create:cache_miss" in line]
 
 
 def test_passes_put_a_few_long_texts_apart_from_many_short_ones() -> None:
