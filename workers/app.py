@@ -2,12 +2,13 @@
 
 import os
 
-# oneDNN builds a kernel per input shape and caches it. Unbounded (1,024 kernels, ~1 MB each
-# for MiniLM's bfloat16 layers), the endless lengths of comments grew a scoring worker by ~100 MB
-# per 128 comments; off, every MiniLM pass built its kernels anew, 2-3x slower. MiniLM's passes
-# come in a few padded lengths (relevance/embeddings.py), and 32 kernels kept MiniLM as fast as
-# 128 did in a worker (22.4 against 21.1 ms a comment). Set before torch is first used.
-os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "32")
+# oneDNN builds a kernel per input shape and caches it. Unbounded (1,024 kernels), the endless
+# lengths of comments grew a scoring worker by ~100 MB per 128 comments; off, every layer of
+# every bfloat16 MiniLM pass built its kernels anew, 2-3x slower. A pass reuses a handful of
+# kernels in each of its layers, and its lengths are padded to a few (relevance/embeddings.py):
+# 8 kept MiniLM as fast as 16, 32 or 128 did, for the least memory (README "Measurements").
+# Set before torch is first used.
+os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
 
 from moderation.config import load_settings  # after the environment is set
 from workers.celery_app import create_celery
