@@ -48,7 +48,6 @@ class Embedder:
     model: Any
     name: str
     bf16: bool = False  # weights in bfloat16 (see load_embedder)
-    pad_to: int = 1  # each pass is padded to a multiple of this many tokens
 
     def encode(self, texts: Sequence[str]) -> Any:
         """Unit-length embeddings, one row per text (numpy float32), in passes of texts of
@@ -75,7 +74,14 @@ class Embedder:
         tokens = self.model.tokenizer(
             list(texts), truncation=True, max_length=self.model.max_seq_length
         )
-        return [-(-len(ids) // self.pad_to) * self.pad_to for ids in tokens["input_ids"]]
+        multiple = self.pad_to
+        return [-(-len(ids) // multiple) * multiple for ids in tokens["input_ids"]]
+
+    @property
+    def pad_to(self) -> int:
+        """Each pass is padded to a multiple of this many tokens (see pad_passes)."""
+        options = getattr(self.model[0], "processing_kwargs", None) or {}
+        return int(options.get("text", {}).get("pad_to_multiple_of") or 1)
 
     @property
     def dimensions(self) -> int:
@@ -123,18 +129,16 @@ def load_embedder(location: str = "", device: str = "cpu", bf16: bool = True) ->
         return Embedder(model, name)
     import torch
 
-    return Embedder(model.to(torch.bfloat16), name, bf16=True, pad_to=pad_passes(model))
+    pad_passes(model)
+    return Embedder(model.to(torch.bfloat16), name, bf16=True)
 
 
-def pad_passes(model: Any) -> int:
-    """Pad the model's passes to a multiple of BF16_PAD_TOKENS tokens where sentence-transformers
-    takes tokenizer options (6 and later); the multiple, or 1 where it cannot."""
-    transformer = model[0]
-    options = getattr(transformer, "processing_kwargs", None)
-    if not isinstance(options, dict):
-        return 1
-    options.setdefault("text", {})["pad_to_multiple_of"] = BF16_PAD_TOKENS
-    return BF16_PAD_TOKENS
+def pad_passes(model: Any) -> None:
+    """Pad the model's passes to a multiple of BF16_PAD_TOKENS tokens, where sentence-transformers
+    takes tokenizer options (6 and later; elsewhere they stay as long as their longest text)."""
+    options = getattr(model[0], "processing_kwargs", None)
+    if isinstance(options, dict):
+        options.setdefault("text", {})["pad_to_multiple_of"] = BF16_PAD_TOKENS
 
 
 def native_bf16() -> bool:

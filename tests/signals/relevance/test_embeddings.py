@@ -96,9 +96,10 @@ def test_the_setting_turns_bfloat16_off() -> None:
     assert scorer.model.model.bf16 is False
 
 
-def test_padded_passes_come_in_a_few_lengths_and_are_costed_as_padded() -> None:
-    model = load_embedder(bf16=False).model
-    padded = Embedder(model, "padded", pad_to=pad_passes(model))
+def test_padded_passes_come_in_a_few_lengths_and_are_costed_as_padded(fp32: Any) -> None:
+    model = load_embedder(bf16=False).model  # its own: padding changes the model's options
+    pad_passes(model)
+    padded = Embedder(model, "padded")
     texts = [SHORT, "Yes.", LONG, "The minister's answer on tolls was evasive at best."]
     seen: list[Any] = []
     hook = model[0].register_forward_pre_hook(lambda _, args: seen.append(args[0]["input_ids"]))
@@ -108,7 +109,7 @@ def test_padded_passes_come_in_a_few_lengths_and_are_costed_as_padded() -> None:
         hook.remove()
     assert {ids.shape[1] % BF16_PAD_TOKENS for ids in seen} == {0}
     assert all(length % BF16_PAD_TOKENS == 0 for length in padded.lengths(texts))
-    exact = load_embedder(bf16=False).encode(texts)
+    exact = fp32.encode(texts)
     assert (found * exact).sum(axis=1).min() > 0.9999  # padding is masked out
 
 
@@ -129,7 +130,7 @@ def test_in_a_worker_a_second_pass_of_the_same_shape_builds_no_kernels(tmp_path:
     env["ONEDNN_VERBOSE"] = "profile_create"  # a line per kernel built or found in the cache
     run = subprocess.run(
         [sys.executable, "-c", KERNELS_OF_A_SECOND_PASS],
-        env=env | {"MODQ_VAR_DIR": str(tmp_path)},
+        env=env | {"MODQ_VAR_DIR": str(tmp_path)},  # workers.app makes it
         cwd=REPO,
         capture_output=True,
         text=True,
