@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -37,29 +37,44 @@ class Wave:
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """A comment waiting in review, as far as joining a wave needs it."""
+class Kin:
+    """The waiting comments a comment sent to review may join in a wave: those matching
+    `where`, once there are at least `least` of them."""
 
-    id: str
-    wave_id: str | None
-    created_at: datetime
+    where: tuple[ColumnElement[bool], ...]
+    least: int = 1
 
 
 def join(session: Session, comment: Comment, signals: Mapping[str, SignalResult]) -> str | None:
     """The wave a comment sent to review belongs to (members updated, not committed); the
     comment itself may already be in review: it is never its own member."""
-    members = _copies(session, comment, signals) or _burst(session, comment)
-    if not members:
+    kin = _copies(signals) or _burst(session, comment)
+    if kin is None:
         return None
-    waves = _live({m.wave_id for m in members if m.wave_id}, session)
-    lead = min(waves) if waves else min(members, key=lambda m: (m.created_at, m.id)).id
-    loose = [m.id for m in members if m.wave_id != lead]
-    if loose:
-        # Loaded objects are not matched against it (a scoring run has its whole batch loaded:
-        # matching each one cost more than the update); members' waves are read by query.
-        joined = update(Comment).where(Comment.id.in_(loose)).values(wave_id=lead)
-        session.execute(joined.execution_options(synchronize_session=False))
+    # Counted by wave and updated in the database, never read row by row: a burst on a busy
+    # article can hold thousands of waiting comments, and each new one used to read them all.
+    where = (Comment.status == CommentStatus.REVIEW, Comment.id != comment.id, *kin.where)
+    by_wave = select(Comment.wave_id, func.count()).where(*where).group_by(Comment.wave_id)
+    counts = {wave: int(n) for wave, n in session.execute(by_wave)}
+    if sum(counts.values()) < kin.least:
+        return None
+    lead = _lead(session, where, {wave for wave in counts if wave})
+    if any(wave != lead for wave in counts):
+        # Loaded objects are not matched against it (a scoring run has its whole batch
+        # loaded: matching each one cost more than the update); waves are read by query.
+        loose = update(Comment).where(*where, Comment.wave_id.is_distinct_from(lead))
+        session.execute(loose.values(wave_id=lead).execution_options(synchronize_session=False))
     return lead
+
+
+def _lead(session: Session, where: tuple[ColumnElement[bool], ...], waves: set[str]) -> str:
+    """The earliest of these waves that is live, or a new one led by the oldest comment
+    matching `where`."""
+    live = _live(waves, session)
+    if live:
+        return min(live)
+    oldest = select(Comment.id).where(*where).order_by(Comment.created_at, Comment.id).limit(1)
+    return str(session.scalar(oldest))
 
 
 def _live(leads: set[str], session: Session) -> set[str]:
@@ -70,43 +85,27 @@ def _live(leads: set[str], session: Session) -> set[str]:
     return set(session.scalars(query))
 
 
-def _copies(
-    session: Session, comment: Comment, signals: Mapping[str, SignalResult]
-) -> list[Waiting]:
+def _copies(signals: Mapping[str, SignalResult]) -> Kin | None:
     brigading = signals.get(ScorerName.BRIGADING)
     similar = brigading.details.get("similar_comments", []) if brigading and brigading.ok else []
-    if not similar:
-        return []
-    return _waiting(session, comment, Comment.id.in_(list(similar)))
+    return Kin((Comment.id.in_(list(similar)),)) if similar else None
 
 
-def _burst(session: Session, comment: Comment) -> list[Waiting]:
+def _burst(session: Session, comment: Comment) -> Kin | None:
     if not _new(session, comment.author_id):
-        return []
+        return None
     newcomers = select(Author.author_id).where(Author.published > 0)
-    found = _waiting(
-        session,
-        comment,
+    where = (
         Comment.article_id == comment.article_id,
         Comment.created_at >= comment.created_at - BURST_WINDOW,
         Comment.author_id.not_in(newcomers),
     )
-    return found if len(found) + 1 >= BURST_MIN else []
+    return Kin(where, least=BURST_MIN - 1)
 
 
 def _new(session: Session, author_id: str) -> bool:
     author = session.get(Author, author_id)
     return author is None or author.published == 0
-
-
-def _waiting(session: Session, comment: Comment, *where: ColumnElement[bool]) -> list[Waiting]:
-    """The comments in review, other than `comment`, that match `where`."""
-    # Only the columns a wave needs: on a busy article every comment sent to review reads
-    # every waiting burst member, and whole ORM objects made that 5 times slower.
-    query = select(Comment.id, Comment.wave_id, Comment.created_at).where(
-        Comment.status == CommentStatus.REVIEW, Comment.id != comment.id, *where
-    )
-    return [Waiting(*row) for row in session.execute(query)]
 
 
 def members(session: Session, lead: str) -> list[Comment]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from moderation import accounts
@@ -63,6 +65,53 @@ def test_a_burst_of_new_accounts_on_one_article_is_a_wave(any_session: Session) 
     assert wave_of(any_session, ids[0]) == ids[0] and wave_of(any_session, ids[-1]) == ids[0]
     few = [to_review(any_session, f"other{i}", article="a3") for i in range(waves.BURST_MIN - 1)]
     assert {wave_of(any_session, c) for c in few} == {None}
+
+
+def test_a_burst_gathers_waiting_comments_of_a_decided_wave_and_of_none(
+    any_session: Session,
+) -> None:
+    ids = [to_review(any_session, f"new{i}", article="a4") for i in range(waves.BURST_MIN)]
+    alice = accounts.create_moderator(any_session, "alice", MODERATOR_PASSWORD, role=Role.MODERATOR)
+    members = waves.members(any_session, ids[0])
+    decide_as_moderator(any_session, ids[0], alice, Action.REJECT)  # the wave is over
+    any_session.expire_all()
+    for member in members:  # each was decided with its lead: put one back in review, alone
+        member.status, member.decided_at = "review", None
+    members[0].wave_id = None
+    any_session.commit()
+    newest = to_review(any_session, "new-late", article="a4")
+    lead = min(members, key=lambda c: (c.created_at, c.id)).id
+    assert {wave_of(any_session, c.id) for c in members} == {lead}
+    assert wave_of(any_session, newest) == lead
+
+
+def test_joining_a_burst_reads_its_waves_not_its_comments(
+    pg_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A brigade of new accounts on one article: each comment sent to review used to read
+    # every waiting comment of the burst (7 ms a comment with 1,000 waiting, 22 with 5,000).
+    ids = [to_review(pg_session, f"new{i}", article="a5") for i in range(waves.BURST_MIN)]
+    waiting = [
+        factories.comment(pg_session, f"Vote {i}", "a5", author_id=f"m{i}") for i in range(60)
+    ]
+    for comment in waiting:
+        comment.status, comment.wave_id = "review", ids[0]
+    pg_session.commit()
+    rows: list[int] = []
+    bind = pg_session.connection().engine
+
+    def count_rows(_conn, cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            rows.append(cursor.rowcount)
+
+    late = factories.comment(pg_session, "Vote them out", "a5", author_id="late")
+    sa.event.listen(bind, "after_cursor_execute", count_rows)
+    try:
+        lead = waves.join(pg_session, late, {})
+    finally:
+        sa.event.remove(bind, "after_cursor_execute", count_rows)
+    assert lead == ids[0]
+    assert sum(rows) < 10, rows
 
 
 def test_one_decision_for_the_wave_held_from_readers_until_the_window_closes(
