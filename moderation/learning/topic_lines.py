@@ -5,7 +5,8 @@ and for the whole site. A site's comments teach only its own lines: a site of th
 articles and one of long varied articles score genuine comments differently, and one pooled
 line fits neither. Each computation is stored as new rows, so the Stats page can show how the
 lines moved. Until a site has `on_topic.learn_after` published comments the policy's built-in
-line holds for it, however many other sites have.
+line holds for it, however many other sites have. Computations older than KEEP_DAYS are
+deleted as new ones are stored.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from moderation.db import utcnow
@@ -27,6 +28,9 @@ from moderation.policy.topic_line import SITE, LearnedLine, learn
 
 HISTORY_DAYS = 30  # published comments of this many days teach the lines
 MAX_COMMENTS = 20_000  # newest published comments read
+# Computations older than this are deleted when new ones are stored: the Stats page shows the
+# last HISTORY_DAYS, and hourly rows for every section would otherwise pile up for ever.
+KEEP_DAYS = 3 * HISTORY_DAYS
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,16 @@ def learn_every_site(session: Session, policy: Policy) -> dict[int, list[TopicLi
 
 
 def recompute(session: Session, policy: Policy) -> list[TopicLine]:
-    """Learn every site's lines now and store them (committed)."""
+    """Learn every site's lines now and store them, deleting those older than KEEP_DAYS
+    (committed)."""
     rows = [row for rows in learn_every_site(session, policy).values() for row in rows]
     now = utcnow()
     for row in rows:
         row.computed_at = now
     session.add_all(rows)
+    session.execute(
+        delete(TopicLine).where(TopicLine.computed_at < now - timedelta(days=KEEP_DAYS))
+    )
     session.commit()
     return rows
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.accounts import create_moderator
 from moderation.comments.validation import ArticleData
+from moderation.db import utcnow
 from moderation.decisions.pending import pending
 from moderation.decisions.pipeline import record_decision
 from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action, RelevanceMethod, ScorerName, SignalState
 from moderation.learning import calibration, topic_lines
+from moderation.learning.models import TopicLine
 from moderation.policy.reader import load
 from moderation.policy.verdicts import Reason, Verdict
 from moderation.signals.base import SignalResult
@@ -67,6 +72,26 @@ def test_the_learned_line_moves_when_the_history_moves(any_session: Session) -> 
     assert current[""].value == pytest.approx(-0.44) and current[""].version == VERSION
     history = topic_lines.history(any_session, site_id)[""]
     assert [line for _, line in history] == pytest.approx([0.53, -0.44])
+
+
+def test_old_computations_are_deleted_as_new_ones_are_stored(any_session: Session) -> None:
+    factories.article(any_session)
+    for n in range(20):
+        scored(any_session, n / 10)
+    first = topic_lines.recompute(any_session, POLICY)
+    for row in first:  # as if computed long ago, and a month ago
+        row.computed_at = utcnow() - timedelta(days=topic_lines.KEEP_DAYS + 1)
+    month_ago = topic_lines.recompute(any_session, POLICY)
+    for row in month_ago:
+        row.computed_at = utcnow() - timedelta(days=topic_lines.HISTORY_DAYS)
+    any_session.commit()
+    newest = topic_lines.recompute(any_session, POLICY)
+    kept = any_session.scalars(select(TopicLine.id).order_by(TopicLine.id)).all()
+    assert kept == sorted(row.id for row in month_ago + newest)
+    site_id = factories.site(any_session).id
+    assert [row.id for row in topic_lines.latest(any_session, site_id)] == [
+        row.id for row in newest
+    ]
 
 
 def test_the_built_in_line_holds_until_enough_comments_are_published(
