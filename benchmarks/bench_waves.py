@@ -6,8 +6,8 @@ For each size, a throw-away database on its own PostgreSQL cluster (spare port) 
 comments from new accounts waiting in review on one article, in one wave; then `--joins` more
 comments from new accounts join it one by one, each as the pipeline does when it sends one to
 review (`waves.join`, then committed). Prints the median and p95 milliseconds of a join, and
-the rows the join's queries returned: what a scoring worker pays per comment while a brigade
-goes on, in the serial phase where it records a batch's decisions.
+the rows its queries returned to Python: what a scoring worker pays per comment while a
+brigade goes on, in the serial phase where it records a batch's decisions.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def burst_of(cluster: PostgresCluster, waiting: int) -> Iterator[tuple[Session, 
 
 
 def measure(session: Session, engine: sa.Engine, joins: int) -> dict[str, float]:
-    """Milliseconds per join (median, p95) and rows read per join."""
+    """Milliseconds per join (median, p95) and rows returned to Python per join."""
     rows: list[int] = []
 
     def count_rows(_conn: object, cursor: object, statement: str, *_: object) -> None:
@@ -69,7 +69,7 @@ def measure(session: Session, engine: sa.Engine, joins: int) -> dict[str, float]
     return {
         "median_ms": round(statistics.median(times), 2),
         "p95_ms": round(statistics.quantiles(times, n=20)[18], 2),
-        "rows_read_per_join": round(sum(rows) / joins, 1),
+        "rows_returned_per_join": round(sum(rows) / joins, 1),
     }
 
 
@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--waiting", default="10,1000,5000")
     parser.add_argument("--joins", type=int, default=40)
     args = parser.parse_args(argv)
+    if args.joins < 2:
+        parser.error("--joins: at least 2 (a p95 needs them)")
     cluster = PostgresCluster().start()
     try:
         for waiting in (int(n) for n in args.waiting.split(",")):

@@ -9,7 +9,7 @@ the last BURST_WINDOW once there are BURST_MIN of them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,33 +48,50 @@ class Kin:
 def join(session: Session, comment: Comment, signals: Mapping[str, SignalResult]) -> str | None:
     """The wave a comment sent to review belongs to (members updated, not committed); the
     comment itself may already be in review: it is never its own member."""
-    kin = _copies(signals) or _burst(session, comment)
-    if kin is None:
+    # Its waiting near-copies if it has any, else a burst it is part of.
+    for kin in _kin(session, comment, signals):
+        where = (Comment.status == CommentStatus.REVIEW, Comment.id != comment.id, *kin.where)
+        # Counted by wave and updated in the database, never read row by row: a burst on a
+        # busy article can hold thousands of waiting comments, and each new one read them all.
+        by_wave = select(Comment.wave_id, func.count()).where(*where).group_by(Comment.wave_id)
+        counts = {wave: int(n) for wave, n in session.execute(by_wave)}
+        if sum(counts.values()) >= kin.least:
+            return _gather(session, where, counts)
+    return None
+
+
+def _kin(session: Session, comment: Comment, signals: Mapping[str, SignalResult]) -> Iterator[Kin]:
+    brigading = signals.get(ScorerName.BRIGADING)
+    similar = brigading.details.get("similar_comments", []) if brigading and brigading.ok else []
+    if similar:
+        yield Kin((Comment.id.in_(list(similar)),))
+    if _new(session, comment.author_id):
+        newcomers = select(Author.author_id).where(Author.published > 0)
+        where = (
+            Comment.article_id == comment.article_id,
+            Comment.created_at >= comment.created_at - BURST_WINDOW,
+            Comment.author_id.not_in(newcomers),
+        )
+        yield Kin(where, least=BURST_MIN - 1)
+
+
+def _gather(
+    session: Session, where: tuple[ColumnElement[bool], ...], counts: Mapping[str | None, int]
+) -> str | None:
+    """The wave of the comments matching `where` (counted by wave in `counts`), all of them
+    moved into it: the earliest of their live waves, or a new one led by the oldest of them.
+    None if they were all decided meanwhile."""
+    live = _live({wave for wave in counts if wave}, session)
+    oldest = select(Comment.id).where(*where).order_by(Comment.created_at, Comment.id).limit(1)
+    lead = min(live) if live else session.scalar(oldest)
+    if lead is None:
         return None
-    # Counted by wave and updated in the database, never read row by row: a burst on a busy
-    # article can hold thousands of waiting comments, and each new one used to read them all.
-    where = (Comment.status == CommentStatus.REVIEW, Comment.id != comment.id, *kin.where)
-    by_wave = select(Comment.wave_id, func.count()).where(*where).group_by(Comment.wave_id)
-    counts = {wave: int(n) for wave, n in session.execute(by_wave)}
-    if sum(counts.values()) < kin.least:
-        return None
-    lead = _lead(session, where, {wave for wave in counts if wave})
     if any(wave != lead for wave in counts):
         # Loaded objects are not matched against it (a scoring run has its whole batch
         # loaded: matching each one cost more than the update); waves are read by query.
         loose = update(Comment).where(*where, Comment.wave_id.is_distinct_from(lead))
         session.execute(loose.values(wave_id=lead).execution_options(synchronize_session=False))
-    return lead
-
-
-def _lead(session: Session, where: tuple[ColumnElement[bool], ...], waves: set[str]) -> str:
-    """The earliest of these waves that is live, or a new one led by the oldest comment
-    matching `where`."""
-    live = _live(waves, session)
-    if live:
-        return min(live)
-    oldest = select(Comment.id).where(*where).order_by(Comment.created_at, Comment.id).limit(1)
-    return str(session.scalar(oldest))
+    return str(lead)
 
 
 def _live(leads: set[str], session: Session) -> set[str]:
@@ -83,24 +100,6 @@ def _live(leads: set[str], session: Session) -> set[str]:
         return set()
     query = select(Comment.id).where(Comment.id.in_(leads), Comment.status == CommentStatus.REVIEW)
     return set(session.scalars(query))
-
-
-def _copies(signals: Mapping[str, SignalResult]) -> Kin | None:
-    brigading = signals.get(ScorerName.BRIGADING)
-    similar = brigading.details.get("similar_comments", []) if brigading and brigading.ok else []
-    return Kin((Comment.id.in_(list(similar)),)) if similar else None
-
-
-def _burst(session: Session, comment: Comment) -> Kin | None:
-    if not _new(session, comment.author_id):
-        return None
-    newcomers = select(Author.author_id).where(Author.published > 0)
-    where = (
-        Comment.article_id == comment.article_id,
-        Comment.created_at >= comment.created_at - BURST_WINDOW,
-        Comment.author_id.not_in(newcomers),
-    )
-    return Kin(where, least=BURST_MIN - 1)
 
 
 def _new(session: Session, author_id: str) -> bool:
