@@ -180,3 +180,41 @@ def test_modq_up_names_the_install_command_when_redis_is_missing(
     assert result.returncode == 1
     assert "redis-server is not installed" in result.stderr
     assert "sudo apt-get install redis-server" in result.stderr
+
+
+# A child that, on SIGTERM, takes `delay` seconds to finish, then notes its name and the time.
+FINISHING = """
+import signal, sys, time
+name, delay, notes = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+def finish(*_):
+    time.sleep(delay)
+    with open(notes, "a") as out:
+        out.write(f"{name} {time.monotonic()}\\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, finish)
+open(notes + "." + name, "w").close()  # ready: its handler is set
+time.sleep(60)
+"""
+
+
+def test_modq_up_stops_redis_after_the_workers_that_need_it(tmp_path: Path) -> None:
+    # A worker finishing its task on Ctrl-C must still reach Redis to acknowledge it: with
+    # everything stopped at once, Redis went first, the worker could not ack and retried the
+    # broker until it was killed.
+    from web.cli.devserver import Children
+
+    notes = tmp_path / "stopped"
+    children = Children()
+
+    def start(name: str, delay: float, needed: bool = False) -> None:
+        argv = [sys.executable, "-c", FINISHING, name, str(delay), str(notes)]
+        children.start(name, argv, dict(os.environ), needed=needed)
+
+    start("redis", 0.0, needed=True)
+    start("worker", 1.0)
+    start("beat", 0.0)
+    wait_for(lambda: all(Path(f"{notes}.{n}").exists() for n in ("redis", "worker", "beat")))
+    children.stop_all(grace=10)
+    stopped = [line.split()[0] for line in notes.read_text().splitlines()]
+    assert stopped[-1] == "redis" and sorted(stopped) == ["beat", "redis", "worker"]
+    assert all(proc.poll() is not None for _, proc in children.running)

@@ -33,9 +33,11 @@ INSTALL_REDIS = (
 
 @dataclass
 class Children:
-    """The processes `modq up` started, stopped in reverse order."""
+    """The processes `modq up` started: on the way out the services stop first, then what they
+    need (Redis), so that a worker finishing its task can still acknowledge it."""
 
     running: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    needed: set[str] = field(default_factory=set)  # names stopped after all the others
 
     def start(
         self,
@@ -43,27 +45,41 @@ class Children:
         argv: list[str],
         env: dict[str, str],
         before: Callable[[], None] | None = None,
+        needed: bool = False,
     ) -> None:
         """Start a process in its own session, so Ctrl-C reaches only us and we stop it;
-        `before` runs in the child first (to lower its priority)."""
+        `before` runs in the child first (to lower its priority); a `needed` one is stopped
+        last."""
         process = subprocess.Popen(argv, env=env, start_new_session=True, preexec_fn=before)
         self.running.append((name, process))
+        if needed:
+            self.needed.add(name)
 
     def first_exited(self) -> str | None:
         """The name of a child that has stopped, if any."""
         return next((name for name, proc in self.running if proc.poll() is not None), None)
 
     def stop_all(self, grace: float = 15.0) -> None:
-        """SIGTERM everything (workers finish their task), then SIGKILL what is left."""
-        for _, proc in reversed(self.running):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for _, proc in reversed(self.running):
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        """The services, then what they need: SIGTERM (workers finish their task), SIGKILL
+        what is left after `grace`, and wait for each, so nothing outlives `modq up`."""
+        services = [(n, p) for n, p in reversed(self.running) if n not in self.needed]
+        needed = [(n, p) for n, p in reversed(self.running) if n in self.needed]
+        for group in (services, needed):
+            _stop(group, grace)
+
+
+def _stop(processes: list[tuple[str, subprocess.Popen[bytes]]], grace: float) -> None:
+    for _, proc in processes:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for name, proc in processes:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            click.echo(f"modq: {name} did not stop within {grace:g} s; killing it", err=True)
+            proc.kill()
+            proc.wait()
 
 
 def run_all(settings: Settings, host: str, port: int) -> int:
@@ -131,7 +147,8 @@ def ensure_redis(settings: Settings, children: Children) -> bool:
         )
         return False
     click.echo(f"modq: starting redis-server on port {parts.port or 6379}")
-    children.start("redis", redis_server_argv(server, parts.port or 6379), dict(os.environ))
+    argv = redis_server_argv(server, parts.port or 6379)
+    children.start("redis", argv, dict(os.environ), needed=True)
     return _poll(lambda: redis_answers(settings.redis_url), children, timeout=10)
 
 
