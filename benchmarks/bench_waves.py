@@ -26,6 +26,7 @@ from moderation.decisions import waves
 from moderation.kinds import CommentStatus
 from moderation.models import Comment
 from tests.support import factories
+from tests.support.recording import rows_returned
 from tests.support.services import PostgresCluster
 
 
@@ -51,19 +52,14 @@ def burst_of(cluster: PostgresCluster, waiting: int) -> Iterator[tuple[Session, 
 def measure(session: Session, engine: sa.Engine, joins: int) -> dict[str, float]:
     """Milliseconds per join (median, p95) and rows returned to Python per join."""
     rows: list[int] = []
-
-    def count_rows(_conn: object, cursor: object, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            rows.append(max(0, int(getattr(cursor, "rowcount", 0))))
-
     times = []
     for n in range(joins):
         comment = factories.comment(session, f"Vote them out, late {n}", "a1", author_id=f"l{n}")
-        sa.event.listen(engine, "after_cursor_execute", count_rows)
-        started = time.perf_counter()
-        lead = waves.join(session, comment, {})
-        times.append(1000 * (time.perf_counter() - started))
-        sa.event.remove(engine, "after_cursor_execute", count_rows)
+        with rows_returned(engine) as returned:
+            started = time.perf_counter()
+            lead = waves.join(session, comment, {})
+            times.append(1000 * (time.perf_counter() - started))
+        rows += returned
         comment.status, comment.wave_id = CommentStatus.REVIEW, lead
         session.commit()
     return {

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from moderation import accounts
@@ -21,6 +19,7 @@ from moderation.policy.verdicts import Reason, Verdict
 from moderation.signals.base import SignalResult, SignalState
 from tests.conftest import MODERATOR_PASSWORD
 from tests.support import factories
+from tests.support.recording import rows_returned
 
 REVIEW = Verdict(Action.REVIEW, (Reason("spam", "Near-copies by other authors."),))
 WINDOW = timedelta(seconds=60)
@@ -75,7 +74,7 @@ def test_a_burst_gathers_waiting_comments_of_a_decided_wave_and_of_none(
     members = waves.members(any_session, ids[0])
     decide_as_moderator(any_session, ids[0], alice, Action.REJECT)  # the wave is over
     any_session.expire_all()
-    for member in members:  # each was decided with its lead: put one back in review, alone
+    for member in members:  # decided with their lead: all back in review, the first in no wave
         member.status, member.decided_at = "review", None
     members[0].wave_id = None
     any_session.commit()
@@ -96,9 +95,7 @@ def test_a_copy_of_decided_comments_still_joins_the_burst_it_is_part_of(
     assert wave_of(any_session, late) == burst[0]
 
 
-def test_joining_a_burst_reads_its_waves_not_its_comments(
-    pg_session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_joining_a_burst_reads_its_waves_not_its_comments(pg_session: Session) -> None:
     # A brigade of new accounts on one article: each comment sent to review used to read
     # every waiting comment of the burst (8 ms a comment with 1,000 waiting, 18 with 5,000).
     ids = [to_review(pg_session, f"new{i}", article="a5") for i in range(waves.BURST_MIN)]
@@ -108,19 +105,9 @@ def test_joining_a_burst_reads_its_waves_not_its_comments(
     for comment in waiting:
         comment.status, comment.wave_id = "review", ids[0]
     pg_session.commit()
-    rows: list[int] = []
-    bind = pg_session.connection().engine
-
-    def count_rows(_conn, cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
-            rows.append(cursor.rowcount)
-
     late = factories.comment(pg_session, "Vote them out", "a5", author_id="late")
-    sa.event.listen(bind, "after_cursor_execute", count_rows)
-    try:
+    with rows_returned(pg_session.connection()) as rows:
         lead = waves.join(pg_session, late, {})
-    finally:
-        sa.event.remove(bind, "after_cursor_execute", count_rows)
     assert lead == ids[0]
     assert sum(rows) < 10, rows
 

@@ -1,4 +1,5 @@
-"""What tests watch: a clock they move by hand, and the SQL statements sent to a database."""
+"""What tests and benchmarks watch: a clock they move by hand, the SQL statements sent to a
+database, and the rows its answers brought back."""
 
 from __future__ import annotations
 
@@ -34,3 +35,20 @@ def statements(bind: Any, containing: str) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(bind, "before_cursor_execute", record)
+
+
+@contextmanager
+def rows_returned(bind: Any) -> Iterator[list[int]]:
+    """How many rows each SELECT through `bind` (an engine or connection) returned while the
+    block runs (the driver's row count: PostgreSQL's, not SQLite's, which is -1)."""
+    counts: list[int] = []
+
+    def record(_connection: object, cursor: Any, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            counts.append(int(cursor.rowcount))
+
+    event.listen(bind, "after_cursor_execute", record)
+    try:
+        yield counts
+    finally:
+        event.remove(bind, "after_cursor_execute", record)

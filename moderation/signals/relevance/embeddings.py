@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ class Embedder:
             list(texts), truncation=True, max_length=self.model.max_seq_length
         )
         multiple = self.pad_to
-        return [-(-len(ids) // multiple) * multiple for ids in tokens["input_ids"]]
+        return [math.ceil(len(ids) / multiple) * multiple for ids in tokens["input_ids"]]
 
     @property
     def pad_to(self) -> int:
