@@ -76,7 +76,7 @@ class BrokerPublisher:
 
     def __init__(self, settings: Settings) -> None:
         from workers.celery_app import create_celery
-        from workers.publishing import PUBLISHING_TRANSPORT
+        from workers.publishing import PUBLISHING_TRANSPORT, DirectPublisher
 
         self.celery = create_celery(settings)
         self.celery.conf.broker_transport = PUBLISHING_TRANSPORT
@@ -84,13 +84,14 @@ class BrokerPublisher:
             **self.celery.conf.broker_transport_options,
             "socket_connect_timeout": PUBLISH_CONNECT_TIMEOUT_SECONDS,
         }
+        self.direct = DirectPublisher(self.celery, PUBLISH_CONNECT_TIMEOUT_SECONDS)
         self.breaker = CircuitBreaker("broker", settings.broker_retry_seconds)
 
     def __call__(self, entry: QueueEntry) -> None:
         """Queue the comment for scoring, or raise (CircuitOpen while the broker is away)."""
-        from workers.celery_app import send_for_scoring
+        from workers.celery_app import scoring_call
 
-        self.breaker.call(lambda: send_for_scoring(self.celery, entry))
+        self.breaker.call(lambda: self.direct.send(scoring_call(entry)))
 
     def push_webhooks(self, session_factory: sessionmaker[Session]) -> None:
         """Send the webhook deliveries due now; while the broker is away the sweep will."""

@@ -17,6 +17,7 @@ from moderation.policy.document import Policy
 from moderation.redis_client import fail_fast
 from moderation.signals.base import Scorer
 from moderation.wiring import ScorerSet, default_scorers, policy_source
+from workers.publishing import TaskCall
 
 SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"
@@ -101,22 +102,28 @@ def create_celery(settings: Settings) -> ModqCelery:
     return app
 
 
+def scoring_call(entry: QueueEntry, attempt: int = 0) -> TaskCall:
+    """The scoring task for a comment: behind every other author's comments when deferred."""
+    kwargs = {"author": entry.author_id, **({"attempt": attempt} if attempt else {})}
+    queue = BACKLOG_QUEUE if entry.deferred else SCORE_QUEUE
+    return TaskCall(SCORE_TASK, [entry.comment_id], kwargs, queue)
+
+
 def send_for_scoring(
     app: Celery, entry: QueueEntry, attempt: int = 0, countdown: float | None = None
 ) -> None:
-    """Queue a comment for scoring: behind every other author's comments when it is deferred."""
-    args = [entry.comment_id]
-    kwargs = {"author": entry.author_id, **({"attempt": attempt} if attempt else {})}
+    """Queue a comment for scoring, through Celery (intake sends with a DirectPublisher)."""
+    call = scoring_call(entry, attempt)
     app.send_task(
-        SCORE_TASK,
-        args=args,
-        kwargs=kwargs,
-        queue=BACKLOG_QUEUE if entry.deferred else SCORE_QUEUE,
+        call.name,
+        args=call.args,
+        kwargs=call.kwargs,
+        queue=call.queue,
         countdown=countdown,
         # The message's printable copies of its arguments: short strings, so repr's text is
-        # what Celery's saferepr would make, without its Python-level walk (4% of a request).
-        argsrepr=repr(args),
-        kwargsrepr=repr(kwargs),
+        # what Celery's saferepr would make, without its Python-level walk.
+        argsrepr=repr(call.args),
+        kwargsrepr=repr(call.kwargs),
     )
 
 
