@@ -9,6 +9,11 @@ import os
 # 8 kept MiniLM as fast as 16, 32 or 128 did, for the least memory (README "Measurements").
 # Set before torch is first used.
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
+# MKL's own memory manager keeps the buffers its matrix products freed, per thread, for reuse:
+# with Detoxify on two lanes about 100 MB that glibc's trim cannot reach (a process holding
+# only fp32 Detoxify peaked at 1,016 MB with it and 933 MB without, no slower). Without it,
+# MKL allocates from the C heap, which each task trims (moderation/allocator.py).
+os.environ.setdefault("MKL_DISABLE_FAST_MM", "1")
 
 from moderation.config import load_settings  # after the environment is set
 from workers.celery_app import create_celery

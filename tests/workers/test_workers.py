@@ -1,11 +1,15 @@
 """The Celery app's reliability options are set explicitly, and the tasks carry them."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from moderation.webhooks.delivery import RETRY_DELAYS
 from tests.conftest import make_settings
+from tests.support.processes import REPO
 from workers import tasks
 from workers.batching import ScoringBatches
 from workers.celery_app import (
@@ -108,3 +112,26 @@ def _recording_app(tmp_path: Path, queues: list[str]) -> tuple[Any, list[tuple[s
     sent: list[tuple[str, str]] = []
     app.send_task = lambda name, **options: sent.append((name, options["queue"].name))
     return app, sent
+
+
+# What the worker's environment holds once `celery -A workers.app` has imported it.
+WORKER_ENVIRONMENT = """
+import os
+import workers.app
+print(os.environ["MKL_DISABLE_FAST_MM"], os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"])
+"""
+
+
+def test_workers_keep_no_matrix_buffers_of_their_own_unless_told(tmp_path: Path) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("MKL_", "ONEDNN_", "MODQ_"))}
+    base["MODQ_VAR_DIR"] = str(tmp_path)  # workers.app makes it
+
+    def environment(extra: dict[str, str]) -> str:
+        argv = [sys.executable, "-c", WORKER_ENVIRONMENT]
+        run = subprocess.run(
+            argv, env=base | extra, cwd=REPO, capture_output=True, text=True, check=True
+        )
+        return run.stdout.strip()
+
+    assert environment({}) == "1 8"  # MKL's buffer pool off, oneDNN's cache small
+    assert environment({"MKL_DISABLE_FAST_MM": "0"}) == "0 8"  # an operator's choice stands
