@@ -58,12 +58,18 @@ def wrk_figures(output: str) -> dict[str, float]:
     }
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU these processes have used so far."""
+def cpu_seconds(pids: list[int], reaped: bool = False) -> float:
+    """User and system CPU these processes have used so far (a process gone counts none);
+    with `reaped`, also that of their children that have exited."""
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        if reaped:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -128,11 +134,11 @@ class Bench:
         try:
             self._wrk(url, 2, connections)
             time.sleep(1)
-            workers, services = children_of(server.pid), self._service_pids()
-            before = cpu_seconds(workers), cpu_seconds(services)
+            workers = children_of(server.pid)
+            before = cpu_seconds(workers), self._services_cpu()
             figures = wrk_figures(self._wrk(url, seconds, connections))
             # The web processes' own CPU per request: steadier than requests/s on a busy machine.
-            used = cpu_seconds(workers) - before[0], cpu_seconds(services) - before[1]
+            used = cpu_seconds(workers) - before[0], self._services_cpu() - before[1]
         finally:
             stop(server)
         requests = max(1.0, figures["requests"])
@@ -143,11 +149,17 @@ class Bench:
             "load_1min": load_average(),
         }
 
-    def _service_pids(self) -> list[int]:
-        """PostgreSQL's processes (the postmaster and its backends) and Redis's."""
+    def _services_cpu(self) -> float:
+        """CPU used so far by PostgreSQL (the postmaster, its backends and the ones that have
+        exited, such as autovacuum workers) and Redis."""
         postmaster = int((self.postgres.data / "postmaster.pid").read_text().split()[0])
         assert self.redis.process is not None
-        return [postmaster, *children_of(postmaster), self.redis.process.pid]
+        backends = cpu_seconds(children_of(postmaster))
+        return (
+            cpu_seconds([postmaster], reaped=True)
+            + backends
+            + cpu_seconds([self.redis.process.pid])
+        )
 
     def _wrk(self, url: str, seconds: float, connections: int) -> str:
         argv = ["wrk", "--latency", "-t", "1", "-c", str(connections), "-d", f"{round(seconds)}s"]

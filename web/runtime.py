@@ -84,7 +84,7 @@ class BrokerPublisher:
             **self.celery.conf.broker_transport_options,
             "socket_connect_timeout": PUBLISH_CONNECT_TIMEOUT_SECONDS,
         }
-        self.direct = DirectPublisher(self.celery, PUBLISH_CONNECT_TIMEOUT_SECONDS)
+        self.direct = DirectPublisher(self.celery)  # with the timeouts set above
         self.breaker = CircuitBreaker("broker", settings.broker_retry_seconds)
 
     def __call__(self, entry: QueueEntry) -> None:

@@ -17,7 +17,7 @@ from moderation.policy.document import Policy
 from moderation.redis_client import fail_fast
 from moderation.signals.base import Scorer
 from moderation.wiring import ScorerSet, default_scorers, policy_source
-from workers.publishing import TaskCall
+from workers.publishing import TaskCall, send_through_celery
 
 SCORE_TASK = "modq.score_comment"
 REQUEUE_TASK = "modq.requeue_stale"
@@ -113,18 +113,7 @@ def send_for_scoring(
     app: Celery, entry: QueueEntry, attempt: int = 0, countdown: float | None = None
 ) -> None:
     """Queue a comment for scoring, through Celery (intake sends with a DirectPublisher)."""
-    call = scoring_call(entry, attempt)
-    app.send_task(
-        call.name,
-        args=call.args,
-        kwargs=call.kwargs,
-        queue=call.queue,
-        countdown=countdown,
-        # The message's printable copies of its arguments: short strings, so repr's text is
-        # what Celery's saferepr would make, without its Python-level walk.
-        argsrepr=repr(call.args),
-        kwargsrepr=repr(call.kwargs),
-    )
+    send_through_celery(app, scoring_call(entry, attempt), countdown)
 
 
 def send_for_explanation(app: Celery, comment_ids: list[str]) -> None:

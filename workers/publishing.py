@@ -6,6 +6,8 @@ kombu's producer pool, its serialiser and its channel before the one `LPUSH` tha
 Redis: more of a request's CPU than the database insert (README, "Intake speed").
 `DirectPublisher` builds the same message (Celery's protocol 2, kombu's Redis envelope) and
 sends that one command. A worker cannot tell the two apart (tested against Celery's own).
+It publishes to the default exchange, as Celery does for these direct queues, so it needs no
+queue declaration (kombu's bindings serve publishes to a named exchange only).
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from celery import Celery
 from celery.utils.nodenames import anon_nodename
 from kombu.transport import redis
 
+from moderation.redis_client import fail_fast
+
 # For Celery's `broker_transport` setting: the broker URL still says where Redis is.
 PUBLISHING_TRANSPORT = f"{__name__}:Transport"
-# URLs redis-py opens itself; any other broker URL (Sentinel, say) publishes through Celery.
-DIRECT_SCHEMES = ("redis", "rediss", "unix")
 # Protocol 2's third body part: no callbacks, errbacks, chain or chord.
 NO_WORKFLOW = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 
@@ -86,35 +88,51 @@ def task_message(call: TaskCall, reply_to: str, origin: str) -> str:
 
 
 class DirectPublisher:
-    """Sends task messages with one `LPUSH` each, on a client of its own (the broker's URL,
-    Celery's transport timeouts, one immediate retry on a fresh connection)."""
+    """Sends task messages with one `LPUSH` each, on a client of its own (the URL Celery
+    publishes to, its transport's timeouts, one immediate retry on a fresh connection), or
+    through Celery where redis-py would read the broker's URL differently from kombu."""
 
-    def __init__(self, celery: Celery, connect_timeout: float) -> None:
+    def __init__(self, celery: Celery) -> None:
         self.celery = celery
-        url = celery.conf.broker_url
-        self.direct = urlsplit(url).scheme in DIRECT_SCHEMES
-        timeout = celery.conf.broker_transport_options.get("socket_timeout")
-        self.client = _client(url, connect_timeout, timeout) if self.direct else None
+        url, options = celery.conf.broker_write_url, celery.conf.broker_transport_options
+        self.client = None
+        if opens_alike(url) and not options.get("global_keyprefix"):
+            self.client = fail_fast(
+                url,
+                timeout=options.get("socket_timeout"),
+                connect_timeout=options.get("socket_connect_timeout"),
+                retries=1,
+            )
 
     def send(self, call: TaskCall) -> None:
         """Queue the task."""
         if self.client is None:
-            self.celery.send_task(call.name, args=call.args, kwargs=call.kwargs, queue=call.queue)
+            send_through_celery(self.celery, call)
             return
         message = task_message(call, self.celery.thread_oid, anon_nodename())
         self.client.lpush(call.queue, message)
 
 
-def _client(url: str, connect_timeout: float, timeout: float | None) -> Any:
-    import redis as redis_py
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+def opens_alike(url: str) -> bool:
+    """Whether redis-py reads this broker URL as kombu does: plain `redis://` without options.
+    Not Sentinel, not failover lists (`a;b`), not TLS (the two read `ssl_cert_reqs`
+    differently, and by default kombu checks no certificate where redis-py requires one)."""
+    parts = urlsplit(url)
+    return parts.scheme == "redis" and not parts.query and ";" not in url
 
-    return redis_py.Redis.from_url(
-        url,
-        socket_connect_timeout=connect_timeout,
-        socket_timeout=timeout,
-        retry=Retry(NoBackoff(), 1),
+
+def send_through_celery(app: Celery, call: TaskCall, countdown: float | None = None) -> None:
+    """Queue the task with Celery's `send_task`."""
+    app.send_task(
+        call.name,
+        args=call.args,
+        kwargs=call.kwargs,
+        queue=call.queue,
+        countdown=countdown,
+        # Printable copies of the arguments: short strings, so repr's text is what Celery's
+        # saferepr would make, without its Python-level walk.
+        argsrepr=repr(call.args),
+        kwargsrepr=repr(call.kwargs),
     )
 
 

@@ -1,11 +1,12 @@
-"""Publishing from the web app: intake's message is Celery's own, pushed with one command, on
-one client; the transport keeps one client per channel; both publish again after Redis
-restarts."""
+"""Publishing from the web app: intake's message is Celery's own, pushed with one command,
+only where redis-py reads the broker's URL as kombu does; intake and the transport the other
+publishes use keep one client, and both publish again after Redis restarts."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,10 @@ from web.runtime import BrokerPublisher
 from workers.celery_app import (
     BACKLOG_QUEUE,
     SCORE_QUEUE,
-    SCORE_TASK,
     create_celery,
     send_for_scoring,
 )
-from workers.publishing import DirectPublisher
+from workers.publishing import DirectPublisher, opens_alike
 
 pytestmark = pytest.mark.redis
 
@@ -67,15 +67,43 @@ def test_intakes_message_is_the_one_celery_sends(
     assert direct["headers"]["id"] != through_celery["headers"]["id"]
 
 
-def test_a_broker_url_redis_py_cannot_open_publishes_through_celery(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, redis_url="sentinel://127.0.0.1:26379/0")
-    assert not DirectPublisher(create_celery(settings), 0.5).direct
+@pytest.mark.parametrize(
+    ("url", "direct"),
+    [
+        ("redis://:secret@127.0.0.1:6380/3", True),
+        ("sentinel://127.0.0.1:26379/0", False),
+        ("redis://a:6379/3;redis://b:6379/3", False),  # failover: redis-py would read db 0
+        ("rediss://127.0.0.1:6380/0?ssl_cert_reqs=CERT_REQUIRED", False),
+        ("rediss://127.0.0.1:6380/0", False),  # kombu and redis-py check certificates apart
+        ("redis://127.0.0.1:6379/0?socket_timeout=3", False),
+    ],
+)
+def test_only_urls_redis_py_reads_as_kombu_does_are_sent_directly(url: str, direct: bool) -> None:
+    assert opens_alike(url) is direct
 
 
+def test_a_key_prefix_sends_through_celery(tmp_path: Path) -> None:
+    celery = create_celery(make_settings(tmp_path, redis_url="redis://127.0.0.1:6379/0"))
+    celery.conf.broker_transport_options = {"global_keyprefix": "site-a:"}
+    assert DirectPublisher(celery).client is None  # a bare LPUSH would miss the prefix
+
+
+Send = Callable[[BrokerPublisher, QueueEntry], None]
+SENDERS: dict[str, Send] = {
+    "intake": lambda publisher, entry: publisher(entry),  # one LPUSH (DirectPublisher)
+    # webhooks and the worker's own publishes: Celery on the kept-client transport
+    "through_celery": lambda publisher, entry: send_for_scoring(publisher.celery, entry),
+}
+
+
+@pytest.mark.parametrize("send", SENDERS.values(), ids=SENDERS.keys())
 def test_publishes_build_one_redis_client_not_one_each(
-    publisher: BrokerPublisher, own_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
+    publisher: BrokerPublisher,
+    own_redis: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+    send: Send,
 ) -> None:
-    publisher(QueueEntry("c-first", "a1"))  # the connection and its channel are set up once
+    send(publisher, QueueEntry("c-first", "a1"))  # the connection and its channel are set up once
     built: list[object] = []
     original = redis.Redis.__init__
 
@@ -85,29 +113,17 @@ def test_publishes_build_one_redis_client_not_one_each(
 
     monkeypatch.setattr(redis.Redis, "__init__", counting)
     for n in range(20):
-        publisher(QueueEntry(f"c{n}", "a1"))
+        send(publisher, QueueEntry(f"c{n}", "a1"))
     assert len(queued(own_redis)) == 21
     assert len(built) <= 1, f"{len(built)} Redis clients for 20 publishes"
 
 
-def test_the_message_is_celerys_task_message(
-    publisher: BrokerPublisher, own_redis: RedisServer
-) -> None:
-    publisher(QueueEntry("c-42", "reader-7"))
-    [message] = queued(own_redis)
-    assert message["headers"]["task"] == SCORE_TASK
-    assert message["properties"]["delivery_info"]["routing_key"] == SCORE_QUEUE
-    headers = message["headers"]  # the printable copies, as Celery's saferepr makes them
-    assert (headers["argsrepr"], headers["kwargsrepr"]) == ("['c-42']", "{'author': 'reader-7'}")
-    args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
-    assert (args, kwargs) == (["c-42"], {"author": "reader-7"})
-
-
+@pytest.mark.parametrize("send", SENDERS.values(), ids=SENDERS.keys())
 def test_publishes_again_after_redis_restarts(
-    publisher: BrokerPublisher, own_redis: RedisServer
+    publisher: BrokerPublisher, own_redis: RedisServer, send: Send
 ) -> None:
-    publisher(QueueEntry("before", "a1"))
+    send(publisher, QueueEntry("before", "a1"))
     own_redis.restart(keep_data=False)  # every connection the kept client's pool had is gone
-    publisher(QueueEntry("after", "a1"))
+    send(publisher, QueueEntry("after", "a1"))
     [message] = queued(own_redis)
     assert json.loads(base64.b64decode(message["body"]))[0] == ["after"]

@@ -1,4 +1,5 @@
-"""The Celery app's reliability options are set explicitly, and the tasks carry them."""
+"""The Celery app's reliability options are set explicitly, the tasks carry them, and the
+worker's environment holds its memory in check."""
 
 import os
 import subprocess
