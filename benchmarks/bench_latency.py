@@ -9,12 +9,15 @@ Starts its own PostgreSQL and Redis (spare ports), the web app under gunicorn (2
 (`workers/roles.py`: nice 10, one torch thread) on the test-built Detoxify checkpoint,
 or with `--bert DATA` on a full-size random BERT-base Detoxify (`benchmarks/random_detoxify.py`,
 int8 with `--quantize`) fed gm-threads' news comments from DATA, with explanations on
-(MODQ_EXPLAIN_BUDGET_MS at its default; `--explain-budget-ms 0` turns them off). Then:
+(MODQ_EXPLAIN_BUDGET_MS at its default; `--explain-budget-ms 0` turns them off). A random
+model scores every text alike, above the built-in publish lines, so with `--bert` the lines are
+put where one comment in twenty scores above them (reviewed, then explained), as on a site
+where most comments are published. Then:
 1. the scoring capacity: a burst of comments queued at once, decided per second while the
    queue was never empty;
 2. a steady load at `--share` of that capacity (or `--rate` comments/s, to compare settings
-   at one load) for `--seconds`, one comment in twenty abusive (above the publish line, so it
-   is explained), and prints submit -> decision p50/p95 and when the explanations were all
+   at one load) for `--seconds`, one comment in twenty abusive (with the test-built
+   checkpoint, above the publish line, so it is explained), and prints submit -> decision p50/p95 and when the explanations were all
    stored.
 Latency is the database's decided_at minus the moment the submission was first tried. Also
 prints each worker's peak resident memory (its pool process; the background worker's last)
@@ -24,6 +27,8 @@ and the load average.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import random
 import statistics
 import sys
 import tempfile
@@ -58,10 +63,9 @@ class LatencyStack(Stack):
     torch_threads = 0
     scorer_lanes = 0
     batch_wait_ms = 0  # 0: the setting's default
+    policy_file: Path | None = None  # None: the built-in policy
 
     def _settings(self, database_url: str) -> Settings:
-        import dataclasses
-
         settings = super()._settings(database_url)
         return dataclasses.replace(
             settings,
@@ -71,6 +75,7 @@ class LatencyStack(Stack):
             torch_threads=self.torch_threads,
             scorer_lanes=self.scorer_lanes,
             batch_wait_ms=self.batch_wait_ms or settings.batch_wait_ms,
+            policy_file=self.policy_file,
             rate_limit_per_key=0,
             rate_limit_per_author=0,
             rate_limit_per_address=0,
@@ -172,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         stack.torch_threads = args.torch_threads
         stack.scorer_lanes = args.scorer_lanes
         stack.batch_wait_ms = args.batch_wait_ms
+        if args.bert:
+            stack.policy_file = realistic_lines(Path(folder), detoxify, args.quantize)
         try:
             stack.start()
             client = Client(stack.base_url, write_headers(stack.api_key))
@@ -198,6 +205,31 @@ def _detoxify(folder: Path, data: Path | None) -> TinyDetoxify:
     TEXTS.extend(c.text for c in datasets.news_comments(data))
     model = build(folder / "bert", "original", TEXTS + [t for t, _ in datasets.davidson(data)])
     return TinyDetoxify(model.checkpoint, model.local_checkpoint, model.hf_config)
+
+
+# A random model scores every text alike (about 0.57 on every label), above the built-in
+# publish lines, so every comment would be reviewed and explained. On a news site most comments
+# are published: the lines are put where this share of the random model's scores lies above.
+ABOVE_THE_LINE = 0.05
+
+
+def realistic_lines(folder: Path, detoxify: TinyDetoxify, quantize: bool) -> Path:
+    """A policy file whose publish lines leave ABOVE_THE_LINE of TEXTS (as the workers will
+    score them) at or above them, so that many are reviewed and explained."""
+    from moderation.signals.detoxify.inference import predict
+    from moderation.signals.detoxify.model import DetoxifyOptions, load_detoxify
+
+    options = DetoxifyOptions("original", detoxify.hub_layout, detoxify.hf_config)
+    loaded = load_detoxify(dataclasses.replace(options, quantize=quantize))
+    sample = random.Random(0).sample(TEXTS, min(200, len(TEXTS)))
+    tops = sorted(max(p.scores.values()) for p in predict(loaded, sample))
+    line = tops[int(len(tops) * (1 - ABOVE_THE_LINE))]
+    bands = f"{{publish_below: {line}, reject_above: 0.9999}}"
+    path = folder / "policy.yaml"
+    labels = ("default", "threat", "identity_attack")  # the built-in document's own lines
+    path.write_text("labels:\n" + "".join(f"  {label}: {bands}\n" for label in labels))
+    print(f"publish lines at {line} ({ABOVE_THE_LINE:.0%} of the random model's scores above)")
+    return path
 
 
 def _load() -> str:
