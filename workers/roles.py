@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from workers.celery_app import BACKLOG_QUEUE, EXPLAIN_QUEUE, SCORE_QUEUE, WEBHOOK_QUEUE
 
@@ -42,13 +43,15 @@ class WorkerRole:
         return celery_argv("worker", "--concurrency", "1", *queues, quiet=quiet)
 
     def lower_priority(self) -> Callable[[], None] | None:
-        """What to run in the child before it starts (Popen's preexec_fn): lower its priority."""
+        """What to run in the child before it starts (Popen's preexec_fn): lower its priority,
+        and its session's where it leads one (start_new_session, as `modq up` starts it)."""
         if not self.nice:
             return None
         increment = self.nice
 
         def lower() -> None:
             os.nice(increment)
+            lower_session_group(increment)
 
         return lower
 
@@ -66,3 +69,24 @@ class WorkerRole:
 SCORING = WorkerRole("scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_threads=1)
 # Webhooks before explanations: a site waits for its event, a moderator rarely for highlights.
 BACKGROUND = WorkerRole("background", (WEBHOOK_QUEUE, EXPLAIN_QUEUE), nice=10, torch_threads=1)
+
+
+# Where the kernel schedules each session as a group (autogroup: on by default in Debian's and
+# Ubuntu's kernels), a process's niceness ranks it only within its session, and sessions share
+# the CPU equally. A worker started in a session of its own at nice 10 then took as much CPU as
+# the scoring worker: explanations cut a burst's scoring from 32 to 22 comments/s (README,
+# "Submit to decision"). The group's own niceness is what counts between sessions.
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def lower_session_group(nice: int, autogroup: Path = AUTOGROUP) -> bool:
+    """Set the niceness of this process's session group, if the kernel groups sessions and
+    this process leads its session (elsewhere the group is its parent's too, which must keep
+    its priority); False when it did not."""
+    if os.getsid(0) != os.getpid():
+        return False
+    try:
+        autogroup.write_text(str(nice))
+    except OSError:  # no autogroups (another kernel, another OS), or refused
+        return False
+    return True

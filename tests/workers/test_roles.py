@@ -4,8 +4,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from workers.celery_app import EXPLAIN_QUEUE, QUEUES, WEBHOOK_QUEUE
-from workers.roles import BACKGROUND, SCORING
+from workers.roles import AUTOGROUP, BACKGROUND, SCORING
 
 
 def test_the_roles_cover_every_queue_once_and_scoring_takes_nothing_slow() -> None:
@@ -36,3 +38,28 @@ def test_the_background_worker_starts_at_a_lower_priority() -> None:
     )
     assert int(lowered.stdout) == min(19, os.nice(0) + BACKGROUND.nice)
     assert SCORING.lower_priority() is None
+
+
+SHOW_GROUP = "import pathlib; print(pathlib.Path('/proc/self/autogroup').read_text())"
+
+
+@pytest.mark.skipif(not AUTOGROUP.exists(), reason="this kernel does not group sessions")
+def test_a_background_worker_in_its_own_session_lowers_its_sessions_group() -> None:
+    # As `modq up` starts it: in a session of its own, where niceness alone ranks it only
+    # against its own session, and the kernel shares the CPU between sessions.
+    started = subprocess.run(
+        [sys.executable, "-c", SHOW_GROUP],
+        preexec_fn=BACKGROUND.lower_priority(),
+        start_new_session=True,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert started.stdout.split()[-2:] == ["nice", str(BACKGROUND.nice)]
+
+
+@pytest.mark.skipif(not AUTOGROUP.exists(), reason="this kernel does not group sessions")
+def test_outside_a_session_of_its_own_the_parents_group_keeps_its_priority() -> None:
+    before = AUTOGROUP.read_text()
+    subprocess.run([sys.executable, "-c", "pass"], preexec_fn=BACKGROUND.lower_priority())
+    assert AUTOGROUP.read_text() == before  # the test's own session: not lowered
