@@ -17,8 +17,8 @@ where most comments are published. Then:
    queue was never empty;
 2. a steady load at `--share` of that capacity (or `--rate` comments/s, to compare settings
    at one load) for `--seconds`, one comment in twenty abusive (with the test-built
-   checkpoint, above the publish line, so it is explained), and prints submit -> decision p50/p95 and when the explanations were all
-   stored.
+   checkpoint, above the publish line, so it is explained), and prints submit -> decision
+   p50/p95 and when the explanations were all stored.
 Latency is the database's decided_at minus the moment the submission was first tried. Also
 prints each worker's peak resident memory (its pool process; the background worker's last)
 and the load average.
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import random
 import statistics
 import sys
 import tempfile
@@ -214,17 +213,18 @@ ABOVE_THE_LINE = 0.05
 
 
 def realistic_lines(folder: Path, detoxify: TinyDetoxify, quantize: bool) -> Path:
-    """A policy file whose publish lines leave ABOVE_THE_LINE of TEXTS (as the workers will
-    score them) at or above them, so that many are reviewed and explained."""
+    """A policy file whose publish lines leave ABOVE_THE_LINE of the comments the benchmark
+    submits (as the workers will score them) at or above them: that many are reviewed and
+    explained."""
     from moderation.signals.detoxify.inference import predict
     from moderation.signals.detoxify.model import DetoxifyOptions, load_detoxify
 
     options = DetoxifyOptions("original", detoxify.hub_layout, detoxify.hf_config)
     loaded = load_detoxify(dataclasses.replace(options, quantize=quantize))
-    sample = random.Random(0).sample(TEXTS, min(200, len(TEXTS)))
-    tops = sorted(max(p.scores.values()) for p in predict(loaded, sample))
+    submitted = [text_of(n) or "" for n in range(400)]  # the mix as submitted, ABUSIVE too
+    tops = sorted(max(p.scores.values()) for p in predict(loaded, submitted))
     line = tops[int(len(tops) * (1 - ABOVE_THE_LINE))]
-    bands = f"{{publish_below: {line}, reject_above: 0.9999}}"
+    bands = f"{{publish_below: {line:.6f}, reject_above: 0.9999}}"
     path = folder / "policy.yaml"
     labels = ("default", "threat", "identity_attack")  # the built-in document's own lines
     path.write_text("labels:\n" + "".join(f"  {label}: {bands}\n" for label in labels))

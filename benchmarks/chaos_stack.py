@@ -32,6 +32,7 @@ class Process:
     env: dict[str, str]
     log: Path
     before: Callable[[], None] | None = None  # run in the child first (lower its priority)
+    started: Callable[[int], object] | None = None  # run here with its pid (lower its session's)
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -46,6 +47,8 @@ class Process:
                 start_new_session=True,
                 preexec_fn=self.before,
             )
+        if self.started is not None:
+            self.started(self.popen.pid)
 
     @property
     def pid(self) -> int:
@@ -114,6 +117,7 @@ class Stack:
             BACKGROUND.env(env),
             self._log("background"),
             BACKGROUND.lower_priority(),
+            BACKGROUND.lower_session,
         )
         self.beat = Process("beat", celery_argv("beat", quiet=True), env, self.folder / "beat.log")
         for process in (self.web, *self.scoring, self.background, self.beat):

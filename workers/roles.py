@@ -10,13 +10,17 @@ both share cores, the scheduler gives scoring the CPU first and explanations wha
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from workers.celery_app import BACKLOG_QUEUE, EXPLAIN_QUEUE, SCORE_QUEUE, WEBHOOK_QUEUE
+
+log = logging.getLogger(__name__)
 
 
 def celery_argv(command: str, *options: str, quiet: bool = False) -> list[str]:
@@ -43,17 +47,20 @@ class WorkerRole:
         return celery_argv("worker", "--concurrency", "1", *queues, quiet=quiet)
 
     def lower_priority(self) -> Callable[[], None] | None:
-        """What to run in the child before it starts (Popen's preexec_fn): lower its priority,
-        and its session's where it leads one (start_new_session, as `modq up` starts it)."""
+        """What to run in the child before it starts (Popen's preexec_fn): lower its priority."""
         if not self.nice:
             return None
         increment = self.nice
 
         def lower() -> None:
             os.nice(increment)
-            lower_session_group(increment)
 
         return lower
+
+    def lower_session(self, pid: int) -> bool:
+        """Once the worker `pid` has started in a session of its own: give the session's
+        scheduling group this role's niceness (see AUTOGROUP); False where it was not set."""
+        return bool(self.nice) and lower_session_group(pid, self.nice)
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """`base`, with this role's torch threads where the operator left the choice to torch
@@ -75,18 +82,30 @@ BACKGROUND = WorkerRole("background", (WEBHOOK_QUEUE, EXPLAIN_QUEUE), nice=10, t
 # Ubuntu's kernels), a process's niceness ranks it only within its session, and sessions share
 # the CPU equally. A worker started in a session of its own at nice 10 then took as much CPU as
 # the scoring worker: explanations cut a burst's scoring from 32 to 22 comments/s (README,
-# "Submit to decision"). The group's own niceness is what counts between sessions.
-AUTOGROUP = Path("/proc/self/autogroup")
+# "Submit to decision"). The group's own niceness is what counts between sessions. It is set
+# from the parent, after the start: in the child, between fork and exec, Python code is unsafe
+# in a parent that runs threads.
+AUTOGROUP = "/proc/{pid}/autogroup"
+# Without CAP_SYS_ADMIN the kernel lets a group's niceness change once per 100 ms, machine-wide.
+AUTOGROUP_TRIES = 3
+AUTOGROUP_PAUSE_SECONDS = 0.11
 
 
-def lower_session_group(nice: int, autogroup: Path = AUTOGROUP) -> bool:
-    """Set the niceness of this process's session group, if the kernel groups sessions and
-    this process leads its session (elsewhere the group is its parent's too, which must keep
-    its priority); False when it did not."""
-    if os.getsid(0) != os.getpid():
+def lower_session_group(pid: int, nice: int) -> bool:
+    """Set the scheduling group of process `pid`'s session to `nice` (an absolute value: a new
+    session's group starts at 0), if the kernel groups sessions and `pid` leads its session
+    (otherwise the group is its parent's too, which must keep its priority)."""
+    path = Path(AUTOGROUP.format(pid=pid))
+    if os.getsid(pid) != pid or not path.exists():
         return False
-    try:
-        autogroup.write_text(str(nice))
-    except OSError:  # no autogroups (another kernel, another OS), or refused
-        return False
-    return True
+    for _ in range(AUTOGROUP_TRIES):
+        try:
+            path.write_text(str(nice))
+            return True
+        except BlockingIOError:  # changed less than 100 ms ago, by anyone
+            time.sleep(AUTOGROUP_PAUSE_SECONDS)
+        except OSError as exc:
+            log.warning("could not lower the priority of process %d's session: %s", pid, exc)
+            return False
+    log.warning("could not lower the priority of process %d's session: busy", pid)
+    return False

@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -40,26 +42,39 @@ def test_the_background_worker_starts_at_a_lower_priority() -> None:
     assert SCORING.lower_priority() is None
 
 
-SHOW_GROUP = "import pathlib; print(pathlib.Path('/proc/self/autogroup').read_text())"
+# Waits for a line on stdin, then prints its session's scheduling group.
+SHOW_GROUP = "import pathlib; input(); print(pathlib.Path('/proc/self/autogroup').read_text())"
+GROUPED = Path(AUTOGROUP.format(pid="self")).exists()
 
 
-@pytest.mark.skipif(not AUTOGROUP.exists(), reason="this kernel does not group sessions")
-def test_a_background_worker_in_its_own_session_lowers_its_sessions_group() -> None:
+def group_after(started: Callable[[int], object], new_session: bool) -> str:
+    """What a child's /proc/self/autogroup says after `started(pid)` ran in the parent."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", SHOW_GROUP],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=new_session,
+    )
+    started(child.pid)
+    out, _ = child.communicate("go\n", timeout=30)
+    return out
+
+
+@pytest.mark.skipif(not GROUPED, reason="this kernel does not group sessions")
+def test_a_background_worker_in_its_own_session_gets_its_sessions_group_lowered() -> None:
     # As `modq up` starts it: in a session of its own, where niceness alone ranks it only
     # against its own session, and the kernel shares the CPU between sessions.
-    started = subprocess.run(
-        [sys.executable, "-c", SHOW_GROUP],
-        preexec_fn=BACKGROUND.lower_priority(),
-        start_new_session=True,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert started.stdout.split()[-2:] == ["nice", str(BACKGROUND.nice)]
+    shown = group_after(BACKGROUND.lower_session, new_session=True)
+    assert shown.split()[-2:] == ["nice", str(BACKGROUND.nice)]
+    assert not SCORING.lower_session(os.getpid())  # scoring keeps its priority
 
 
-@pytest.mark.skipif(not AUTOGROUP.exists(), reason="this kernel does not group sessions")
+@pytest.mark.skipif(not GROUPED, reason="this kernel does not group sessions")
 def test_outside_a_session_of_its_own_the_parents_group_keeps_its_priority() -> None:
-    before = AUTOGROUP.read_text()
-    subprocess.run([sys.executable, "-c", "pass"], preexec_fn=BACKGROUND.lower_priority())
-    assert AUTOGROUP.read_text() == before  # the test's own session: not lowered
+    own = Path(AUTOGROUP.format(pid="self"))
+    before = own.read_text()
+    results: list[bool] = []
+    shown = group_after(lambda pid: results.append(BACKGROUND.lower_session(pid)), False)
+    assert results == [False]
+    assert own.read_text() == before == shown.rstrip("\n") + "\n"  # not lowered

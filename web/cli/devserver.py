@@ -46,11 +46,14 @@ class Children:
         env: dict[str, str],
         before: Callable[[], None] | None = None,
         needed: bool = False,
+        started: Callable[[int], object] | None = None,
     ) -> None:
         """Start a process in its own session, so Ctrl-C reaches only us and we stop it;
-        `before` runs in the child first (to lower its priority); a `needed` one is stopped
-        last."""
+        `before` runs in the child first (to lower its priority), `started` here with its pid
+        once it runs (to lower its session's); a `needed` one is stopped last."""
         process = subprocess.Popen(argv, env=env, start_new_session=True, preexec_fn=before)
+        if started is not None:
+            started(process.pid)
         self.running.append((name, process))
         if needed:
             self.needed.add(name)
@@ -124,7 +127,8 @@ def _start_services(children: Children, env: dict[str, str], host: str, port: in
         env,
     )
     for role in (SCORING, BACKGROUND):
-        children.start(role.name, role.argv(), role.env(env), role.lower_priority())
+        lower = role.lower_priority()
+        children.start(role.name, role.argv(), role.env(env), lower, started=role.lower_session)
     children.start("beat", celery_argv("beat"), env)
 
 
