@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from moderation.db import make_engine, make_session_factory, upgrade
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import REPO, children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer, free_port
-from workers.roles import BACKGROUND, SCORING, celery_argv
+from workers.roles import BACKGROUND, SCORING, WorkerRole, celery_argv, start_in_session
 
 
 @dataclass
@@ -31,24 +30,14 @@ class Process:
     argv: list[str]
     env: dict[str, str]
     log: Path
-    before: Callable[[], None] | None = None  # run in the child first (lower its priority)
-    started: Callable[[int], object] | None = None  # run here with its pid (lower its session's)
+    role: WorkerRole | None = None  # whose CPU priority it runs at
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start it in its own process group."""
+        """Start it in its own session (and process group)."""
         with self.log.open("ab") as output:
-            self.popen = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                cwd=REPO,
-                stdout=output,
-                stderr=output,
-                start_new_session=True,
-                preexec_fn=self.before,
-            )
-        if self.started is not None:
-            self.started(self.popen.pid)
+            options = {"env": self.env, "cwd": REPO, "stdout": output, "stderr": output}
+            self.popen = start_in_session(self.argv, self.role, **options)
 
     @property
     def pid(self) -> int:
@@ -116,8 +105,7 @@ class Stack:
             BACKGROUND.argv(quiet=True),
             BACKGROUND.env(env),
             self._log("background"),
-            BACKGROUND.lower_priority(),
-            BACKGROUND.lower_session,
+            BACKGROUND,
         )
         self.beat = Process("beat", celery_argv("beat", quiet=True), env, self.folder / "beat.log")
         for process in (self.web, *self.scoring, self.background, self.beat):

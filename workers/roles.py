@@ -10,13 +10,15 @@ both share cores, the scheduler gives scoring the CPU first and explanations wha
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from workers.celery_app import BACKLOG_QUEUE, EXPLAIN_QUEUE, SCORE_QUEUE, WEBHOOK_QUEUE
 
@@ -46,22 +48,6 @@ class WorkerRole:
         queues = ("-Q", ",".join(self.queues), "--hostname", hostname or f"{self.name}@%h")
         return celery_argv("worker", "--concurrency", "1", *queues, quiet=quiet)
 
-    def lower_priority(self) -> Callable[[], None] | None:
-        """What to run in the child before it starts (Popen's preexec_fn): lower its priority."""
-        if not self.nice:
-            return None
-        increment = self.nice
-
-        def lower() -> None:
-            os.nice(increment)
-
-        return lower
-
-    def lower_session(self, pid: int) -> bool:
-        """Once the worker `pid` has started in a session of its own: give the session's
-        scheduling group this role's niceness (see AUTOGROUP); False where it was not set."""
-        return bool(self.nice) and lower_session_group(pid, self.nice)
-
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """`base`, with this role's torch threads where the operator left the choice to torch
         (MODQ_TORCH_THREADS unset or 0)."""
@@ -78,13 +64,27 @@ SCORING = WorkerRole("scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_thre
 BACKGROUND = WorkerRole("background", (WEBHOOK_QUEUE, EXPLAIN_QUEUE), nice=10, torch_threads=1)
 
 
+def start_in_session(
+    argv: list[str], role: WorkerRole | None = None, **options: Any
+) -> subprocess.Popen[Any]:
+    """Start `argv` in a session of its own (Ctrl-C at the terminal reaches only its starter),
+    at `role`'s CPU priority: its niceness, set in the child before it runs, and its session's
+    scheduling group's, set from here once it runs. `options` go to Popen."""
+    nice = role.nice if role is not None else 0
+    lower = functools.partial(os.nice, nice) if nice else None
+    process = subprocess.Popen(argv, start_new_session=True, preexec_fn=lower, **options)
+    if nice:
+        lower_session_group(process.pid, nice)
+    return process
+
+
 # Where the kernel schedules each session as a group (autogroup: on by default in Debian's and
 # Ubuntu's kernels), a process's niceness ranks it only within its session, and sessions share
 # the CPU equally. A worker started in a session of its own at nice 10 then took as much CPU as
 # the scoring worker: explanations cut a burst's scoring from 32 to 22 comments/s (README,
 # "Submit to decision"). The group's own niceness is what counts between sessions. It is set
 # from the parent, after the start: in the child, between fork and exec, Python code is unsafe
-# in a parent that runs threads.
+# in a parent that runs threads (os.nice there is a single call into C).
 AUTOGROUP = "/proc/{pid}/autogroup"
 # Without CAP_SYS_ADMIN the kernel lets a group's niceness change once per 100 ms, machine-wide.
 AUTOGROUP_TRIES = 3

@@ -21,7 +21,7 @@ from moderation import db as database
 from moderation.config import Settings, dev_secret_key
 from moderation.masking import mask_credentials
 from moderation.redis_client import fail_fast
-from workers.roles import BACKGROUND, SCORING, celery_argv
+from workers.roles import BACKGROUND, SCORING, WorkerRole, celery_argv, start_in_session
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 INSTALL_REDIS = (
@@ -44,16 +44,12 @@ class Children:
         name: str,
         argv: list[str],
         env: dict[str, str],
-        before: Callable[[], None] | None = None,
+        role: WorkerRole | None = None,
         needed: bool = False,
-        started: Callable[[int], object] | None = None,
     ) -> None:
-        """Start a process in its own session, so Ctrl-C reaches only us and we stop it;
-        `before` runs in the child first (to lower its priority), `started` here with its pid
-        once it runs (to lower its session's); a `needed` one is stopped last."""
-        process = subprocess.Popen(argv, env=env, start_new_session=True, preexec_fn=before)
-        if started is not None:
-            started(process.pid)
+        """Start a process in its own session, so Ctrl-C reaches only us and we stop it, at
+        `role`'s CPU priority; a `needed` one is stopped last."""
+        process = start_in_session(argv, role, env=env)
         self.running.append((name, process))
         if needed:
             self.needed.add(name)
@@ -127,8 +123,7 @@ def _start_services(children: Children, env: dict[str, str], host: str, port: in
         env,
     )
     for role in (SCORING, BACKGROUND):
-        lower = role.lower_priority()
-        children.start(role.name, role.argv(), role.env(env), lower, started=role.lower_session)
+        children.start(role.name, role.argv(), role.env(env), role)
     children.start("beat", celery_argv("beat"), env)
 
 
