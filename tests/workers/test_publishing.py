@@ -21,6 +21,7 @@ from workers.celery_app import (
     BACKLOG_QUEUE,
     SCORE_QUEUE,
     create_celery,
+    scoring_call,
     send_for_scoring,
 )
 from workers.publishing import DirectPublisher, opens_alike
@@ -37,19 +38,22 @@ def queued(server: RedisServer, queue: str = SCORE_QUEUE) -> list[dict[str, Any]
     return [json.loads(raw) for raw in server.client().lrange(queue, 0, -1)]
 
 
-# What differs from one message to the next: ids, the sending process, the delivery tag.
+# What differs from one message to the next (ids, the sending process, the delivery tag),
+# and send_task's own options, which Celery also copies into the properties (no consumer
+# reads them there).
 PER_MESSAGE = {"id", "root_id", "correlation_id", "delivery_tag", "origin"}
+PROPERTIES_ONLY_CELERY_SETS = {"argsrepr", "kwargsrepr"}
 
 
 def comparable(message: dict[str, Any]) -> dict[str, Any]:
     """A message without what differs per message, its body decoded."""
-    headers = {k: v for k, v in message["headers"].items() if k not in PER_MESSAGE}
-    properties = {k: v for k, v in message["properties"].items() if k not in PER_MESSAGE}
-    # Celery also copies send_task's own options into the properties; no consumer reads them.
-    properties = {k: v for k, v in properties.items() if k not in ("argsrepr", "kwargsrepr")}
-    body = json.loads(base64.b64decode(message["body"]))
-    rest = {k: v for k, v in message.items() if k not in ("headers", "properties", "body")}
-    return {"headers": headers, "properties": properties, "body": body, **rest}
+    headers, properties = message["headers"], message["properties"]
+    left_out = PER_MESSAGE | PROPERTIES_ONLY_CELERY_SETS
+    return message | {
+        "headers": {k: v for k, v in headers.items() if k not in PER_MESSAGE},
+        "properties": {k: v for k, v in properties.items() if k not in left_out},
+        "body": json.loads(base64.b64decode(message["body"])),
+    }
 
 
 @pytest.mark.parametrize("deferred", [False, True], ids=["scoring", "backlog"])
@@ -82,10 +86,15 @@ def test_only_urls_redis_py_reads_as_kombu_does_are_sent_directly(url: str, dire
     assert opens_alike(url) is direct
 
 
-def test_a_key_prefix_sends_through_celery(tmp_path: Path) -> None:
-    celery = create_celery(make_settings(tmp_path, redis_url="redis://127.0.0.1:6379/0"))
+def test_with_a_key_prefix_the_task_lands_under_the_prefix(
+    tmp_path: Path, own_redis: RedisServer
+) -> None:
+    celery = create_celery(make_settings(tmp_path, redis_url=own_redis.url()))
     celery.conf.broker_transport_options = {"global_keyprefix": "site-a:"}
-    assert DirectPublisher(celery).client is None  # a bare LPUSH would miss the prefix
+    DirectPublisher(celery).send(scoring_call(QueueEntry("c-9", "reader-1")))
+    assert queued(own_redis) == []  # a bare LPUSH would have missed the prefix workers read
+    [message] = queued(own_redis, f"site-a:{SCORE_QUEUE}")
+    assert json.loads(base64.b64decode(message["body"]))[0] == ["c-9"]
 
 
 Send = Callable[[BrokerPublisher, QueueEntry], None]
