@@ -3,7 +3,7 @@ database, and the rows its answers brought back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,11 +30,8 @@ def statements(bind: Any, containing: str) -> Iterator[list[str]]:
         if containing in statement:
             seen.append(statement)
 
-    event.listen(bind, "before_cursor_execute", record)
-    try:
+    with _listening(bind, "before_cursor_execute", record):
         yield seen
-    finally:
-        event.remove(bind, "before_cursor_execute", record)
 
 
 @contextmanager
@@ -47,8 +44,14 @@ def rows_returned(bind: Any) -> Iterator[list[int]]:
         if statement.lstrip().upper().startswith("SELECT"):
             counts.append(int(cursor.rowcount))
 
-    event.listen(bind, "after_cursor_execute", record)
-    try:
+    with _listening(bind, "after_cursor_execute", record):
         yield counts
+
+
+@contextmanager
+def _listening(bind: Any, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    event.listen(bind, name, listener)
+    try:
+        yield
     finally:
-        event.remove(bind, "after_cursor_execute", record)
+        event.remove(bind, name, listener)
