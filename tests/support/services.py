@@ -55,6 +55,10 @@ class RedisServer:
         return self
 
     def _answers(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:  # say why now, not after the timeout
+            last = (self.folder / "redis.log").read_text().strip().splitlines()[-1:]
+            raise RuntimeError(f"redis-server exited ({self.process.returncode}): {last}")
         try:
             return bool(self.client().ping())
         except redis.RedisError:

@@ -44,8 +44,13 @@ class DroppingBroker:
             connection.close()
 
     def close(self) -> None:
+        # close() alone leaves a thread blocked in accept() holding the port open until one
+        # more connection comes (Redis then could not bind it: a flaky failure); shutdown()
+        # wakes that accept.
+        self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         self.thread.join(5)
+        assert not self.thread.is_alive(), "the port is still held"
 
 
 @pytest.fixture
