@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +34,7 @@ from moderation.policy.identity import swapped_variants
 from moderation.policy.reasons import ABUSE_CODES
 from moderation.policy.rules import decide
 from moderation.policy.verdicts import Verdict
-from moderation.signals.base import Scorer, SignalResult, TextRescorer, run_scorers
+from moderation.signals.base import Scorer, SignalResult, TextRescorer, scored_as_ready
 from moderation.webhooks import outbox
 from moderation.webhooks.outbox import StatusChange
 
@@ -60,19 +61,31 @@ def score_and_decide(
 ) -> list[Outcome]:
     """Score the pending ones among `comment_ids` (`lanes` scorers side by side), decide, and
     store everything; `rescorer` re-scores a would-be abuse rejection with group names swapped
-    (the identity guard)."""
+    (the identity guard). Comments are decided and stored as their scores come in, while the
+    lanes score the rest: a batch's short comments need not wait for its longest one, and in
+    a burst most of the recording overlaps the scoring."""
     items = pending(session, comment_ids)
     session.rollback()  # do not hold a transaction open while models run
-    results = run_scorers(scorers, [item.input for item in items], lanes) if items else []
-    decided = []
-    for item, signals in zip(items, results, strict=True):
-        verdict = decide(signals, policy, item.context)
-        signals, verdict = second_look(item, dict(signals), verdict, rescorer, policy)
-        decided.append(Decided(item.input.comment_id, item.author_id, signals, verdict))
-    outcomes = _record(session, decided, policy.spot_check_share)
+    outcomes: list[Outcome] = []
+    with closing(scored_as_ready(scorers, [item.input for item in items], lanes)) as groups:
+        for ready in groups:
+            decided = [_decided(items[i], signals, policy, rescorer) for i, signals in ready]
+            outcomes += _record(session, decided, policy.spot_check_share)
     record_health(session, scorers)
     scored = {o.comment_id for o in outcomes}
     return outcomes + [Outcome(cid, None) for cid in comment_ids if cid not in scored]
+
+
+def _decided(
+    item: Pending,
+    signals: Mapping[str, SignalResult],
+    policy: Policy,
+    rescorer: TextRescorer | None,
+) -> Decided:
+    """The policy's verdict on one scored comment, after the identity guard's second look."""
+    verdict = decide(signals, policy, item.context)
+    checked, verdict = second_look(item, dict(signals), verdict, rescorer, policy)
+    return Decided(item.input.comment_id, item.author_id, checked, verdict)
 
 
 def _record(session: Session, decided: Sequence[Decided], spot_check_share: float) -> list[Outcome]:

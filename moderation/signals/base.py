@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Generator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from moderation.kinds import ScorerName, ScorerState, SignalState
-from moderation.signals.lanes import side_by_side
+from moderation.signals.lanes import as_done
 
 log = logging.getLogger(__name__)
 
@@ -126,16 +128,41 @@ def run_scorers(
     """Run every scorer on every input (no early exit), `lanes` at a time (lanes.py); a
     crash becomes a failed signal."""
     results: list[dict[str, SignalResult]] = [{} for _ in inputs]
+    for ready in scored_as_ready(scorers, inputs, lanes):
+        for index, signals in ready:
+            results[index] = signals
+    return results
+
+
+Ready = list[tuple[int, dict[str, SignalResult]]]  # (an input's index, its signals by scorer)
+
+
+def scored_as_ready(
+    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int = 1
+) -> Generator[Ready, None, None]:
+    """What run_scorers finds, a group of inputs at a time: each input as soon as every
+    scorer is done with it, while the lanes go on with the rest. So a batch's short comments
+    can be decided while a long one is still being scored."""
+    results: list[dict[str, SignalResult]] = [{} for _ in inputs]
     shares = _shares(scorers, inputs, lanes)
-    timed = side_by_side(
+    unscored = Counter(index for share in shares for index in share.indices)
+    if waiting_for_none := [i for i in range(len(inputs)) if not unscored[i]]:
+        yield [(index, results[index]) for index in waiting_for_none]  # no scorers at all
+    timed = as_done(
         lambda share: _timed_batch(share.scorer, [inputs[i] for i in share.indices]), shares, lanes
     )
-    for share, (batch, elapsed) in zip(shares, timed, strict=True):
-        for index, result in zip(share.indices, batch, strict=True):
-            results[index][share.scorer.name] = dataclasses.replace(
-                result, duration_ms=result.duration_ms or round(elapsed, 3)
-            )
-    return results
+    with closing(timed):  # a caller that stops early leaves no lane working for it
+        for position, (batch, elapsed) in timed:
+            share, ready = shares[position], []
+            for index, result in zip(share.indices, batch, strict=True):
+                results[index][share.scorer.name] = dataclasses.replace(
+                    result, duration_ms=result.duration_ms or round(elapsed, 3)
+                )
+                unscored[index] -= 1
+                if not unscored[index]:
+                    ready.append(index)
+            if ready:
+                yield [(index, results[index]) for index in sorted(ready)]
 
 
 def _shares(scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int) -> list[_Share]:

@@ -14,8 +14,8 @@ import contextvars
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from pathlib import Path
 from typing import TypeVar
 
@@ -58,13 +58,32 @@ def side_by_side(work: Callable[[Item], Result], items: Sequence[Item], lanes: i
     """`work` on each item, `lanes` at a time, started in the items' order (so the longest
     work should come first); results in that order. Each call runs in a copy of the caller's
     context, so log lines keep the batch's ids."""
+    done = dict(as_done(work, items, lanes))
+    return [done[index] for index in range(len(items))]
+
+
+def as_done(
+    work: Callable[[Item], Result], items: Sequence[Item], lanes: int
+) -> Generator[tuple[int, Result], None, None]:
+    """`work` on each item as `side_by_side` runs it, yielding (the item's index, its result)
+    as each call ends, so the caller can use one result while the lanes work on the rest.
+    Closed early, it cancels the calls not yet started and waits for those running: the
+    lanes are free for the next batch when it returns."""
     if lanes <= 1 or len(items) <= 1:
-        return [work(item) for item in items]
+        yield from ((index, work(item)) for index, item in enumerate(items))
+        return
     pool, threads = _pool(lanes), _torch_threads()
-    futures: list[Future[Result]] = [
-        pool.submit(contextvars.copy_context().run, _in_lane, work, item, threads) for item in items
-    ]
-    return [future.result() for future in futures]
+    futures = {
+        pool.submit(contextvars.copy_context().run, _in_lane, work, item, threads): index
+        for index, item in enumerate(items)
+    }
+    try:
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+        wait(futures)
 
 
 def _torch_threads() -> int:

@@ -1,13 +1,15 @@
+import time
 from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.audit import history
 from moderation.decisions.health import scorer_health
 from moderation.decisions.pipeline import record_decision, score_and_decide
-from moderation.kinds import Action
+from moderation.kinds import Action, SignalState
 from moderation.models import Comment, Decision, Signal
 from moderation.policy.reader import load
 from moderation.policy.verdicts import Verdict
@@ -186,3 +188,81 @@ def test_the_scorers_health_is_read_in_one_query_and_changes_are_stored(
     assert [health[f"scorer{n}"].state for n in range(7)] == ["ok"] * 3 + ["unavailable"] + [
         "ok"
     ] * 3
+
+
+class WaitsForTheShortOne:
+    """A divisible abuse scorer that scores a comment saying "slow" only once the other
+    comment's decision is stored (or after a few seconds): it tells whether the pipeline
+    stores a comment while the lanes still score another of its batch."""
+
+    name = "detoxify"
+    divisible = True
+
+    def __init__(self, sessions: sessionmaker[Session], short_id: str) -> None:
+        self.sessions, self.short_id = sessions, short_id
+        self.short_stored_first: bool | None = None
+
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        if any("slow" in item.text for item in inputs):
+            self.short_stored_first = self._short_stored_within(seconds=3)
+        clean = {"toxicity": 0.01, "insult": 0.01}
+        return [SignalResult(self.name, "gate-1", SignalState.OK, clean) for _ in inputs]
+
+    def _short_stored_within(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.sessions() as reader:
+                if reader.get(Comment, self.short_id).status != "pending":
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def warm_up(self) -> None:
+        pass
+
+    def health(self) -> ScorerHealth:
+        return ScorerHealth("ok", "gate-1")
+
+
+def test_a_comment_is_stored_while_another_of_its_batch_is_still_scored(
+    session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    factories.article(session)
+    # Of equal length, so the lanes share the batch between them, one comment each.
+    quick = factories.comment(session, body="Shipping talks make sense, here.", author_id="a")
+    slow = factories.comment(session, body="Energy talks are slow in Athens.", author_id="b")
+    gate = WaitsForTheShortOne(session_factory, quick.id)
+    outcomes = score_and_decide(session, [quick.id, slow.id], [gate], POLICY, lanes=2)
+    assert gate.short_stored_first is True, "the quick comment waited for the slow one"
+    assert {o.comment_id for o in outcomes if o.action} == {quick.id, slow.id}
+    assert len(session.scalars(select(Decision)).all()) == 2
+
+
+def test_a_failure_to_store_leaves_no_lane_scoring_for_the_batch(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderation.decisions import pipeline
+
+    factories.article(session)
+    ids = [factories.comment(session, body="Energy talks. " * n).id for n in range(1, 9)]
+    scored: list[str] = []
+
+    class Slow(WaitsForTheShortOne):
+        """Takes 50 ms a part and notes what it scored."""
+
+        def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+            time.sleep(0.05)
+            scored.extend(item.comment_id for item in inputs)
+            return [SignalResult(self.name, "slow-1", SignalState.OK, {}) for _ in inputs]
+
+    def unstorable(*_: object) -> list[object]:
+        raise OperationalError("INSERT", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(pipeline, "_record", unstorable)
+    with pytest.raises(OperationalError):
+        scorers = [Slow(sessionmaker(), ""), RelevanceScorer(None, None)]
+        score_and_decide(session, ids, scorers, POLICY, lanes=2)
+    settled = list(scored)
+    time.sleep(0.2)
+    assert scored == settled, "a lane went on scoring after the batch had failed"
+    assert len(settled) < len(ids), "every part was scored before the first failed to store"
