@@ -143,6 +143,8 @@ def scored_as_ready(
     """What run_scorers finds, a group of inputs at a time: each input as soon as every
     scorer is done with it, while the lanes go on with the rest. So a batch's short comments
     can be decided while a long one is still being scored."""
+    if not inputs:  # a batch whose comments were all decided already: no scorer is asked
+        return
     results: list[dict[str, SignalResult]] = [{} for _ in inputs]
     shares = _shares(scorers, inputs, lanes)
     unscored = Counter(index for share in shares for index in share.indices)

@@ -54,21 +54,15 @@ def set_torch_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-def side_by_side(work: Callable[[Item], Result], items: Sequence[Item], lanes: int) -> list[Result]:
-    """`work` on each item, `lanes` at a time, started in the items' order (so the longest
-    work should come first); results in that order. Each call runs in a copy of the caller's
-    context, so log lines keep the batch's ids."""
-    done = dict(as_done(work, items, lanes))
-    return [done[index] for index in range(len(items))]
-
-
 def as_done(
     work: Callable[[Item], Result], items: Sequence[Item], lanes: int
 ) -> Generator[tuple[int, Result], None, None]:
-    """`work` on each item as `side_by_side` runs it, yielding (the item's index, its result)
-    as each call ends, so the caller can use one result while the lanes work on the rest.
-    Closed early, it cancels the calls not yet started and waits for those running: the
-    lanes are free for the next batch when it returns."""
+    """`work` on each item, `lanes` at a time, started in the items' order (so the longest
+    work should come first), yielding (the item's index, its result) as each call ends: the
+    caller can use one result while the lanes work on the rest. Each call runs in a copy of
+    the caller's context, so log lines keep the batch's ids. Closed early, it cancels the
+    calls not yet started and waits for those running: the lanes are free for the next batch
+    when it returns."""
     if lanes <= 1 or len(items) <= 1:
         yield from ((index, work(item)) for index, item in enumerate(items))
         return

@@ -190,38 +190,46 @@ def test_the_scorers_health_is_read_in_one_query_and_changes_are_stored(
     ] * 3
 
 
-class WaitsForTheShortOne:
-    """A divisible abuse scorer that scores a comment saying "slow" only once the other
-    comment's decision is stored (or after a few seconds): it tells whether the pipeline
-    stores a comment while the lanes still score another of its batch."""
+class DivisibleScorer:
+    """An abuse scorer whose batches lanes may share; subclasses say how it scores."""
 
     name = "detoxify"
     divisible = True
-
-    def __init__(self, sessions: sessionmaker[Session], short_id: str) -> None:
-        self.sessions, self.short_id = sessions, short_id
-        self.short_stored_first: bool | None = None
+    version = "test-1"
 
     def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
-        if any("slow" in item.text for item in inputs):
-            self.short_stored_first = self._short_stored_within(seconds=3)
         clean = {"toxicity": 0.01, "insult": 0.01}
-        return [SignalResult(self.name, "gate-1", SignalState.OK, clean) for _ in inputs]
-
-    def _short_stored_within(self, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            with self.sessions() as reader:
-                if reader.get(Comment, self.short_id).status != "pending":
-                    return True
-            time.sleep(0.02)
-        return False
+        return [SignalResult(self.name, self.version, SignalState.OK, clean) for _ in inputs]
 
     def warm_up(self) -> None:
         pass
 
     def health(self) -> ScorerHealth:
-        return ScorerHealth("ok", "gate-1")
+        return ScorerHealth("ok", self.version)
+
+
+class WaitsForTheOther(DivisibleScorer):
+    """Scores a comment saying "slow" only once the other comment's decision is stored (or
+    after a few seconds): it tells whether the pipeline stores a comment while the lanes
+    still score another of its batch."""
+
+    def __init__(self, sessions: sessionmaker[Session], other_id: str) -> None:
+        self.sessions, self.other_id = sessions, other_id
+        self.other_stored_first: bool | None = None
+
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        if any("slow" in item.text for item in inputs):
+            self.other_stored_first = self._other_stored_within(seconds=3)
+        return super().score_batch(inputs)
+
+    def _other_stored_within(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.sessions() as reader:
+                if reader.get(Comment, self.other_id).status != "pending":
+                    return True
+            time.sleep(0.02)
+        return False
 
 
 def test_a_comment_is_stored_while_another_of_its_batch_is_still_scored(
@@ -231,11 +239,29 @@ def test_a_comment_is_stored_while_another_of_its_batch_is_still_scored(
     # Of equal length, so the lanes share the batch between them, one comment each.
     quick = factories.comment(session, body="Shipping talks make sense, here.", author_id="a")
     slow = factories.comment(session, body="Energy talks are slow in Athens.", author_id="b")
-    gate = WaitsForTheShortOne(session_factory, quick.id)
+    gate = WaitsForTheOther(session_factory, quick.id)
     outcomes = score_and_decide(session, [quick.id, slow.id], [gate], POLICY, lanes=2)
-    assert gate.short_stored_first is True, "the quick comment waited for the slow one"
+    assert gate.other_stored_first is True, "the quick comment waited for the slow one"
     assert {o.comment_id for o in outcomes if o.action} == {quick.id, slow.id}
     assert len(session.scalars(select(Decision)).all()) == 2
+
+
+class Noting(DivisibleScorer):
+    """Notes each part it was asked to score; a part of the longest comments (scored first)
+    at once, the other parts in 200 ms each."""
+
+    def __init__(self) -> None:
+        self.parts: list[list[str]] = []
+
+    @property
+    def scored(self) -> list[str]:
+        return [comment_id for part in self.parts for comment_id in part]
+
+    def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
+        if not any(len(item.text) > 100 for item in inputs):
+            time.sleep(0.2)
+        self.parts.append([item.comment_id for item in inputs])
+        return super().score_batch(inputs)
 
 
 def test_a_failure_to_store_leaves_no_lane_scoring_for_the_batch(
@@ -245,24 +271,26 @@ def test_a_failure_to_store_leaves_no_lane_scoring_for_the_batch(
 
     factories.article(session)
     ids = [factories.comment(session, body="Energy talks. " * n).id for n in range(1, 9)]
-    scored: list[str] = []
-
-    class Slow(WaitsForTheShortOne):
-        """Takes 50 ms a part and notes what it scored."""
-
-        def score_batch(self, inputs: Sequence[ScoringInput]) -> list[SignalResult]:
-            time.sleep(0.05)
-            scored.extend(item.comment_id for item in inputs)
-            return [SignalResult(self.name, "slow-1", SignalState.OK, {}) for _ in inputs]
+    noting = Noting()
 
     def unstorable(*_: object) -> list[object]:
         raise OperationalError("INSERT", {}, Exception("the database went away"))
 
     monkeypatch.setattr(pipeline, "_record", unstorable)
     with pytest.raises(OperationalError):
-        scorers = [Slow(sessionmaker(), ""), RelevanceScorer(None, None)]
-        score_and_decide(session, ids, scorers, POLICY, lanes=2)
-    settled = list(scored)
-    time.sleep(0.2)
-    assert scored == settled, "a lane went on scoring after the batch had failed"
-    assert len(settled) < len(ids), "every part was scored before the first failed to store"
+        score_and_decide(session, ids, [noting], POLICY, lanes=2)
+    settled = list(noting.scored)
+    time.sleep(0.3)
+    assert noting.scored == settled, "a lane went on scoring after the batch had failed"
+    # The first part failed to store at once; the part each lane took meanwhile ran out, the
+    # last was never started.
+    assert len(settled) < len(ids)
+
+
+def test_a_batch_decided_already_asks_no_scorer(session: Session) -> None:
+    factories.article(session)
+    comment = factories.comment(session)
+    record_decision(session, comment.id, "u1", {}, Verdict(action=Action.PUBLISH, reasons=()))
+    noting = Noting()
+    [outcome] = score_and_decide(session, [comment.id], [noting], POLICY, lanes=2)
+    assert outcome.action is None and noting.parts == []

@@ -1,8 +1,10 @@
 import contextvars
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,11 +12,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.config import Settings, load_settings
 from moderation.kinds import SignalState
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult, run_scorers
-from moderation.signals.lanes import default_lanes, set_torch_threads, side_by_side, usable_cpus
+from moderation.signals.lanes import as_done, default_lanes, set_torch_threads, usable_cpus
 from moderation.wiring import lanes, offline_scorers
 from tests.support.signals import ok
 
 INPUTS = [ScoringInput("c1", "first", "", ""), ScoringInput("c2", "second", "", "")]
+T = TypeVar("T")
+
+
+def side_by_side(work: Callable[[int], T], items: list[int], count: int) -> list[T]:
+    """The results of `count` lanes, in the items' order."""
+    done = dict(as_done(work, items, count))
+    return [done[index] for index in range(len(items))]
 
 
 class MeetingScorer:
@@ -67,11 +76,27 @@ def test_a_crash_in_one_lane_is_a_failed_signal_and_the_other_lane_still_scores(
     assert one["relevance"].ok and one["relevance"].duration_ms > 0
 
 
-def test_results_keep_the_items_order_and_the_callers_context() -> None:
+def test_results_name_their_item_and_keep_the_callers_context() -> None:
     batch = contextvars.ContextVar("batch", default="none")
     batch.set("b-17")
-    found = side_by_side(lambda n: (n, batch.get()), list(range(7)), lanes=2)
-    assert found == [(n, "b-17") for n in range(7)]
+    found = list(as_done(lambda n: (n * 10, batch.get()), list(range(7)), lanes=2))
+    assert sorted(found) == [(n, (n * 10, "b-17")) for n in range(7)]
+
+
+def test_closed_early_the_lanes_start_nothing_more_and_finish_what_runs() -> None:
+    started: list[int] = []
+
+    def slow(n: int) -> int:
+        started.append(n)
+        time.sleep(0.2 if n else 0.0)  # item 0 ends at once, the others take a while
+        return n
+
+    done = as_done(slow, list(range(6)), lanes=2)
+    assert next(done) == (0, 0)
+    done.close()
+    running = list(started)
+    time.sleep(0.3)
+    assert started == running and len(running) < 6, "a lane went on after the close"
 
 
 def test_a_lane_thread_follows_the_callers_torch_threads_even_after_an_earlier_batch() -> None:
@@ -87,9 +112,9 @@ def test_a_lane_thread_follows_the_callers_torch_threads_even_after_an_earlier_b
         return int(torch.get_num_threads())
 
     try:
-        assert side_by_side(parallel_work, [0, 1, 2, 3], lanes=2) == [2, 2, 2, 2]
+        assert side_by_side(parallel_work, [0, 1, 2, 3], 2) == [2, 2, 2, 2]
         set_torch_threads(1)
-        assert side_by_side(lambda _: torch.get_num_threads(), [0, 1], lanes=2) == [1, 1]
+        assert side_by_side(lambda _: torch.get_num_threads(), [0, 1], 2) == [1, 1]
     finally:
         torch.set_num_threads(before)
 
@@ -128,6 +153,6 @@ def test_building_the_scorers_sets_torchs_threads_before_any_model_loads(
     try:
         offline_scorers(replace(settings, torch_threads=1), session_factory)
         assert torch.get_num_threads() == 1
-        assert side_by_side(lambda _: torch.get_num_threads(), [0, 1], lanes=2) == [1, 1]
+        assert side_by_side(lambda _: torch.get_num_threads(), [0, 1], 2) == [1, 1]
     finally:
         torch.set_num_threads(before)
