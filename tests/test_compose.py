@@ -9,7 +9,7 @@ import yaml
 
 from moderation.config import documented_variables
 from web import gunicorn_conf
-from workers.celery_app import EXPLAIN_QUEUE, QUEUES, WEBHOOK_QUEUE
+from workers.celery_app import EXPLAIN_QUEUE, MAINTENANCE_QUEUE, QUEUES, WEBHOOK_QUEUE
 
 REPO = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("migrate", "web", "worker", "explainer", "webhooks", "beat")
@@ -77,7 +77,8 @@ def test_every_queue_has_a_worker_and_webhooks_and_explanations_have_their_own()
         command = services[name]["command"]
         return str(command[command.index("-Q") + 1]).split(",")
 
-    assert queues("webhooks") == [WEBHOOK_QUEUE]
+    # Beat's maintenance (the requeue sweep among it) never waits behind a batch.
+    assert queues("webhooks") == [WEBHOOK_QUEUE, MAINTENANCE_QUEUE]
     assert queues("explainer") == [EXPLAIN_QUEUE]
     assert sorted(queues("worker") + queues("webhooks") + queues("explainer")) == sorted(QUEUES)
     # Explanations yield the CPU to scoring where both share a machine.

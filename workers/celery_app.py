@@ -27,18 +27,20 @@ EXPLAIN_TASK = "modq.explain_comments"
 WEBHOOK_TASK = "modq.deliver_webhook"
 WEBHOOK_SWEEP_TASK = "modq.sweep_webhooks"
 TOPIC_LINES_TASK = "modq.learn_topic_lines"
-# Four queues, consumed in this order: a worker takes from the backlog only when nothing else
+# Five queues, consumed in this order: a worker takes from the backlog only when nothing else
 # waits, and explains only when no comment waits at all. Comments of authors over their fair
 # share go to the backlog, so one author's flood cannot delay everyone else; explanations come
 # after every decision. Webhook deliveries (HTTP calls to sites, up to 10 s each) have a queue
 # of their own, so a deployment can give them their own worker (`-Q modq.webhooks`) and keep
-# slow receivers away from scoring. (The warm-up, requeue, drift and topic-line tasks use the
-# first; the webhook sweep goes with the deliveries.)
+# slow receivers away from scoring; the webhook sweep goes with them. Beat's other tasks (the
+# requeue sweep, strict mode, drift, topic lines: queries over many rows, which would hold a
+# scoring process's next batch) go to the maintenance queue, read by the background worker.
 SCORE_QUEUE = "celery"  # Celery's default name, so messages queued before this change count
 WEBHOOK_QUEUE = "modq.webhooks"
+MAINTENANCE_QUEUE = "modq.maintenance"
 BACKLOG_QUEUE = "modq.backlog"
 EXPLAIN_QUEUE = "modq.explain"
-QUEUES = (SCORE_QUEUE, WEBHOOK_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE)
+QUEUES = (SCORE_QUEUE, WEBHOOK_QUEUE, MAINTENANCE_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE)
 STRICT_MODE_TASK = "modq.refresh_strict_mode"
 STRICT_MODE_CHECK_SECONDS = 60.0  # how soon the stricter mode starts or ends by itself
 # Messages a worker took but never acknowledged come back after this long; it must exceed
@@ -127,6 +129,11 @@ def send_webhooks(app: Celery, delivery_ids: list[int]) -> None:
         app.send_task(WEBHOOK_TASK, args=[delivery_id], queue=WEBHOOK_QUEUE)
 
 
+def maintenance(task: str, every_seconds: float) -> dict[str, Any]:
+    """A beat entry that sends `task` to the maintenance queue every `every_seconds`."""
+    return {"task": task, "schedule": every_seconds, "options": {"queue": MAINTENANCE_QUEUE}}
+
+
 def celery_options(settings: Settings) -> dict[str, Any]:
     """Celery settings: late acks, requeue on worker loss, JSON only, no results kept."""
     return {
@@ -155,22 +162,18 @@ def celery_options(settings: Settings) -> dict[str, Any]:
         # beyond that a publish fails fast and the requeue sweep queues the comment later.
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0},
         "beat_schedule": {
-            "requeue-stale-pending": {
-                "task": REQUEUE_TASK,
-                "schedule": float(settings.requeue_interval_seconds),
-            },
-            "check-score-drift": {"task": DRIFT_TASK, "schedule": DRIFT_CHECK_SECONDS},
-            "refresh-strict-mode": {
-                "task": STRICT_MODE_TASK,
-                "schedule": STRICT_MODE_CHECK_SECONDS,
-            },
+            "requeue-stale-pending": maintenance(
+                REQUEUE_TASK, float(settings.requeue_interval_seconds)
+            ),
+            "check-score-drift": maintenance(DRIFT_TASK, DRIFT_CHECK_SECONDS),
+            "refresh-strict-mode": maintenance(STRICT_MODE_TASK, STRICT_MODE_CHECK_SECONDS),
             "send-due-webhooks": {
                 "task": WEBHOOK_SWEEP_TASK,
                 "schedule": WEBHOOK_SWEEP_SECONDS,
                 # with the deliveries: a worker given only this queue needs nothing else
                 "options": {"queue": WEBHOOK_QUEUE},
             },
-            "learn-topic-lines": {"task": TOPIC_LINES_TASK, "schedule": TOPIC_LINES_SECONDS},
+            "learn-topic-lines": maintenance(TOPIC_LINES_TASK, TOPIC_LINES_SECONDS),
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }

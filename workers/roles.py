@@ -1,11 +1,12 @@
 """The two kinds of worker process: scoring, and background work that must never hold one.
 
 A Celery worker process runs one task at a time. A scoring worker that has started an
-explanation (an occlusion: up to MODQ_EXPLAIN_BUDGET_MS of model passes) or a webhook delivery
-(an HTTP call of up to 10 s) finishes it before it takes the next batch, and every comment
-submitted meanwhile waits. So scoring workers consume only the scoring queues, and a
-background worker, at a lower CPU priority and with one torch thread, takes the rest: where
-both share cores, the scheduler gives scoring the CPU first and explanations what is left.
+explanation (an occlusion: up to MODQ_EXPLAIN_BUDGET_MS of model passes), a webhook delivery
+(an HTTP call of up to 10 s) or one of beat's checks (a month of scores read) finishes it
+before it takes the next batch, and every comment submitted meanwhile waits. So scoring
+workers consume only the scoring queues, and a background worker, at a lower CPU priority and
+with one torch thread, takes the rest: where both share cores, the scheduler gives scoring the
+CPU first and explanations what is left.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workers.celery_app import BACKLOG_QUEUE, EXPLAIN_QUEUE, SCORE_QUEUE, WEBHOOK_QUEUE
+from workers.celery_app import (
+    BACKLOG_QUEUE,
+    EXPLAIN_QUEUE,
+    MAINTENANCE_QUEUE,
+    SCORE_QUEUE,
+    WEBHOOK_QUEUE,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +67,11 @@ class WorkerRole:
 # worker (always so under `modq up`), torch's threads wait for each other at every layer, and
 # a thread per core made scoring 4-5x slower (README, Measurements).
 SCORING = WorkerRole("scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_threads=1)
-# Webhooks before explanations: a site waits for its event, a moderator rarely for highlights.
-BACKGROUND = WorkerRole("background", (WEBHOOK_QUEUE, EXPLAIN_QUEUE), nice=10, torch_threads=1)
+# Webhooks first (a site waits for its event), then beat's sweeps and checks, and explanations
+# last: a moderator rarely waits for highlights.
+BACKGROUND = WorkerRole(
+    "background", (WEBHOOK_QUEUE, MAINTENANCE_QUEUE, EXPLAIN_QUEUE), nice=10, torch_threads=1
+)
 
 
 def start_in_session(

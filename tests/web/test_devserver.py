@@ -107,7 +107,11 @@ def test_modq_up_runs_the_whole_service_and_ctrl_c_stops_it(
         # No scoring process ever holds an explanation or a webhook call, and the background
         # worker yields the CPU to scoring.
         assert queues_of(workers["scoring"]) == {"celery", "modq.backlog"}
-        assert queues_of(workers["background"]) == {"modq.webhooks", "modq.explain"}
+        assert queues_of(workers["background"]) == {
+            "modq.webhooks",
+            "modq.maintenance",
+            "modq.explain",
+        }
         assert niceness(workers["background"]) == niceness(workers["scoring"]) + 10
         key_file = tmp_path / "var" / "dev-api-key"
         key = key_file.read_text().strip()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.celery_app import EXPLAIN_QUEUE, QUEUES, WEBHOOK_QUEUE
+from workers.celery_app import EXPLAIN_QUEUE, MAINTENANCE_QUEUE, QUEUES, WEBHOOK_QUEUE
 from workers.roles import (
     AUTOGROUP,
     BACKGROUND,
@@ -22,11 +22,13 @@ def test_the_roles_cover_every_queue_once_and_scoring_takes_nothing_slow() -> No
     assert sorted(SCORING.queues + BACKGROUND.queues) == sorted(QUEUES)
     assert EXPLAIN_QUEUE not in SCORING.queues
     assert WEBHOOK_QUEUE not in SCORING.queues
+    assert MAINTENANCE_QUEUE not in SCORING.queues
 
 
 def test_a_worker_command_names_its_queues_and_a_node_of_its_own() -> None:
     argv = BACKGROUND.argv()
-    assert argv[argv.index("-Q") + 1] == f"{WEBHOOK_QUEUE},{EXPLAIN_QUEUE}"
+    queues = f"{WEBHOOK_QUEUE},{MAINTENANCE_QUEUE},{EXPLAIN_QUEUE}"
+    assert argv[argv.index("-Q") + 1] == queues
     assert argv[argv.index("--hostname") + 1] == "background@%h"
     assert SCORING.argv("w1@%h")[-1] == "w1@%h"
     assert "--quiet" in SCORING.argv(quiet=True)

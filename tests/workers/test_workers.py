@@ -17,6 +17,7 @@ from workers.celery_app import (
     BACKLOG_QUEUE,
     DRIFT_TASK,
     EXPLAIN_QUEUE,
+    MAINTENANCE_QUEUE,
     REQUEUE_TASK,
     SCORE_QUEUE,
     SCORE_TASK,
@@ -29,6 +30,7 @@ from workers.celery_app import (
     WEBHOOK_TASK,
     create_celery,
 )
+from workers.roles import SCORING
 from workers.tasks import RETRY_BACKOFF_MAX
 
 
@@ -48,7 +50,7 @@ def test_workers_take_the_backlog_then_explanations_only_when_nothing_else_waits
 ) -> None:
     conf = create_celery(make_settings(tmp_path)).conf
     names = [q.name for q in conf.task_queues]
-    assert names == [SCORE_QUEUE, WEBHOOK_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE]
+    assert names == [SCORE_QUEUE, WEBHOOK_QUEUE, MAINTENANCE_QUEUE, BACKLOG_QUEUE, EXPLAIN_QUEUE]
     assert conf.task_default_queue == SCORE_QUEUE
     assert conf.broker_transport_options["queue_order_strategy"] == "priority"
 
@@ -90,6 +92,10 @@ def test_beat_runs_the_sweeps_the_drift_check_the_strict_mode_and_learns_topic_l
     ]
     # on the webhooks queue, so a worker given only that queue runs it
     assert schedule["send-due-webhooks"]["options"] == {"queue": WEBHOOK_QUEUE}
+    # none on a scoring queue, where a sweep over many rows would hold the next batch
+    queues = {e["options"]["queue"] for e in schedule.values()}
+    assert queues == {WEBHOOK_QUEUE, MAINTENANCE_QUEUE}
+    assert not queues & set(SCORING.queues)
     assert create_celery(settings).conf.beat_schedule_filename.startswith(str(tmp_path))
 
 
