@@ -14,6 +14,7 @@ import contextvars
 import math
 import os
 import sys
+import threading
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import TypeVar
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
+LANE_PREFIX = "scorer-lane"
 CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
 _pools: dict[int, ThreadPoolExecutor] = {}
 
@@ -62,11 +64,15 @@ def as_done(
     caller can use one result while the lanes work on the rest. Each call runs in a copy of
     the caller's context, so log lines keep the batch's ids. Closed early, it cancels the
     calls not yet started and waits for those running: the lanes are free for the next batch
-    when it returns."""
-    if lanes <= 1 or len(items) <= 1:
-        yield from ((index, work(item)) for index, item in enumerate(items))
-        return
-    pool, threads = _pool(lanes), _torch_threads()
+    when it returns.
+
+    The lanes are the process's: batches scored at the same time (a worker's threads pool)
+    share them, so there are never more models running than lanes, whatever the number of
+    callers, and a lane that one batch leaves idle takes the next batch's work."""
+    if threading.current_thread().name.startswith(LANE_PREFIX):  # a call from a lane: no
+        yield from ((index, work(item)) for index, item in enumerate(items))  # lane waits
+        return  # for itself
+    pool, threads = _pool(max(1, lanes)), _torch_threads()
     futures = {
         pool.submit(contextvars.copy_context().run, _in_lane, work, item, threads): index
         for index, item in enumerate(items)
@@ -96,11 +102,14 @@ def _in_lane(work: Callable[[Item], Result], item: Item, threads: int) -> Result
 
 
 def _pool(lanes: int) -> ThreadPoolExecutor:
-    # Kept between batches: a thread's first torch call sets up per-thread state.
-    if lanes not in _pools:
-        _pools[lanes] = ThreadPoolExecutor(lanes, thread_name_prefix="scorer-lane")
-    return _pools[lanes]
+    # Kept between batches: a thread's first torch call sets up per-thread state. Created
+    # under a lock: two batches starting together must not get a pool each.
+    with _creating:
+        if lanes not in _pools:
+            _pools[lanes] = ThreadPoolExecutor(lanes, thread_name_prefix=LANE_PREFIX)
+        return _pools[lanes]
 
 
+_creating = threading.Lock()
 # A forked child (Celery's pool processes) inherits the dict but not the threads.
 os.register_at_fork(after_in_child=_pools.clear)

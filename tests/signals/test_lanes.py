@@ -99,6 +99,44 @@ def test_closed_early_the_lanes_start_nothing_more_and_finish_what_runs() -> Non
     assert started == running and len(running) < 6, "a lane went on after the close"
 
 
+class Overlap:
+    """Counts the calls running at once."""
+
+    def __init__(self) -> None:
+        self.lock, self.running, self.most = threading.Lock(), 0, 0
+
+    def work(self, n: int) -> int:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.02)
+        with self.lock:
+            self.running -= 1
+        return n
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_batches_scored_at_the_same_time_share_the_processs_lanes(lanes: int) -> None:
+    # A worker's threads pool scores two batches at once: together they must not run more
+    # models than there are lanes (one lane ran in each caller's thread: two at once).
+    overlap = Overlap()
+    callers = [
+        threading.Thread(target=side_by_side, args=(overlap.work, list(range(6)), lanes))
+        for _ in range(3)
+    ]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert overlap.most == lanes
+
+
+def test_a_lane_that_scores_with_lanes_of_its_own_runs_them_itself() -> None:
+    # One lane, asked from that lane, would wait for itself for ever.
+    nested = side_by_side(lambda n: side_by_side(lambda m: m + n, [1, 2], 1), [10], 1)
+    assert nested == [[11, 12]]
+
+
 def test_a_lane_thread_follows_the_callers_torch_threads_even_after_an_earlier_batch() -> None:
     # Found by CI: lane threads that had used torch before the count was set kept one
     # thread per core, so two lanes asked for three or four busy threads on two cores.
