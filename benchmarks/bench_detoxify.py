@@ -36,8 +36,8 @@ from benchmarks.random_detoxify import RandomModel, build
 from benchmarks.workloads import Workload, sample_workload, threaded_workload
 from moderation.signals.base import ScoringInput, run_scorers
 from moderation.signals.lanes import set_torch_threads
-from tests.support.processes import children_of, status_mb, wait_for
-from workers.roles import celery_argv
+from tests.support.processes import scoring_processes, status_mb, wait_for
+from workers.roles import SCORING, celery_argv
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -147,7 +147,7 @@ def through_worker(
     env = _worker_env(settings)
     log = (workdir / "worker.log").open("wb")
     worker = subprocess.Popen(
-        celery_argv("worker", "--concurrency", "1"),
+        celery_argv("worker", *SCORING.pool),
         env=env,
         cwd=REPO,
         stdout=log,
@@ -162,7 +162,7 @@ def through_worker(
         # Poll gently: on 2 cores a busy poll takes CPU from the worker it is timing.
         wait_for(lambda: _decided(sessions) >= len(ids), timeout=3600, every=0.25)
         elapsed = time.perf_counter() - started
-        peak = max(status_mb(pid, "VmHWM") for pid in children_of(worker.pid))
+        peak = max(status_mb(pid, "VmHWM") for pid in scoring_processes(worker.pid))
     finally:
         worker.terminate()
         worker.wait(60)

@@ -50,7 +50,7 @@ from benchmarks.chaos_stack import Stack
 from moderation.config import Settings
 from tests.support import detoxify_checkpoint
 from tests.support.detoxify_checkpoint import TinyDetoxify
-from tests.support.processes import children_of, status_mb, wait_for
+from tests.support.processes import scoring_processes, status_mb, wait_for
 
 
 class LatencyStack(Stack):
@@ -81,9 +81,10 @@ class LatencyStack(Stack):
         )
 
     def peak_rss_mb(self) -> list[float]:
-        """Each worker's pool process (the background worker's last): its peak RSS so far, in MB."""
+        """Each worker's scoring process (the background worker's last): its peak RSS so far,
+        in MB."""
         workers = (*self.scoring, self.background)
-        return [status_mb(pid, "VmHWM") for w in workers for pid in children_of(w.pid)]
+        return [status_mb(pid, "VmHWM") for w in workers for pid in scoring_processes(w.pid)]
 
 
 TEXTS: list[str] = []  # gm-threads comments with --bert; the chaos run's sentences otherwise

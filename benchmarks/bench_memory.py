@@ -3,16 +3,17 @@
     python -m benchmarks.bench_memory DATA [--steps 1000,10000] [--bert [--torch-threads 1]]
         [--worker-env NAME=VALUE ...]
 
-Starts its own PostgreSQL and Redis (spare ports) and one real scoring worker (one pool
-process). Without `--bert` it has no Detoxify weights (the checkpoint path does not exist, so
-only the relevance model and the cheap scorers load, and Detoxify's signal fails as it would);
-with `--bert` it scores with a full-size random BERT-base Detoxify in fp32
-(`benchmarks/random_detoxify.py`; explanations off). It queues comments made from gm-threads'
-news comments (sentences of two comments recombined, so every text is new, on the 57 articles)
-and prints the pool process's (the one that scores) resident memory, its peak so far (VmHWM),
-how much of it is anonymous (heap, tensors) and file-backed (libraries), and the worker's main
-process's, once the models are warm and each time the decided count reaches a step. Targets:
-RSS at the last step within 10% of RSS at the first; with `--bert`, a peak of 1.2 GB or less.
+Starts its own PostgreSQL and Redis (spare ports) and one real scoring worker, as the scoring
+role runs it (`workers/roles.py`: two batches at once, in threads). Without `--bert` it has no
+Detoxify weights (the checkpoint path does not exist, so only the relevance model and the cheap
+scorers load, and Detoxify's signal fails as it would); with `--bert` it scores with a full-size
+random BERT-base Detoxify in fp32 (`benchmarks/random_detoxify.py`; explanations off). It queues
+comments made from gm-threads' news comments (sentences of two comments recombined, so every
+text is new, on the 57 articles) and prints the resident memory of the process that scores (the
+worker itself, its pool being threads; the "pool" columns), its peak so far (VmHWM), how much of
+it is anonymous (heap, tensors) and file-backed (libraries), and the worker's main process's,
+once the models are warm and each time the decided count reaches a step. Targets: RSS at the
+last step within 10% of RSS at the first; with `--bert`, a peak of 1.2 GB or less.
 `--worker-env MALLOC_ARENA_MAX=2` tries allocator settings.
 """
 
@@ -39,10 +40,10 @@ from moderation.config import Settings, load_settings
 from moderation.db import make_engine, make_session_factory, upgrade
 from moderation.decisions.health import scorer_health
 from moderation.kinds import ScorerName, ScorerState
-from tests.support.processes import children_of, settings_env, status_mb, stop, wait_for
+from tests.support.processes import scoring_processes, settings_env, status_mb, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer
 from workers.celery_app import create_celery, send_for_scoring
-from workers.roles import celery_argv
+from workers.roles import SCORING, celery_argv
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -66,8 +67,9 @@ def cpu_seconds(pid: int) -> dict[str, float]:
 
 
 def memory_row(worker: int) -> dict[str, float]:
-    """The pool process's memory now and at its peak, its CPU time, the main process's RSS."""
-    [pool] = children_of(worker)
+    """The scoring process's memory now and at its peak, its CPU time, the main process's RSS
+    (the same process where the pool is threads)."""
+    [pool] = scoring_processes(worker)
     fields = {"rss": "VmRSS", "peak": "VmHWM", "anon": "RssAnon", "file": "RssFile"}
     row = {f"pool_{name}_mb": status_mb(pool, field) for name, field in fields.items()}
     row |= {f"pool_{name}": value for name, value in cpu_seconds(pool).items()}
@@ -119,8 +121,8 @@ class Flood:
         )
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        """One scoring worker with one pool process."""
-        argv = celery_argv("worker", "--concurrency", "1", quiet=True)
+        """One scoring worker, as the scoring role runs it."""
+        argv = celery_argv("worker", *SCORING.pool, quiet=True)
         env = settings_env(self.settings) | self.worker_env
         with (self.folder / "worker.log").open("ab") as log:
             return subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)

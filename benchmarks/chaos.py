@@ -1,5 +1,6 @@
 """Chaos run: the whole service on PostgreSQL and Redis of its own (spare ports), two scoring
-workers and beat on the test-built Detoxify checkpoint, a steady stream of comments with
+workers (the first with one pool process, the second with the scoring role's two threads) and
+beat on the test-built Detoxify checkpoint, a steady stream of comments with
 Idempotency-Keys and retries, and on a schedule: pool processes and whole workers killed, Redis
 restarted with and without its data, its connections cut, PostgreSQL restarted. Then it waits
 for the queue to drain and checks that every accepted comment has exactly one decision, none is
@@ -44,7 +45,7 @@ FULL_SCHEDULE = [
     Fault(0.24, "restart Redis with its data", lambda s: s.restart_redis(keep_data=True)),
     Fault(0.32, "kill a whole worker", lambda s: s.kill_worker(1)),
     Fault(0.40, "restart PostgreSQL", lambda s: s.restart_postgres()),
-    Fault(0.48, "kill a pool process", lambda s: s.kill_pool_child(1)),
+    Fault(0.48, "kill a pool process", lambda s: s.kill_pool_child(0)),
     Fault(0.56, "restart Redis without its data", lambda s: s.restart_redis(keep_data=False)),
     Fault(0.64, "kill a whole worker", lambda s: s.kill_worker(0)),
     Fault(0.72, "kill a pool process", lambda s: s.kill_pool_child(0)),
@@ -109,7 +110,8 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 
 def run(plan: Plan, folder: Path, detoxify: TinyDetoxify) -> Report:
     """Start the stack, run the load and the faults, wait for the drain, check, stop."""
-    stack = Stack(folder, detoxify, plan.requeue_after, plan.requeue_interval)
+    # worker1 with one pool process (its pool-process kills), worker2 as the scoring role runs
+    stack = Stack(folder, detoxify, plan.requeue_after, plan.requeue_interval, prefork_workers=1)
     if plan.api_key:
         stack.api_key = plan.api_key
     try:

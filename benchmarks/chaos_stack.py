@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from moderation import sites
@@ -19,7 +19,14 @@ from moderation.db import make_engine, make_session_factory, upgrade
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import REPO, children_of, settings_env, stop, wait_for
 from tests.support.services import PostgresCluster, RedisServer, free_port
-from workers.roles import BACKGROUND, SCORING, WorkerRole, celery_argv, start_in_session
+from workers.roles import (
+    BACKGROUND,
+    ONE_POOL_PROCESS,
+    SCORING,
+    WorkerRole,
+    celery_argv,
+    start_in_session,
+)
 
 
 @dataclass
@@ -67,6 +74,10 @@ class Stack:
     requeue_interval: int
     api_key: str = ""  # the chaos site's key, created at start unless given
     workers: int = 2
+    # The first this many scoring workers run one pool process (Celery's prefork pool) instead
+    # of the scoring role's threads: both layouts meet the faults, and a pool process can be
+    # killed alone.
+    prefork_workers: int = 0
     postgres: PostgresCluster = field(init=False)
     redis: RedisServer = field(init=False)
     settings: Settings = field(init=False)
@@ -95,7 +106,10 @@ class Stack:
         self.web = Process("web", self._gunicorn(), env, self.folder / "web.log")
         self.scoring = [
             Process(
-                f"worker{n}", SCORING.argv(f"w{n}@%h", quiet=True), env, self._log(f"worker{n}")
+                f"worker{n}",
+                self._scoring_role(n).argv(f"w{n}@%h", quiet=True),
+                env,
+                self._log(f"worker{n}"),
             )
             for n in range(1, self.workers + 1)
         ]
@@ -112,6 +126,10 @@ class Stack:
             process.start()
         wait_for(self._web_answers, timeout=60)
         wait_for(self._workers_ready, timeout=300, every=1)
+
+    def _scoring_role(self, n: int) -> WorkerRole:
+        """How scoring worker n (from 1) runs."""
+        return replace(SCORING, pool=ONE_POOL_PROCESS) if n <= self.prefork_workers else SCORING
 
     def _settings(self, database_url: str) -> Settings:
         return load_settings(
@@ -160,8 +178,10 @@ class Stack:
     # ---- faults ----------------------------------------------------------------------------
 
     def kill_pool_child(self, n: int) -> str:
-        """SIGKILL worker n's pool process mid-work; the worker starts another."""
+        """SIGKILL worker n's pool process mid-work (a prefork worker: see prefork_workers);
+        the worker starts another."""
         children = children_of(self.scoring[n].pid)
+        assert children, f"worker{n + 1} has no pool process: its pool is threads"
         for child in children:
             os.kill(child, signal.SIGKILL)
         return f"killed {len(children)} pool process(es) of worker{n + 1}"

@@ -10,6 +10,7 @@ import yaml
 from moderation.config import documented_variables
 from web import gunicorn_conf
 from workers.celery_app import EXPLAIN_QUEUE, MAINTENANCE_QUEUE, QUEUES, WEBHOOK_QUEUE
+from workers.roles import SCORING
 
 REPO = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("migrate", "web", "worker", "explainer", "webhooks", "beat")
@@ -77,6 +78,10 @@ def test_every_queue_has_a_worker_and_webhooks_and_explanations_have_their_own()
         command = services[name]["command"]
         return str(command[command.index("-Q") + 1]).split(",")
 
+    # Scoring as the scoring role runs it: two batches at once, in threads.
+    worker = services["worker"]["command"]
+    start = worker.index(SCORING.pool[0])
+    assert tuple(worker[start : start + len(SCORING.pool)]) == SCORING.pool
     # Beat's maintenance (the requeue sweep among it) never waits behind a batch.
     assert queues("webhooks") == [WEBHOOK_QUEUE, MAINTENANCE_QUEUE]
     assert queues("explainer") == [EXPLAIN_QUEUE]

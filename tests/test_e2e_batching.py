@@ -1,5 +1,7 @@
 """Batches through a real worker: a comment that arrives while the pool process is busy is
-handed over as soon as that batch ends, not at the next tick of the wait timer."""
+handed over as soon as that batch ends, not at the next tick of the wait timer; and a scoring
+worker as its role runs it (two batches at once, in threads) decides a comment while another
+batch is held up."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from tests.test_e2e import (
     submit,
     worker_ready,
 )
+from workers.roles import SCORING
 
 pytestmark = pytest.mark.e2e
 __all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
@@ -63,3 +66,31 @@ def test_a_comment_that_came_during_a_batch_is_scored_when_it_ends_not_at_the_ne
         earlier, later = connection.execute(query, ids).scalars()
     engine.dispose()
     assert (later - earlier).total_seconds() < 4, "the second comment waited for the timer"
+
+
+def test_a_comment_is_decided_while_another_batch_is_held_up(
+    e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
+) -> None:
+    # A batch held up (here inside its decision by a row lock; in production by a long comment
+    # on one lane) held every comment that arrived after it while the worker ran one batch at
+    # a time. One comment per batch, so the second comment is a batch of its own.
+    settings = dataclasses.replace(e2e_settings, batch_max_comments=1)
+    client = client_for(apps, settings)
+    engine = make_engine(settings.database_url)
+    log = tmp_path / "worker.log"
+    with celery_process("worker", settings_env(settings), log, *SCORING.pool):
+        worker_ready(settings)
+        with engine.connect() as blocker:
+            first = submit(client, CLEAN)
+            blocker.execute(
+                sa.text("SELECT id FROM comments WHERE id = :id FOR UPDATE"),
+                {"id": first.rsplit("/", 1)[1]},
+            )
+            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            second = submit(client, BURST[1], author_id="u2")
+            decided(client, second, timeout=30)
+            still = client.get(first).get_json()["status"]
+            blocker.rollback()
+        decided(client, first)
+    engine.dispose()
+    assert still == "pending", "the first batch was not held up after all"

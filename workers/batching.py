@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol, TypeVar
@@ -109,6 +110,13 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         super().__init__()
         self._arrival: dict[str, int] = {}  # task id -> order of arrival, while buffered
         self._next = itertools.count()
+        # With the threads pool a batch ends in a pool thread while the event loop starts the
+        # next: the count of batches in flight changes in both.
+        self._counting = threading.Lock()
+
+    def _change_in_flight(self, change: int) -> None:
+        with self._counting:
+            self.in_flight += change
 
     def Strategy(self, task: Batches, app: Celery, consumer: Consumer) -> Callable[..., None]:
         """The message handler, built at every (re)connection of the worker's consumer."""
@@ -153,13 +161,13 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         """Run one batch; acknowledge it when done, requeue it if its process dies."""
 
         def on_done(_result: Any) -> None:
-            self.in_flight -= 1
+            self._change_in_flight(-1)
             for request in batch:
                 request.acknowledge()
             self._flush_soon()
 
         def on_error(exc_info: Any) -> None:
-            self.in_flight -= 1
+            self._change_in_flight(-1)
             kind = getattr(exc_info, "type", None)  # billiard's ExceptionInfo wraps the exception
             lost = isinstance(kind, type) and issubclass(kind, WorkerLostError)
             log.error(
@@ -174,7 +182,7 @@ class ScoringBatches(Batches):  # type: ignore[misc]
 
         ids = batch_ids(batch)
         log.info("batch of %d comments handed to a pool process", len(batch), extra=ids)
-        self.in_flight += 1
+        self._change_in_flight(+1)
         simple = ([SimpleRequest.from_request(r) for r in batch],)
         self._pool.apply_async(
             apply_batches_task, (self, simple, 0, None), callback=on_done, error_callback=on_error

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from celery import Celery
 from kombu import Exchange, Queue
@@ -52,18 +52,40 @@ WEBHOOK_SWEEP_SECONDS = 10.0
 TOPIC_LINES_SECONDS = 3600.0  # lines learned from 30 days of comments move slowly
 
 
+T = TypeVar("T")
+
+
+class built_once(Generic[T]):  # lower case: a decorator, like cached_property
+    """A cached property built once per instance even when threads ask for it at the same
+    time: a scoring worker runs two batches in threads, and two sets of scorers would load
+    every model twice. (functools.cached_property has no lock since Python 3.12.)"""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build, self.name = build, build.__name__
+        self.__doc__ = build.__doc__
+        self.lock = threading.RLock()  # reentrant: one build may ask for another
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        with self.lock:
+            if self.name not in instance.__dict__:  # once there, found without us
+                instance.__dict__[self.name] = self.build(instance)
+            found: T = instance.__dict__[self.name]
+            return found
+
+
 class WorkerContext:
-    """What tasks need, created lazily so each forked worker process gets its own."""
+    """What tasks need, created lazily so each forked worker process gets its own, and once
+    where threads share a process."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    @cached_property
+    @built_once
     def session_factory(self) -> sessionmaker[Session]:
         """Sessions on this process's own engine."""
         return make_session_factory(make_engine(self.settings.database_url))
 
-    @cached_property
+    @built_once
     def scorer_set(self) -> ScorerSet:
         """The scorers, built once per process; models load on first use."""
         return default_scorers(self.settings, self.session_factory, self.redis, self.policy)
@@ -73,13 +95,13 @@ class WorkerContext:
         """Every scorer, each run on every comment."""
         return self.scorer_set.every
 
-    @cached_property
+    @built_once
     def redis(self) -> Any:
         """A Redis client for the scorers that keep state there: short timeouts, no retries,
         so a slow Redis makes a signal time out rather than a batch hang."""
         return fail_fast(self.settings.redis_url, timeout=0.5)
 
-    @cached_property
+    @built_once
     def policy(self) -> Callable[[], Policy]:
         """The active policy, re-read as it changes."""
         return policy_source(self.settings, self.session_factory)

@@ -40,6 +40,15 @@ def celery_argv(command: str, *options: str, quiet: bool = False) -> list[str]:
     return [*celery, command, "--loglevel", "INFO", *options]
 
 
+ONE_POOL_PROCESS = ("--concurrency", "1")
+# A scoring worker scores two batches at once, in threads sharing one copy of the models and
+# the process's lanes (moderation/signals/lanes.py): a batch held by a long comment on one lane
+# no longer holds every comment that arrives after it, since the next batch takes the other
+# lane. In one pool process those comments waited for the whole batch (int8 BERT-base at half
+# capacity: p95 1.13-1.19 s in one process, 0.64-0.72 s in two threads; README, Measurements).
+TWO_BATCHES_AT_ONCE = ("--pool", "threads", "--concurrency", "2")
+
+
 @dataclass(frozen=True)
 class WorkerRole:
     """Which queues a kind of worker consumes, and how it runs."""
@@ -48,12 +57,13 @@ class WorkerRole:
     queues: tuple[str, ...]
     nice: int  # added to the process's niceness: higher runs only when the CPU is free
     torch_threads: int  # where MODQ_TORCH_THREADS leaves the choice to torch
+    pool: tuple[str, ...] = ONE_POOL_PROCESS  # Celery's pool options
 
     def argv(self, hostname: str = "", quiet: bool = False) -> list[str]:
-        """The command that runs one worker of this role, with one pool process; `quiet`
-        leaves out Celery's banner (where logs are JSON)."""
+        """The command that runs one worker of this role; `quiet` leaves out Celery's banner
+        (where logs are JSON)."""
         queues = ("-Q", ",".join(self.queues), "--hostname", hostname or f"{self.name}@%h")
-        return celery_argv("worker", "--concurrency", "1", *queues, quiet=quiet)
+        return celery_argv("worker", *self.pool, *queues, quiet=quiet)
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """`base`, with this role's torch threads where the operator left the choice to torch
@@ -66,7 +76,9 @@ class WorkerRole:
 # One torch thread each: where a worker shares its cores with web, PostgreSQL, Redis or another
 # worker (always so under `modq up`), torch's threads wait for each other at every layer, and
 # a thread per core made scoring 4-5x slower (README, Measurements).
-SCORING = WorkerRole("scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_threads=1)
+SCORING = WorkerRole(
+    "scoring", (SCORE_QUEUE, BACKLOG_QUEUE), nice=0, torch_threads=1, pool=TWO_BATCHES_AT_ONCE
+)
 # Webhooks first (a site waits for its event), then beat's sweeps and checks, and explanations
 # last: a moderator rarely waits for highlights.
 BACKGROUND = WorkerRole(

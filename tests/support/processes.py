@@ -74,6 +74,12 @@ def stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
         process.wait(5)
 
 
+def scoring_processes(worker: int) -> list[int]:
+    """The processes that run a Celery worker's tasks: its pool processes, or the worker
+    itself when its pool is threads (the scoring role's)."""
+    return children_of(worker) or [worker]
+
+
 def children_of(pid: int) -> list[int]:
     """Process ids whose parent is `pid` (Linux /proc)."""
     found = []

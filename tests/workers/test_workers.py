@@ -4,6 +4,8 @@ worker's environment holds its memory in check."""
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -28,6 +30,7 @@ from workers.celery_app import (
     WEBHOOK_QUEUE,
     WEBHOOK_SWEEP_TASK,
     WEBHOOK_TASK,
+    built_once,
     create_celery,
 )
 from workers.roles import SCORING
@@ -142,3 +145,25 @@ def test_workers_keep_no_matrix_buffers_of_their_own_unless_told(tmp_path: Path)
 
     assert environment({}) == "1 8"  # MKL's buffer pool off, oneDNN's cache small
     assert environment({"MKL_DISABLE_FAST_MM": "0"}) == "0 8"  # an operator's choice stands
+
+
+def test_what_a_worker_builds_lazily_is_built_once_when_threads_ask_together() -> None:
+    # A scoring worker runs two batches in threads: two sets of scorers would load every model
+    # twice.
+    builds: list[int] = []
+
+    class Context:
+        @built_once
+        def scorers(self) -> object:
+            builds.append(1)
+            time.sleep(0.05)  # long enough for the others to ask meanwhile
+            return object()
+
+    context = Context()
+    found: list[object] = []
+    askers = [threading.Thread(target=lambda: found.append(context.scorers)) for _ in range(4)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    assert len(builds) == 1 and len({id(f) for f in found}) == 1
