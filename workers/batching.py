@@ -3,7 +3,8 @@
 Built on celery-batches, which buffers task messages in the worker and hands them to one task
 run as a list. Added here:
 - the batch size and wait come from our settings;
-- a batch is handed to the pool only when a pool process is free, and chosen then from
+- a batch is handed to the pool only when a pool slot (a process, or a thread of the threads
+  pool the scoring role runs) is free, and chosen then from
   everything buffered, fairly: every author's first comment before anyone's second, and the
   backlog queue's (authors over their fair share) after all the rest. So a burst is scored in
   full batches, a lone comment still waits at most T, and a comment that arrives behind one
@@ -26,8 +27,10 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
+from billiard.einfo import ExceptionInfo
 from billiard.exceptions import WorkerLostError
 from celery.app import Celery
 from celery.worker.consumer import Consumer
@@ -89,12 +92,27 @@ def batch_ids(requests: Collection[Request | SimpleRequest]) -> dict[str, Any]:
     }
 
 
+def on_raise(running: Any, on_error: Callable[[ExceptionInfo], None]) -> None:
+    """Call `on_error` if the pool's call raises. Celery's threads pool ignores its
+    error_callback: a batch that raised outside its task (a signal receiver) would stay in
+    flight and unacknowledged for ever, and two such would stop the worker taking batches."""
+    future = getattr(running, "f", None)  # the threads pool's Future; other pools report
+    if isinstance(future, Future):
+
+        def check(done: Future[Any]) -> None:
+            error = done.exception()
+            if error is not None:
+                on_error(ExceptionInfo((type(error), error, error.__traceback__)))
+
+        future.add_done_callback(check)
+
+
 class ScoringBatches(Batches):  # type: ignore[misc]
     """A batch task whose size and wait are settings, and whose batches survive worker loss."""
 
     in_flight = 0  # batches handed to the pool and not finished, in this worker process
     _tref: Any  # celery-batches' flush timer entry, or None while it holds none
-    _timer: Any = None  # the consumer's event-loop timer, once a consumer has started
+    _consumer: Any = None  # the worker's consumer (its event loop), once one has started
 
     @property
     def flush_every(self) -> int:
@@ -126,7 +144,7 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         if self._tref is not None:
             self._tref.cancel()
             self._tref = None
-        self._timer = consumer.timer
+        self._consumer = consumer
         handler: Callable[..., None] = super().Strategy(task, app, consumer)
         if self._buffer.qsize() or self._pending.qsize():
             self._tref = consumer.timer.call_repeatedly(self.flush_interval, self._do_flush)
@@ -184,13 +202,15 @@ class ScoringBatches(Batches):  # type: ignore[misc]
         log.info("batch of %d comments handed to a pool process", len(batch), extra=ids)
         self._change_in_flight(+1)
         simple = ([SimpleRequest.from_request(r) for r in batch],)
-        self._pool.apply_async(
+        running = self._pool.apply_async(
             apply_batches_task, (self, simple, 0, None), callback=on_done, error_callback=on_error
         )
+        on_raise(running, on_error)
 
     def _flush_soon(self) -> None:
-        """Hand over what waits as soon as the event loop is free: a pool process just was."""
-        # Through the timer, not directly: with the solo pool this callback runs inside the
-        # flush that started the batch.
-        if self._timer is not None and (self._buffer.qsize() or self._pending.qsize()):
-            self._timer.call_after(0, self._do_flush)
+        """Hand over what waits as soon as the event loop is free: a pool slot just was."""
+        # Through the event loop, not directly: with the solo pool this callback runs inside
+        # the flush that started the batch, and with the threads pool in a pool thread.
+        # call_soon is the loop's thread-safe entry (it wakes the loop); its timer is not.
+        if self._consumer is not None and (self._buffer.qsize() or self._pending.qsize()):
+            self._consumer.call_soon(self._do_flush)

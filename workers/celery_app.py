@@ -66,6 +66,8 @@ class built_once(Generic[T]):  # lower case: a decorator, like cached_property
         self.lock = threading.RLock()  # reentrant: one build may ask for another
 
     def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:  # asked of the class: the descriptor itself, as a property
+            return self  # type: ignore[return-value]
         with self.lock:
             if self.name not in instance.__dict__:  # once there, found without us
                 instance.__dict__[self.name] = self.build(instance)
@@ -166,8 +168,10 @@ def celery_options(settings: Settings) -> dict[str, Any]:
         "task_ignore_result": True,
         "task_serializer": "json",
         "accept_content": ["json"],
-        # A batch fills from messages the worker has prefetched: room for one batch being
-        # scored and the next one gathering.
+        # A batch fills from messages the worker has prefetched: per pool slot (Celery
+        # multiplies it by the concurrency), room for one batch being scored and the next one
+        # gathering. The scoring role's two threads may so hold 512 messages; a worker that
+        # dies leaves them for the requeue sweep, not the hour of the visibility timeout.
         "worker_prefetch_multiplier": 2 * settings.batch_max_comments,
         "worker_hijack_root_logger": False,
         # Each worker also reads a queue of its own (`<hostname>.dq2`): its warm-up goes there.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
 import redis
 from celery import Task, shared_task
-from celery.signals import task_postrun, worker_ready
+from celery.signals import task_postrun, task_prerun, worker_ready
 from celery.utils.nodenames import worker_direct
 from celery_batches import SimpleRequest
 from kombu.exceptions import OperationalError as BrokerError
@@ -223,8 +224,37 @@ def _warm_up_when_ready(sender: Any, **_: Any) -> None:
         app.send_task(WARM_UP_TASK, queue=worker_direct(sender.hostname))
 
 
+class RunningTasks:
+    """How many tasks this process is running (two batches at once in a scoring worker's
+    threads)."""
+
+    def __init__(self) -> None:
+        self.count, self.lock = 0, threading.Lock()
+
+    def started(self) -> None:
+        """A task began."""
+        with self.lock:
+            self.count += 1
+
+    def ended(self) -> bool:
+        """A task ended; whether it was the last one running."""
+        with self.lock:
+            self.count = max(0, self.count - 1)
+            return self.count == 0
+
+
+_running = RunningTasks()
+
+
+@task_prerun.connect
+def _task_started(**_: Any) -> None:
+    _running.started()
+
+
 @task_postrun.connect
 def _release_free_memory(**_: Any) -> None:
-    """After every task (a batch of comments, an explanation), the memory it freed goes back
-    to the system, so a worker's RSS between batches is what it holds, not its high-water."""
-    release_free_memory()
+    """Once no task runs (a batch of comments, an explanation), the memory they freed goes
+    back to the system, so a worker's RSS between batches is what it holds, not its
+    high-water. Not while another batch runs: trimming locks the heap under its passes."""
+    if _running.ended():
+        release_free_memory()

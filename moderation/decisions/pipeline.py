@@ -57,13 +57,14 @@ def score_and_decide(
     scorers: Sequence[Scorer],
     policy: Policy,
     rescorer: TextRescorer | None = None,
-    lanes: int = 1,
+    lanes: int = 0,
 ) -> list[Outcome]:
-    """Score the pending ones among `comment_ids` (`lanes` scorers side by side), decide, and
-    store everything; `rescorer` re-scores a would-be abuse rejection with group names swapped
-    (the identity guard). Comments are decided and stored as their scores come in, while the
-    lanes score the rest: a batch's short comments need not wait for its longest one, and in
-    a burst most of the recording overlaps the scoring."""
+    """Score the pending ones among `comment_ids` (on the process's `lanes`, 0: in this
+    thread; signals/lanes.py), decide, and store everything; `rescorer` re-scores a would-be
+    abuse rejection with group names swapped (the identity guard). Comments are decided and
+    stored as their scores come in, while the lanes score the rest: a batch's short comments
+    need not wait for its longest one, and in a burst most of the recording overlaps the
+    scoring."""
     items = pending(session, comment_ids)
     session.rollback()  # do not hold a transaction open while models run
     outcomes: list[Outcome] = []

@@ -123,7 +123,7 @@ class _Share:
 
 
 def run_scorers(
-    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int = 1
+    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int = 0
 ) -> list[dict[str, SignalResult]]:
     """Run every scorer on every input (no early exit), `lanes` at a time (lanes.py); a
     crash becomes a failed signal."""
@@ -138,7 +138,7 @@ Ready = list[tuple[int, dict[str, SignalResult]]]  # (an input's index, its sign
 
 
 def scored_as_ready(
-    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int = 1
+    scorers: Sequence[Scorer], inputs: Sequence[ScoringInput], lanes: int = 0
 ) -> Generator[Ready, None, None]:
     """What run_scorers finds, a group of inputs at a time: each input as soon as every
     scorer is done with it, while the lanes go on with the rest. So a batch's short comments

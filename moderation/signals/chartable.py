@@ -10,6 +10,7 @@ output character came from.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -28,6 +29,9 @@ class CharTable:
         self._known = np.zeros(UNICODE_SIZE, dtype=bool)
         self._pieces = np.zeros((1, MAX_PIECE), dtype=np.uint32)
         self._lengths = np.ones(1, dtype=np.int64)  # length of each row of _pieces
+        # A scoring worker maps texts in two batches at once: two threads learning new
+        # characters together would lose a row of _pieces (a character folded wrong for good).
+        self._learning = threading.Lock()
 
     def map(self, text: str) -> tuple[str, np.ndarray | None]:
         """The mapped text, and where each of its characters came from if lengths changed."""
@@ -48,17 +52,22 @@ class CharTable:
         return out.astype(np.uint32).tobytes().decode("utf-32-le"), origin
 
     def _learn(self, codes: np.ndarray) -> None:
-        for code in np.unique(codes[~self._known[codes]]).tolist():
-            result = self.rule(chr(code))[:MAX_PIECE]
-            if len(result) == 1:
-                self._single[code] = ord(result)
-            else:
-                self._add_piece(code, result)
-            self._known[code] = True
+        if self._known[codes].all():  # the usual case: no lock taken
+            return
+        with self._learning:
+            for code in np.unique(codes[~self._known[codes]]).tolist():
+                result = self.rule(chr(code))[:MAX_PIECE]
+                if len(result) == 1:
+                    self._single[code] = ord(result)
+                else:
+                    self._add_piece(code, result)
+                self._known[code] = True
 
     def _add_piece(self, code: int, result: str) -> None:
+        # The row exists before any character points at it: a text being mapped meanwhile in
+        # another thread never looks past the end of _pieces.
         row = np.zeros((1, MAX_PIECE), dtype=np.uint32)
         row[0, : len(result)] = [ord(c) for c in result]
-        self._piece[code] = len(self._pieces)
         self._pieces = np.vstack([self._pieces, row])
         self._lengths = np.append(self._lengths, len(result))
+        self._piece[code] = len(self._pieces) - 1

@@ -67,12 +67,14 @@ def as_done(
     when it returns.
 
     The lanes are the process's: batches scored at the same time (a worker's threads pool)
-    share them, so there are never more models running than lanes, whatever the number of
-    callers, and a lane that one batch leaves idle takes the next batch's work."""
-    if threading.current_thread().name.startswith(LANE_PREFIX):  # a call from a lane: no
-        yield from ((index, work(item)) for index, item in enumerate(items))  # lane waits
-        return  # for itself
-    pool, threads = _pool(max(1, lanes)), _torch_threads()
+    share them, so their scorers never run more at once than there are lanes, and a lane
+    that one batch leaves idle takes the next batch's work. `lanes` 0 runs every call in the
+    caller's thread (the web's second thought, `modq eval`: callers that share no lanes)."""
+    if lanes <= 0 or threading.current_thread().name.startswith(LANE_PREFIX):
+        # (called from a lane: a lane must not wait for itself)
+        yield from ((index, work(item)) for index, item in enumerate(items))
+        return
+    pool, threads = _pool(lanes), _torch_threads()
     futures = {
         pool.submit(contextvars.copy_context().run, _in_lane, work, item, threads): index
         for index, item in enumerate(items)

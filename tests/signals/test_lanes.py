@@ -132,9 +132,24 @@ def test_batches_scored_at_the_same_time_share_the_processs_lanes(lanes: int) ->
 
 
 def test_a_lane_that_scores_with_lanes_of_its_own_runs_them_itself() -> None:
-    # One lane, asked from that lane, would wait for itself for ever.
-    nested = side_by_side(lambda n: side_by_side(lambda m: m + n, [1, 2], 1), [10], 1)
+    # One lane, asked from that lane, would wait for itself for ever: asked in a thread that
+    # the test gives up on, so that a hang fails.
+    nested: list[list[int]] = []
+    asker = threading.Thread(
+        target=lambda: nested.extend(
+            side_by_side(lambda n: side_by_side(lambda m: m + n, [1, 2], 1), [10], 1)
+        ),
+        daemon=True,
+    )
+    asker.start()
+    asker.join(10)
     assert nested == [[11, 12]]
+
+
+def test_no_lanes_runs_every_call_in_the_callers_thread() -> None:
+    # The web's second thought shares no lanes between its request threads.
+    caller = threading.current_thread().name
+    assert side_by_side(lambda _: threading.current_thread().name, [0, 1, 2], 0) == [caller] * 3
 
 
 def test_a_lane_thread_follows_the_callers_torch_threads_even_after_an_earlier_batch() -> None:

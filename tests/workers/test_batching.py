@@ -3,9 +3,13 @@ comment before anyone's second, the backlog after everything else."""
 
 from __future__ import annotations
 
+import threading
+
+from billiard.einfo import ExceptionInfo
+from celery.concurrency.thread import TaskPool
 from celery_batches import SimpleRequest
 
-from workers.batching import fair_order, queue_entry
+from workers.batching import fair_order, on_raise, queue_entry
 from workers.celery_app import BACKLOG_QUEUE, SCORE_QUEUE
 
 
@@ -55,3 +59,26 @@ def test_a_message_says_which_queue_it_came_from() -> None:
     entry = queue_entry(message("c1", "u1", BACKLOG_QUEUE))
     assert (entry.comment_id, entry.author_id, entry.deferred) == ("c1", "u1", True)
     assert not queue_entry(message("c2", "u1")).deferred
+
+
+def test_a_batch_that_raises_in_the_threads_pool_is_reported_as_failed() -> None:
+    # Celery's threads pool drops error_callback: the batch stayed in flight, unacknowledged.
+    pool = TaskPool(limit=1)
+    pool.start()
+    failed: list[ExceptionInfo] = []
+    reported = threading.Event()
+
+    def boom() -> None:
+        raise RuntimeError("a signal receiver fell over")
+
+    def on_error(info: ExceptionInfo) -> None:
+        failed.append(info)
+        reported.set()
+
+    try:
+        running = pool.apply_async(boom, callback=lambda _: None, error_callback=on_error)
+        on_raise(running, on_error)
+        assert reported.wait(5)
+    finally:
+        pool.stop()
+    assert len(failed) == 1 and failed[0].type is RuntimeError

@@ -167,3 +167,12 @@ def test_what_a_worker_builds_lazily_is_built_once_when_threads_ask_together() -
     for asker in askers:
         asker.join()
     assert len(builds) == 1 and len({id(f) for f in found}) == 1
+
+
+def test_memory_is_handed_back_only_when_the_last_running_task_ends() -> None:
+    # Trimming the heap locks it under the other batch's passes.
+    running = tasks.RunningTasks()
+    running.started()
+    running.started()
+    assert running.ended() is False
+    assert running.ended() is True

@@ -83,7 +83,7 @@ def _stop(processes: list[tuple[str, subprocess.Popen[bytes]]], grace: float) ->
 
 def run_all(settings: Settings, host: str, port: int) -> int:
     """Start Redis (if needed), migrate, create a first moderator, run web, a scoring worker,
-    a background worker (explanations, webhooks) and beat."""
+    a background worker (webhooks, maintenance, explanations) and beat."""
     children = Children()
     _stop_on_signals()
     try:

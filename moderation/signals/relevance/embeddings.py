@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,12 @@ class Embedder:
     model: Any
     name: str
     bf16: bool = False  # weights in bfloat16 (see load_embedder)
+    # One text at a time through the tokenizer: it is reconfigured between counting (no
+    # padding) and encoding (padding), and a Rust tokenizer changed while another thread
+    # encodes with it fails ("Already borrowed"). A scoring worker runs two batches at once.
+    _one_at_a_time: threading.RLock = field(
+        default_factory=threading.RLock, compare=False, repr=False
+    )
 
     def encode(self, texts: Sequence[str]) -> Any:
         """Unit-length embeddings, one row per text (numpy float32), in passes of texts of
@@ -56,14 +63,15 @@ class Embedder:
         import numpy as np
 
         found = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for chosen in passes(self.lengths(texts)):
-            found[chosen] = self.model.encode(
-                [texts[i] for i in chosen],
-                batch_size=len(chosen),
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+        with self._one_at_a_time:
+            for chosen in passes(self.lengths(texts)):
+                found[chosen] = self.model.encode(
+                    [texts[i] for i in chosen],
+                    batch_size=len(chosen),
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
         # Normalised again in float32: bfloat16 leaves rows ~1e-3 off unit length, and the
         # scorer takes a dot product for a cosine.
         return found / np.linalg.norm(found, axis=1, keepdims=True).clip(min=1e-12)
@@ -72,9 +80,10 @@ class Embedder:
         """How many tokens of each text the model reads."""
         if not texts:
             return []
-        tokens = self.model.tokenizer(
-            list(texts), truncation=True, max_length=self.model.max_seq_length
-        )
+        with self._one_at_a_time:
+            tokens = self.model.tokenizer(
+                list(texts), truncation=True, max_length=self.model.max_seq_length
+            )
         multiple = self.pad_to
         return [math.ceil(len(ids) / multiple) * multiple for ids in tokens["input_ids"]]
 
