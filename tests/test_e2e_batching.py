@@ -12,6 +12,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
@@ -35,6 +36,18 @@ pytestmark = pytest.mark.e2e
 __all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
 
 
+def held_up(client: FlaskClient, engine: sa.Engine, blocker: sa.Connection) -> str:
+    """Submit a comment whose batch then waits inside its decision, on a lock of its row held
+    by `blocker` until it rolls back; its status URL."""
+    status_url = submit(client, CLEAN)
+    blocker.execute(
+        sa.text("SELECT id FROM comments WHERE id = :id FOR UPDATE"),
+        {"id": status_url.rsplit("/", 1)[1]},
+    )
+    wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+    return status_url
+
+
 def test_a_comment_that_came_during_a_batch_is_scored_when_it_ends_not_at_the_next_tick(
     e2e_settings: Settings, tmp_path: Path, apps: list[Flask]
 ) -> None:
@@ -48,13 +61,8 @@ def test_a_comment_that_came_during_a_batch_is_scored_when_it_ends_not_at_the_ne
     with celery_process("worker", settings_env(settings), log, "--concurrency", "1"):
         worker_ready(settings)
         with engine.connect() as blocker:
-            first = submit(client, CLEAN)
             # The first batch blocks inside its decision while the second comment arrives.
-            blocker.execute(
-                sa.text("SELECT id FROM comments WHERE id = :id FOR UPDATE"),
-                {"id": first.rsplit("/", 1)[1]},
-            )
-            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            first = held_up(client, engine, blocker)
             second = submit(client, BURST[1], author_id="u2")
             wait_for(lambda: broker.llen("celery") == 0)  # taken by the worker, buffered
             blocker.rollback()
@@ -81,12 +89,7 @@ def test_a_comment_is_decided_while_another_batch_is_held_up(
     with celery_process("worker", settings_env(settings), log, *SCORING.pool):
         worker_ready(settings)
         with engine.connect() as blocker:
-            first = submit(client, CLEAN)
-            blocker.execute(
-                sa.text("SELECT id FROM comments WHERE id = :id FOR UPDATE"),
-                {"id": first.rsplit("/", 1)[1]},
-            )
-            wait_for(lambda: _task_waits_on_lock(engine), timeout=60)
+            first = held_up(client, engine, blocker)
             second = submit(client, BURST[1], author_id="u2")
             decided(client, second, timeout=30)
             still = client.get(first).get_json()["status"]
