@@ -153,9 +153,9 @@ def send_webhooks(app: Celery, delivery_ids: list[int]) -> None:
         app.send_task(WEBHOOK_TASK, args=[delivery_id], queue=WEBHOOK_QUEUE)
 
 
-def maintenance(task: str, every_seconds: float) -> dict[str, Any]:
-    """A beat entry that sends `task` to the maintenance queue every `every_seconds`."""
-    return {"task": task, "schedule": every_seconds, "options": {"queue": MAINTENANCE_QUEUE}}
+def every(seconds: float, task: str, queue: str = MAINTENANCE_QUEUE) -> dict[str, Any]:
+    """A beat entry that sends `task` to `queue` every `seconds`."""
+    return {"task": task, "schedule": seconds, "options": {"queue": queue}}
 
 
 def celery_options(settings: Settings) -> dict[str, Any]:
@@ -188,18 +188,12 @@ def celery_options(settings: Settings) -> dict[str, Any]:
         # beyond that a publish fails fast and the requeue sweep queues the comment later.
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0},
         "beat_schedule": {
-            "requeue-stale-pending": maintenance(
-                REQUEUE_TASK, float(settings.requeue_interval_seconds)
-            ),
-            "check-score-drift": maintenance(DRIFT_TASK, DRIFT_CHECK_SECONDS),
-            "refresh-strict-mode": maintenance(STRICT_MODE_TASK, STRICT_MODE_CHECK_SECONDS),
-            "send-due-webhooks": {
-                "task": WEBHOOK_SWEEP_TASK,
-                "schedule": WEBHOOK_SWEEP_SECONDS,
-                # with the deliveries: a worker given only this queue needs nothing else
-                "options": {"queue": WEBHOOK_QUEUE},
-            },
-            "learn-topic-lines": maintenance(TOPIC_LINES_TASK, TOPIC_LINES_SECONDS),
+            "requeue-stale-pending": every(settings.requeue_interval_seconds, REQUEUE_TASK),
+            "check-score-drift": every(DRIFT_CHECK_SECONDS, DRIFT_TASK),
+            "refresh-strict-mode": every(STRICT_MODE_CHECK_SECONDS, STRICT_MODE_TASK),
+            # with the deliveries: a worker given only that queue needs nothing else
+            "send-due-webhooks": every(WEBHOOK_SWEEP_SECONDS, WEBHOOK_SWEEP_TASK, WEBHOOK_QUEUE),
+            "learn-topic-lines": every(TOPIC_LINES_SECONDS, TOPIC_LINES_TASK),
         },
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
     }
