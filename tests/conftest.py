@@ -6,7 +6,6 @@ import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +30,10 @@ from moderation.kinds import Role
 from moderation.models import Moderator
 from moderation.ratelimit import RateLimiter
 from tests.support import detoxify_checkpoint
+from tests.support.schema import fresh_postgres_database
 from tests.support.services import RedisServer
 from web import create_app
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "MODQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_TEST_URL = os.environ.get("MODQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 MODERATOR_PASSWORD = "correct horse battery"
 # Marks each test with the servers its fixtures need (see tests/support/markers.py).
@@ -187,25 +184,6 @@ def admin_client(app: Flask) -> FlaskClient:
 
 
 # ---- PostgreSQL and Redis (integration) -----------------------------------------------------
-
-
-@contextmanager
-def fresh_postgres_database(name: str) -> Iterator[str]:
-    """Create database `name`, migrate it, yield its URL, drop it."""
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    drop = sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    with admin.connect() as connection:
-        connection.execute(drop)
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name)
-    rendered = url.render_as_string(hide_password=False)
-    upgrade(rendered)
-    try:
-        yield rendered
-    finally:
-        with admin.connect() as connection:
-            connection.execute(drop)
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

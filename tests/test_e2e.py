@@ -17,10 +17,11 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.conftest import fresh_postgres_database, make_settings, site_client
+from tests.conftest import make_settings, site_client
 from tests.support import factories
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import celery_process, children_of, settings_env, wait_for
+from tests.support.schema import fresh_postgres_database
 from web import create_app
 
 pytestmark = pytest.mark.e2e

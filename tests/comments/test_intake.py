@@ -22,8 +22,8 @@ from moderation.comments.validation import ArticleData, CommentSubmission, Valid
 from moderation.db import make_engine, make_session_factory, utcnow
 from moderation.kinds import CommentStatus
 from moderation.models import AuditEntry, AuditLogIsAppendOnly, Comment
-from tests.conftest import fresh_postgres_database
 from tests.support import factories
+from tests.support.schema import fresh_postgres_database
 
 
 def test_a_comment_is_committed_before_it_is_queued(

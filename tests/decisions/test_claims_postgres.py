@@ -20,7 +20,8 @@ from moderation.decisions.queues import View
 from moderation.decisions.review import decide_as_moderator
 from moderation.kinds import Action, Role
 from moderation.models import Comment, Moderator
-from tests.conftest import MODERATOR_PASSWORD, fresh_postgres_database
+from tests.conftest import MODERATOR_PASSWORD
+from tests.support.schema import fresh_postgres_database
 from tests.support.workspace import waiting
 
 pytestmark = pytest.mark.postgres

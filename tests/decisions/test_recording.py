@@ -24,8 +24,8 @@ from moderation.policy.verdicts import Reason, Verdict
 from moderation.signals.base import ScorerHealth, ScoringInput, SignalResult
 from moderation.webhooks import endpoints
 from moderation.webhooks.models import WebhookEvent
-from tests.conftest import fresh_postgres_database
 from tests.support import factories
+from tests.support.schema import fresh_postgres_database
 from tests.support.signals import abuse, ok
 
 PUBLISH = Verdict(Action.PUBLISH, (Reason("clean", "clean", Action.PUBLISH),), "v-test")

@@ -15,8 +15,9 @@ from flask import Flask
 
 from moderation.config import Settings
 from moderation.db import upgrade
-from tests.conftest import fresh_postgres_database, make_settings, site_key
+from tests.conftest import make_settings, site_key
 from tests.support.fuzzing import fuzz, seed
+from tests.support.schema import fresh_postgres_database
 from web import create_app
 
 DOCUMENTED_OUTSIDE_API = {"/healthz", "/readyz", "/metrics"}

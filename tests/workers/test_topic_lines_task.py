@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from moderation.db import make_engine, make_session_factory
 from moderation.learning.models import TopicLine
-from tests.conftest import fresh_postgres_database, make_settings
+from tests.conftest import make_settings
 from tests.learning.test_topic_lines import VERSION, scored
 from tests.support import factories
 from tests.support.processes import celery_process, settings_env, wait_for
+from tests.support.schema import fresh_postgres_database
 from workers.celery_app import TOPIC_LINES_TASK, create_celery
 
 pytestmark = pytest.mark.e2e

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from moderation.db import make_engine, make_session_factory
 from moderation.signals.relevance.comment_vectors import DatabaseComments
-from tests.conftest import fresh_postgres_database
 from tests.support import factories
+from tests.support.schema import fresh_postgres_database
 
 
 @pytest.mark.postgres
