@@ -25,11 +25,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from moderation import accounts, sites
 from moderation.comments.intake import QueueEntry
 from moderation.config import Settings, load_settings
-from moderation.db import make_engine, make_session_factory, upgrade
+from moderation.db import make_engine, make_session_factory
 from moderation.kinds import Role
 from moderation.models import Moderator
 from moderation.ratelimit import RateLimiter
-from tests.support import detoxify_checkpoint
+from tests.support import detoxify_checkpoint, schema
 from tests.support.schema import fresh_postgres_database
 from tests.support.services import RedisServer
 from web import create_app
@@ -52,15 +52,22 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return load_settings({}, **values)
 
 
+def migrated_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """make_settings on a SQLite file already at the newest revision."""
+    value = make_settings(tmp_path, **overrides)
+    database = sa.engine.make_url(value.database_url).database
+    assert database, value.database_url
+    schema.copy_migrated(Path(database))
+    return value
+
+
 # ---- SQLite (fast unit and app tests) -------------------------------------------------------
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings on a fresh, migrated SQLite file."""
-    value = make_settings(tmp_path)
-    upgrade(value.database_url)
-    return value
+    return migrated_settings(tmp_path)
 
 
 @pytest.fixture

@@ -10,12 +10,11 @@ import pytest
 from flask import Flask
 
 from moderation.config import to_environment
-from moderation.db import upgrade
 from moderation.kinds import Action, SignalState
 from moderation.learning.evaluation import Example, ExampleError, read_examples, report, roc_auc
 from moderation.policy.reader import load
 from moderation.signals.base import SignalResult
-from tests.conftest import make_settings
+from tests.conftest import migrated_settings
 from tests.support import factories
 
 POLICY = load()
@@ -112,8 +111,7 @@ def test_json_output_is_exactly_one_json_document(tmp_path: Path) -> None:
     # Issue 10, finding 8: torch printed its download notice on stdout, before the JSON. A real
     # process, so that notices written by libraries (to sys.stdout or to file descriptor 1)
     # land where a shell pipe would see them.
-    settings = make_settings(tmp_path)
-    upgrade(settings.database_url)
+    settings = migrated_settings(tmp_path)
     path = tmp_path / "examples.jsonl"
     path.write_text(json.dumps({"text": "Energy talks.", "labels": {"abusive": 0}}) + "\n")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}

@@ -1,10 +1,17 @@
-"""Migrated databases for tests."""
+"""Migrated databases for tests: PostgreSQL ones, and SQLite files copied from one migrated
+once per test session."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -32,3 +39,24 @@ def fresh_postgres_database(name: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(drop)
         admin.dispose()
+
+
+def copy_migrated(database: Path) -> None:
+    """Make `database` a SQLite file at the newest revision (migrating each test's own file
+    took 0.4 s, 300 times over; every copy has the same schema)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    source, target = sqlite3.connect(_migrated_once()), sqlite3.connect(database)
+    try:
+        source.backup(target)  # a consistent copy, whatever the journal holds
+    finally:
+        source.close()
+        target.close()
+
+
+@functools.cache
+def _migrated_once() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="modq-schema-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "modq.db"
+    upgrade(f"sqlite:///{path}")
+    return path

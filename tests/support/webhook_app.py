@@ -11,17 +11,15 @@ from pathlib import Path
 
 from flask import Flask
 
-from moderation.db import upgrade
 from moderation.webhooks import delivery, outbox
-from tests.conftest import make_settings
+from tests.conftest import migrated_settings
 from web import create_app
 
 
 @contextmanager
 def delivering_app(folder: Path) -> Iterator[Flask]:
     """The app on a fresh SQLite file in `folder`, delivering due webhooks after requests."""
-    settings = make_settings(folder, webhook_private_addresses=True)
-    upgrade(settings.database_url)
+    settings = migrated_settings(folder, webhook_private_addresses=True)
     application = create_app(settings, {"TESTING": True})
     runtime = application.extensions["modq"]
 

@@ -10,9 +10,8 @@ from flask.testing import FlaskClient
 
 from moderation import accounts
 from moderation.comments.intake import hash_address
-from moderation.db import upgrade
 from moderation.models import Comment, Moderator
-from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, make_settings
+from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, migrated_settings
 from tests.support.logins import WRONG, audit_entries, from_address, time_passes
 from tests.web.test_review_ui import queued_comment
 from web import create_app
@@ -50,8 +49,7 @@ def test_the_delay_is_per_account_from_any_address(
 
 
 def test_one_address_trying_many_usernames_is_slowed(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "other", login_address_free_failures=3)
-    upgrade(settings.database_url)
+    settings = migrated_settings(tmp_path / "other", login_address_free_failures=3)
     app = create_app(settings, {"TESTING": True})
     with app.extensions["modq"].session_factory() as session:
         accounts.create_moderator(session, "bob", MODERATOR_PASSWORD)
@@ -169,8 +167,7 @@ def test_a_session_ends_at_its_absolute_limit(
 
 
 def test_timeouts_follow_the_settings(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, session_idle_minutes=5, session_max_hours=1)
-    upgrade(settings.database_url)
+    settings = migrated_settings(tmp_path, session_idle_minutes=5, session_max_hours=1)
     app = create_app(settings, {"TESTING": True})
     with app.extensions["modq"].session_factory() as session:
         accounts.create_moderator(session, "alice", MODERATOR_PASSWORD)

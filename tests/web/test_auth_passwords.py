@@ -12,9 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation import accounts
-from moderation.db import upgrade
 from moderation.models import Moderator
-from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, make_settings
+from tests.conftest import MODERATOR_PASSWORD, csrf_token, log_in, migrated_settings
 from tests.support.logins import audit_entries
 from tests.web.test_review_ui import queued_comment
 from web.cli.devserver import first_moderator
@@ -54,8 +53,7 @@ def test_the_username_is_not_a_password(app: Flask) -> None:
 
 
 def test_modq_up_names_a_weak_admin_password(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, admin_username="boss", admin_password=" " * 12)
-    upgrade(settings.database_url)
+    settings = migrated_settings(tmp_path, admin_username="boss", admin_password=" " * 12)
     with pytest.raises(click.ClickException, match="MODQ_ADMIN_PASSWORD: the password must"):
         first_moderator(settings)
 

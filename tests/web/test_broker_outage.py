@@ -14,8 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from moderation.db import upgrade
-from tests.conftest import make_settings, site_client
+from tests.conftest import migrated_settings, site_client
 from tests.support.processes import wait_for
 from tests.support.services import RedisServer, free_port
 from web import create_app
@@ -60,10 +59,9 @@ def port() -> int:
 
 @pytest.fixture
 def app(tmp_path: Path, port: int) -> Iterator[Flask]:
-    settings = make_settings(
+    settings = migrated_settings(
         tmp_path, redis_url=f"redis://127.0.0.1:{port}/0", broker_retry_seconds=1
     )
-    upgrade(settings.database_url)
     application = create_app(settings, {"TESTING": True})
     yield application
     application.extensions["modq"].engine.dispose()

@@ -7,10 +7,9 @@ from sqlalchemy.orm import Session
 
 from moderation import accounts
 from moderation.config import Settings
-from moderation.db import upgrade
 from moderation.decisions.health import record_health
 from moderation.signals.relevance.scorer import RelevanceScorer
-from tests.conftest import MODERATOR_PASSWORD, log_in, make_settings
+from tests.conftest import MODERATOR_PASSWORD, log_in, make_settings, migrated_settings
 from web import create_app
 
 
@@ -42,8 +41,7 @@ def test_readyz_is_ok_with_database_broker_and_scorers(
 
 
 def test_readyz_says_what_is_wrong_with_the_broker(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, redis_url="redis://:b4d-password@127.0.0.1:1/0")
-    upgrade(settings.database_url)
+    settings = migrated_settings(tmp_path, redis_url="redis://:b4d-password@127.0.0.1:1/0")
     body = moderators_client(settings).get("/readyz").get_json()
     assert body["status"] == "degraded"
     assert "does not answer" in body["checks"]["broker"]["detail"]
@@ -53,8 +51,7 @@ def test_readyz_says_what_is_wrong_with_the_broker(tmp_path: Path) -> None:
 
 def test_readyz_tells_strangers_the_status_only_and_masks_passwords(tmp_path: Path) -> None:
     # Issue 10, finding 6: /readyz printed the broker URL with its password to anyone.
-    settings = make_settings(tmp_path, redis_url="redis://:hunter2@127.0.0.1:1/0")
-    upgrade(settings.database_url)
+    settings = migrated_settings(tmp_path, redis_url="redis://:hunter2@127.0.0.1:1/0")
     stranger = create_app(settings).test_client().get("/readyz")
     assert (stranger.status_code, stranger.get_json()) == (200, {"status": "degraded"})
     detail = moderators_client(settings).get("/readyz").get_json()["checks"]["broker"]["detail"]
@@ -68,8 +65,7 @@ def test_readyz_keeps_its_status_codes_for_orchestrators(tmp_path: Path, app: Fl
 
 
 def test_readyz_is_503_when_the_schema_is_not_migrated(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
-    upgrade(settings.database_url)
+    settings = migrated_settings(tmp_path)
     client = moderators_client(settings)
     with create_app(settings).extensions["modq"].engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")

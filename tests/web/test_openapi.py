@@ -14,8 +14,7 @@ import pytest
 from flask import Flask
 
 from moderation.config import Settings
-from moderation.db import upgrade
-from tests.conftest import make_settings, site_key
+from tests.conftest import make_settings, migrated_settings, site_key
 from tests.support.fuzzing import fuzz, seed
 from tests.support.schema import fresh_postgres_database
 from web import create_app
@@ -46,8 +45,7 @@ def test_the_document_is_served_and_covers_every_api_route(app: Flask) -> None:
 def fuzzed_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """The app on its own database (fuzzing commits what it creates), queueing nowhere."""
     if request.param == "sqlite":
-        settings = make_settings(tmp_path)
-        upgrade(settings.database_url)
+        settings = migrated_settings(tmp_path)
         yield _app(settings)
         return
     with fresh_postgres_database(f"modq_fuzz_{os.getpid()}") as url:
