@@ -9,7 +9,7 @@ pending, and the audit log agrees.
     python -m benchmarks.chaos [--comments 2400] [--rate 12] [--api-key KEY]
 
 Prints what it did, the counts, the drain time and submit-to-decision p50/p99; exits 1 if a
-check failed. The test suite runs a short version (tests/test_chaos.py).
+check failed. The test suite runs a short version (tests/end_to_end/test_chaos.py).
 """
 
 from __future__ import annotations

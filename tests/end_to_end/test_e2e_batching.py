@@ -16,8 +16,7 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.support.processes import celery_process, settings_env, wait_for
-from tests.test_e2e import (
+from tests.end_to_end.test_e2e import (
     BURST,
     CLEAN,
     E2E_REDIS,
@@ -30,6 +29,7 @@ from tests.test_e2e import (
     submit,
     worker_ready,
 )
+from tests.support.processes import celery_process, settings_env, wait_for
 from workers.roles import SCORING
 
 pytestmark = pytest.mark.e2e

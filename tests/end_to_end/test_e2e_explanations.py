@@ -13,8 +13,8 @@ from flask import Flask
 
 from moderation.config import Settings
 from moderation.db import make_engine
+from tests.end_to_end.test_e2e import apps, client_for, decided, e2e_database, e2e_settings, submit
 from tests.support.processes import celery_process, settings_env, wait_for
-from tests.test_e2e import apps, client_for, decided, e2e_database, e2e_settings, submit
 from workers.celery_app import EXPLAIN_QUEUE
 
 pytestmark = pytest.mark.e2e

@@ -19,10 +19,7 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.support.chatty_task import CHATTY_TASK, SAID
-from tests.support.processes import celery_process, children_of, settings_env, wait_for
-from tests.support.services import RedisServer
-from tests.test_e2e import (  # the e2e fixtures and helpers
+from tests.end_to_end.test_e2e import (  # the e2e fixtures and helpers
     BURST,
     CLEAN,
     _task_waits_on_lock,
@@ -34,6 +31,9 @@ from tests.test_e2e import (  # the e2e fixtures and helpers
     submit,
     worker_ready,
 )
+from tests.support.chatty_task import CHATTY_TASK, SAID
+from tests.support.processes import celery_process, children_of, settings_env, wait_for
+from tests.support.services import RedisServer
 from workers.celery_app import WEBHOOK_QUEUE, create_celery
 
 pytestmark = pytest.mark.e2e
