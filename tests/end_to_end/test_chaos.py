@@ -11,8 +11,6 @@ import pytest
 from benchmarks import chaos
 from tests.support.detoxify_checkpoint import TinyDetoxify
 
-pytestmark = pytest.mark.e2e
-
 
 # The run itself takes a minute or two; draining after the faults may take longer on a busy
 # machine, and the plan gives it up to 900 s, so the suite's 300 s limit must not cut it short.

@@ -15,12 +15,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import REPO, children_of, wait_for
 
-pytestmark = pytest.mark.e2e
 MODQ = str(Path(sys.executable).parent / "modq")
 
 

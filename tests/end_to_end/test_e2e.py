@@ -24,7 +24,6 @@ from tests.support.processes import celery_process, children_of, settings_env, w
 from tests.support.schema import fresh_postgres_database
 from web import create_app
 
-pytestmark = pytest.mark.e2e
 E2E_REDIS = os.environ.get("MODQ_TEST_E2E_REDIS_URL", "redis://127.0.0.1:6379/13")
 ARTICLE = {
     "title": "Ministers meet in Athens on energy and shipping",

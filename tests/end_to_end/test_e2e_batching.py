@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
@@ -32,7 +31,6 @@ from tests.end_to_end.test_e2e import (
 from tests.support.processes import celery_process, settings_env, wait_for
 from workers.roles import SCORING
 
-pytestmark = pytest.mark.e2e
 __all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
@@ -17,7 +16,6 @@ from tests.end_to_end.test_e2e import apps, client_for, decided, e2e_database, e
 from tests.support.processes import celery_process, settings_env, wait_for
 from workers.celery_app import EXPLAIN_QUEUE
 
-pytestmark = pytest.mark.e2e
 __all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
 ABUSIVE = (
     "The ministers talked about energy and shipping. Anyone who disagrees is a stupid idiot "

@@ -36,7 +36,6 @@ from tests.support.processes import celery_process, children_of, settings_env, w
 from tests.support.services import RedisServer
 from workers.celery_app import WEBHOOK_QUEUE, create_celery
 
-pytestmark = pytest.mark.e2e
 REDIS_PASSWORD, DATABASE_PASSWORD = "r3dis-pass-word", "pg-pass-word"
 
 

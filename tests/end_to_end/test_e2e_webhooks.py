@@ -37,7 +37,6 @@ from tests.support.services import RedisServer
 from web import create_app
 from workers.celery_app import WEBHOOK_QUEUE
 
-pytestmark = pytest.mark.e2e
 TABLES = (
     "webhook_attempts", "webhook_deliveries", "webhook_events", "webhook_endpoints", "decisions",
     "comments", "articles", "audit_log", "moderator_sessions", "moderators", "authors",

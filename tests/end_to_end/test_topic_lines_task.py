@@ -20,7 +20,6 @@ from tests.support.processes import celery_process, settings_env, wait_for
 from tests.support.schema import fresh_postgres_database
 from workers.celery_app import TOPIC_LINES_TASK, create_celery
 
-pytestmark = pytest.mark.e2e
 E2E_REDIS = os.environ.get("MODQ_TEST_E2E_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 

@@ -1,5 +1,8 @@
 """Marks each test with the servers its fixtures need, so that
-`pytest -m "not postgres and not redis and not e2e and not browser"` runs with neither."""
+`pytest -m "not postgres and not redis and not e2e and not browser"` runs with neither; and
+keeps the end-to-end tests together on one of pytest-xdist's workers."""
+
+from typing import Any
 
 import pytest
 
@@ -13,11 +16,16 @@ SERVER_FIXTURES = {
     },
     "redis": {"redis_client"},
 }
+# Tests that start real processes (workers, beat, modq up) on the end-to-end Redis database,
+# each emptying it and the tables those processes read: they must not run side by side.
+END_TO_END = "tests/end_to_end/"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test with the servers its fixtures need."""
     for item in items:
+        if item.nodeid.startswith(END_TO_END):
+            item.add_marker(pytest.mark.e2e)
         used = set(getattr(item, "fixturenames", ()))
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("any_session") == "postgresql":
@@ -25,3 +33,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, fixtures in SERVER_FIXTURES.items():
             if used & fixtures:
                 item.add_marker(marker)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's load scheduling, but the end-to-end tests go to one worker, one after
+    another, while the other workers share the rest of the suite test by test."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class EndToEndTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return END_TO_END if nodeid.startswith(END_TO_END) else nodeid
+
+    return EndToEndTogether(config, log)
