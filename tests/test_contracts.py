@@ -97,3 +97,16 @@ def test_no_module_is_over_300_lines() -> None:
         if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert not long, f"split these: {long}"
+
+
+def test_only_end_to_end_tests_start_workers_on_the_shared_redis_database() -> None:
+    # They run one after another in one xdist process (tests/support/markers.py); a test
+    # elsewhere that started workers on database 13 would run beside them and steal their tasks.
+    outside = {
+        str(p.relative_to(REPO))
+        for p in (REPO / "tests").rglob("test_*.py")
+        if "end_to_end" not in p.parts
+        and p != Path(__file__).resolve()
+        and ("celery_process(" in (text := p.read_text()) or "E2E_REDIS" in text)
+    }
+    assert not outside, f"move these to tests/end_to_end/: {outside}"
