@@ -254,8 +254,12 @@ def redis_client() -> Iterator[redis.Redis]:
 
 @pytest.fixture(scope="session")
 def tiny_detoxify(tmp_path_factory: pytest.TempPathFactory) -> detoxify_checkpoint.TinyDetoxify:
-    """A Detoxify-format 'unbiased' checkpoint and HF folder built (and trained) here."""
-    return detoxify_checkpoint.build(tmp_path_factory.mktemp("detoxify"))
+    """A Detoxify-format 'unbiased' checkpoint and HF folder built (and trained) here, once
+    per run: pytest-xdist's processes share the folder above their own temporary ones."""
+    base = tmp_path_factory.getbasetemp()
+    return detoxify_checkpoint.build_once(
+        (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "tiny-detoxify"
+    )
 
 
 @pytest.fixture(scope="session")

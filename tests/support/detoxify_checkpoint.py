@@ -111,7 +111,7 @@ def build(folder: Path, variant: str = "unbiased", train: bool = True) -> TinyDe
     import transformers
 
     arch = ARCHITECTURES[variant]
-    hf_config = folder / "hf"
+    hf_config = files_in(folder).hf_config
     hf_config.mkdir(parents=True, exist_ok=True)
     vocab_size = TOKENIZER_WRITERS[arch.name](hf_config)
     torch.manual_seed(0)
@@ -120,9 +120,29 @@ def build(folder: Path, variant: str = "unbiased", train: bool = True) -> TinyDe
     model = getattr(transformers, arch.model_class)(config)
     if train:
         model = _train(model, hf_config, arch)
-    hub_layout, local_layout = folder / "hub_layout.ckpt", folder / "local_layout.ckpt"
-    save_checkpoints(model, arch, hf_config, hub_layout, local_layout)
-    return TinyDetoxify(hub_layout, local_layout, hf_config)
+    built = files_in(folder)
+    save_checkpoints(model, arch, hf_config, built.hub_layout, built.local_layout)
+    return built
+
+
+def files_in(folder: Path) -> TinyDetoxify:
+    """Where `build(folder)` writes the checkpoints and the HF folder."""
+    return TinyDetoxify(folder / "hub_layout.ckpt", folder / "local_layout.ckpt", folder / "hf")
+
+
+def build_once(folder: Path) -> TinyDetoxify:
+    """`build(folder)` by the first process to ask; the others (pytest-xdist's) wait for it
+    and share what it built."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    built = folder / "built"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not built.exists():
+            build(folder)
+            built.touch()
+    return files_in(folder)
 
 
 def save_checkpoints(
