@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -36,9 +37,11 @@ from web import create_app
 
 # Each pytest-xdist process empties a Redis database of its own on the same server: the first
 # MODQ_TEST_REDIS_URL's, the others 11, 10, ... (13 is the end-to-end tests', 12 benchmarks').
-_BASE_REDIS = os.environ.get("MODQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-REDIS_TEST_URL = _BASE_REDIS if not _WORKER else f"{_BASE_REDIS.rsplit('/', 1)[0]}/{12 - _WORKER}"
+_BASE_REDIS = urlsplit(os.environ.get("MODQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"))
+REDIS_TEST_URL = (
+    _BASE_REDIS if not _WORKER else _BASE_REDIS._replace(path=f"/{12 - _WORKER}")
+).geturl()
 MODERATOR_PASSWORD = "correct horse battery"
 # Marks each test with the servers its fixtures need (see tests/support/markers.py).
 pytest_plugins = ["tests.support.markers"]

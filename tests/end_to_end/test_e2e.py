@@ -182,11 +182,12 @@ def test_a_worker_killed_mid_task_does_not_lose_the_comment(
 
 
 def _task_waits_on_lock(engine: sa.Engine) -> bool:
+    # In this test's database only: tests in another xdist process wait on locks of their own.
     with engine.connect() as connection:
         waiting = connection.execute(
             sa.text(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE 'UPDATE comments%'"
+                "AND query LIKE 'UPDATE comments%' AND datname = current_database()"
             )
         ).scalar()
     return bool(waiting)
