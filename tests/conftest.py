@@ -62,8 +62,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 def migrated_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """make_settings on a SQLite file already at the newest revision."""
     value = make_settings(tmp_path, **overrides)
-    database = sa.engine.make_url(value.database_url).database
-    assert database, value.database_url
+    url = sa.engine.make_url(value.database_url)
+    assert url.get_backend_name() == "sqlite" and url.database, value.database_url
+    database = url.database
     schema.copy_migrated(Path(database))
     return value
 

@@ -2,6 +2,8 @@
 `pytest -m "not postgres and not redis and not e2e and not browser"` runs with neither; and
 keeps the end-to-end tests together on one of pytest-xdist's workers."""
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +20,13 @@ SERVER_FIXTURES = {
 }
 # Tests that start real processes (workers, beat, modq up) on the end-to-end Redis database,
 # each emptying it and the tables those processes read: they must not run side by side.
-END_TO_END = "tests/end_to_end/"
+END_TO_END = Path(__file__).resolve().parents[1] / "end_to_end"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test with the servers its fixtures need."""
     for item in items:
-        if item.nodeid.startswith(END_TO_END):
+        if item.path.resolve().is_relative_to(END_TO_END):
             item.add_marker(pytest.mark.e2e)
         used = set(getattr(item, "fixturenames", ()))
         callspec = getattr(item, "callspec", None)
@@ -41,8 +43,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     another, while the other workers share the rest of the suite test by test."""
     from xdist.scheduler import LoadScopeScheduling
 
+    # The scheduler sees only node ids, which are relative to the rootdir.
+    together = os.path.relpath(END_TO_END, config.rootpath) + "/"
+
     class EndToEndTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return END_TO_END if nodeid.startswith(END_TO_END) else nodeid
+            return together if nodeid.startswith(together) else nodeid
 
     return EndToEndTogether(config, log)
