@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
@@ -18,13 +16,11 @@ from flask.testing import FlaskClient
 from moderation.config import Settings
 from moderation.db import make_engine
 from tests.conftest import make_settings, site_client
+from tests.end_to_end.conftest import E2E_REDIS
 from tests.support import factories
-from tests.support.detoxify_checkpoint import TinyDetoxify
 from tests.support.processes import celery_process, children_of, settings_env, wait_for
-from tests.support.schema import fresh_postgres_database
 from web import create_app
 
-E2E_REDIS = os.environ.get("MODQ_TEST_E2E_REDIS_URL", "redis://127.0.0.1:6379/13")
 ARTICLE = {
     "title": "Ministers meet in Athens on energy and shipping",
     "url": "https://news.example.org/athens",
@@ -46,45 +42,6 @@ BURST = [
     "Shipping companies will watch these trade talks closely.",
     "A joint energy plan is overdue, and this meeting is a start.",
 ]
-
-
-@pytest.fixture(scope="module")
-def e2e_database() -> Iterator[str]:
-    with fresh_postgres_database(f"modq_e2e_{os.getpid()}") as url:
-        yield url
-
-
-@pytest.fixture
-def e2e_settings(tmp_path: Path, e2e_database: str, tiny_detoxify: TinyDetoxify) -> Settings:
-    engine = make_engine(e2e_database)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "TRUNCATE signals, decisions, comments, articles, audit_log, scorer_status, "
-                "moderators, authors, api_keys, sites CASCADE"
-            )
-        )
-    engine.dispose()
-    redis.Redis.from_url(E2E_REDIS).flushdb()
-    return make_settings(
-        tmp_path,
-        database_url=e2e_database,
-        redis_url=E2E_REDIS,
-        detoxify_checkpoint=tiny_detoxify.hub_layout,
-        detoxify_hf_config=tiny_detoxify.hf_config,
-        requeue_after_seconds=5,
-        requeue_interval_seconds=1,
-        scorer_retry_seconds=0,
-    )
-
-
-@pytest.fixture
-def apps() -> Iterator[list[Flask]]:
-    """Apps made by the test; their connection pools are closed at the end."""
-    made: list[Flask] = []
-    yield made
-    for app in made:
-        app.extensions["modq"].engine.dispose()
 
 
 def client_for(apps: list[Flask], settings: Settings, article: bool = True) -> FlaskClient:
@@ -199,13 +156,7 @@ def test_messages_lost_in_a_redis_restart_are_requeued(
     client = client_for(apps, e2e_settings)
     status_url = submit(client, CLEAN)  # no worker yet: the message waits in Redis...
     redis.Redis.from_url(E2E_REDIS).flushdb()  # ...and is lost, as in a restart without AOF
-    env = settings_env(e2e_settings)
-    with (
-        celery_process("worker", env, tmp_path / "worker.log", "--concurrency", "1"),
-        celery_process("beat", env, tmp_path / "beat.log"),
-    ):
-        result = decided(client, status_url, timeout=90)
-    assert result["status"] == "published"
+    assert decided_by_the_sweep(client, status_url, e2e_settings, tmp_path) == "published"
 
 
 def test_intake_with_redis_down_answers_202_and_the_comment_is_scored_later(
@@ -215,15 +166,22 @@ def test_intake_with_redis_down_answers_202_and_the_comment_is_scored_later(
         tmp_path / "down", database_url=e2e_settings.database_url, redis_url="redis://127.0.0.1:1/0"
     )
     status_url = submit(client_for(apps, down), CLEAN)
-    env = settings_env(e2e_settings)
     reader = client_for(apps, e2e_settings, article=False)
     assert reader.get(status_url).get_json()["status"] == "pending"
+    assert decided_by_the_sweep(reader, status_url, e2e_settings, tmp_path) == "published"
+
+
+def decided_by_the_sweep(
+    client: FlaskClient, status_url: str, settings: Settings, folder: Path
+) -> str:
+    """The status of a comment that was never queued, once a worker and beat (whose requeue
+    sweep queues it) have run."""
+    env = settings_env(settings)
     with (
-        celery_process("worker", env, tmp_path / "worker.log", "--concurrency", "1"),
-        celery_process("beat", env, tmp_path / "beat.log"),
+        celery_process("worker", env, folder / "worker.log", "--concurrency", "1"),
+        celery_process("beat", env, folder / "beat.log"),
     ):
-        result = decided(reader, status_url, timeout=90)
-    assert result["status"] == "published"
+        return str(decided(client, status_url, timeout=90)["status"])
 
 
 def test_a_burst_is_scored_in_batches(

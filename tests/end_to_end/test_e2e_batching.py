@@ -15,23 +15,18 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
+from tests.end_to_end.conftest import E2E_REDIS
 from tests.end_to_end.test_e2e import (
     BURST,
     CLEAN,
-    E2E_REDIS,
     _task_waits_on_lock,
-    apps,
     client_for,
     decided,
-    e2e_database,
-    e2e_settings,
     submit,
     worker_ready,
 )
 from tests.support.processes import celery_process, settings_env, wait_for
 from workers.roles import SCORING
-
-__all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
 
 
 def held_up(client: FlaskClient, engine: sa.Engine, blocker: sa.Connection) -> str:

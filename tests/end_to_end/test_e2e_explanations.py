@@ -12,11 +12,10 @@ from flask import Flask
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.end_to_end.test_e2e import apps, client_for, decided, e2e_database, e2e_settings, submit
+from tests.end_to_end.test_e2e import client_for, decided, submit
 from tests.support.processes import celery_process, settings_env, wait_for
 from workers.celery_app import EXPLAIN_QUEUE
 
-__all__ = ["apps", "e2e_database", "e2e_settings"]  # fixtures, shared with test_e2e
 ABUSIVE = (
     "The ministers talked about energy and shipping. Anyone who disagrees is a stupid idiot "
     "and a pathetic fool. The next meeting is in the spring."

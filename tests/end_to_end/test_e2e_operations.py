@@ -19,15 +19,12 @@ from flask.testing import FlaskClient
 
 from moderation.config import Settings
 from moderation.db import make_engine
-from tests.end_to_end.test_e2e import (  # the e2e fixtures and helpers
+from tests.end_to_end.test_e2e import (
     BURST,
     CLEAN,
     _task_waits_on_lock,
-    apps,  # noqa: F401
     client_for,
     decided,
-    e2e_database,  # noqa: F401
-    e2e_settings,  # noqa: F401
     submit,
     worker_ready,
 )
@@ -40,7 +37,7 @@ REDIS_PASSWORD, DATABASE_PASSWORD = "r3dis-pass-word", "pg-pass-word"
 
 
 @pytest.fixture
-def fault_settings(e2e_settings: Settings, own_redis: RedisServer) -> Settings:  # noqa: F811
+def fault_settings(e2e_settings: Settings, own_redis: RedisServer) -> Settings:
     return dataclasses.replace(e2e_settings, redis_url=own_redis.url(), batch_wait_ms=100)
 
 
@@ -58,7 +55,7 @@ def test_a_worker_keeps_deciding_after_its_broker_connection_drops_mid_batch(
     fault_settings: Settings,
     own_redis: RedisServer,
     tmp_path: Path,
-    apps: list[Flask],  # noqa: F811
+    apps: list[Flask],
 ) -> None:
     # Celery's event loop clears its timers when the connection fails; a batch buffer whose
     # flush timer is not armed again holds every later comment until 128 have arrived.
@@ -83,7 +80,7 @@ def test_a_message_left_unacknowledged_waits_for_the_requeue_sweep_not_the_visib
     fault_settings: Settings,
     own_redis: RedisServer,
     tmp_path: Path,
-    apps: list[Flask],  # noqa: F811
+    apps: list[Flask],
 ) -> None:
     # A worker that dies holding a message (killed whole, so nobody acks or restores it)
     # leaves it in Redis' unacked set, invisible for VISIBILITY_TIMEOUT_SECONDS (an hour).
@@ -118,10 +115,10 @@ def guarded_redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 def test_worker_lines_are_json_with_ids_and_no_passwords(
-    e2e_settings: Settings,  # noqa: F811
+    e2e_settings: Settings,
     guarded_redis: RedisServer,
     tmp_path: Path,
-    apps: list[Flask],  # noqa: F811
+    apps: list[Flask],
 ) -> None:
     url = sa.engine.make_url(e2e_settings.database_url).set(password=DATABASE_PASSWORD)
     settings = dataclasses.replace(

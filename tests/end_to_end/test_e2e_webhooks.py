@@ -5,7 +5,6 @@ the event waits in the outbox and the sweep delivers it once Redis is back."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +25,6 @@ from moderation.webhooks import endpoints
 from tests.conftest import (
     MODERATOR_PASSWORD,
     csrf_token,
-    fresh_postgres_database,
     log_in,
     make_settings,
 )
@@ -44,21 +42,15 @@ TABLES = (
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    with fresh_postgres_database(f"modq_e2e_webhooks_{os.getpid()}") as url:
-        yield url
-
-
 @pytest.fixture
-def settings(tmp_path: Path, database: str, own_redis: RedisServer) -> Settings:
-    engine = make_engine(database)
+def settings(tmp_path: Path, e2e_database: str, own_redis: RedisServer) -> Settings:
+    engine = make_engine(e2e_database)
     with engine.begin() as connection:  # each test starts from empty tables
         connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
     engine.dispose()
     return make_settings(
         tmp_path,
-        database_url=database,
+        database_url=e2e_database,
         redis_url=own_redis.url(),
         webhook_private_addresses=True,  # the receiver listens on 127.0.0.1
         undo_seconds=1,  # a moderator's event waits for the undo window, then for the sweep

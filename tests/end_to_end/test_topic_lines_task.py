@@ -14,13 +14,12 @@ from sqlalchemy import func, select
 from moderation.db import make_engine, make_session_factory
 from moderation.learning.models import TopicLine
 from tests.conftest import make_settings
+from tests.end_to_end.conftest import E2E_REDIS
 from tests.learning.test_topic_lines import VERSION, scored
 from tests.support import factories
 from tests.support.processes import celery_process, settings_env, wait_for
 from tests.support.schema import fresh_postgres_database
 from workers.celery_app import TOPIC_LINES_TASK, create_celery
-
-E2E_REDIS = os.environ.get("MODQ_TEST_E2E_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 @pytest.fixture
