@@ -1,11 +1,15 @@
-"""A worker process hands the memory its tasks and its model loads freed back to the system."""
+"""A worker process hands the memory its tasks and its model loads freed back to the system,
+and its threads share one C heap."""
 
 import ctypes
 import ctypes.util
 import gc
 import platform
+import subprocess
+import sys
 import weakref
 from contextlib import nullcontext
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +19,7 @@ from moderation.allocator import release_free_memory
 from moderation.config import Settings
 from moderation.signals import loading
 from moderation.signals.loading import LazyModel
+from tests.support.processes import REPO
 from workers import tasks
 from workers.celery_app import WARM_UP_TASK, create_celery
 
@@ -31,6 +36,46 @@ def test_freed_heap_blocks_are_given_back() -> None:
         assert release_free_memory() is True
     finally:
         libc.free(blocks[-1])
+
+
+# Threads that allocate at the same time, then glibc's count of its arenas (malloc_stats
+# writes a line "Arena N:" for each to stderr).
+THREADS_ALLOCATING = """
+import ctypes, ctypes.util, sys, threading
+if sys.argv[1] == "worker":
+    import workers.app
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+start = threading.Barrier(4)
+def allocate():
+    start.wait()
+    blocks = [libc.malloc(4096) for _ in range(64)]
+    start.wait()  # all four hold their blocks at once
+threads = [threading.Thread(target=allocate) for _ in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+libc.malloc_stats()
+"""
+
+
+def arenas_used(process: str, tmp_path: Path) -> int:
+    """How many arenas four allocating threads used, in a plain process or a worker's."""
+    run = subprocess.run(
+        [sys.executable, "-c", THREADS_ALLOCATING, process],
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "MODQ_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return run.stderr.count("Arena ")
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="arenas are glibc's")
+def test_a_workers_threads_share_one_heap(tmp_path: Path) -> None:
+    assert arenas_used("plain", tmp_path) > 1  # what glibc does by default
+    assert arenas_used("worker", tmp_path) == 1
 
 
 def test_every_finished_task_gives_its_memory_back(monkeypatch: pytest.MonkeyPatch) -> None:

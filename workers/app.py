@@ -15,10 +15,14 @@ os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
 # MKL allocates from the C heap, which each task trims (moderation/allocator.py).
 os.environ.setdefault("MKL_DISABLE_FAST_MM", "1")
 
-from moderation.config import load_settings  # after the environment is set
+from moderation.allocator import one_arena  # after the environment is set
+from moderation.config import load_settings
 from workers.celery_app import create_celery
 from workers.logs import configure_worker_logging, own_celery_logging
 
+# Every thread of a worker (lanes, batches, Celery's own) allocates from one C heap instead of
+# one each: about 90 MB less at a scoring worker's peak (allocator.py). Before threads start.
+one_arena()
 settings = load_settings()
 # Lines logged before the worker or beat starts; they set it up again with their options.
 configure_worker_logging(settings.log_level, settings.log_format, settings.secret_values())
