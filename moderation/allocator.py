@@ -38,9 +38,9 @@ def one_arena() -> bool:
 
     A scoring worker runs its lanes and two batches in threads. With an arena each, a process
     holding Detoxify (BERT-base) and MiniLM, scoring on two lanes, peaked at 1,183-1,254 MB
-    in four runs; with one, at 1,105-1,133 MB, its scoring as fast (README, "Memory of a
-    scoring worker"). The threads spend their time in matrix products, not in malloc, so they
-    rarely wait for each other's lock.
+    in four runs; with one, at 1,105-1,133 MB, its scoring as fast. In the real worker the
+    peak fell by 25-35 MB (README, "Memory of a scoring worker"). The threads spend their time
+    in matrix products, not in malloc, so they rarely wait for each other's lock.
     """
     mallopt = _libc_function("mallopt")
     return mallopt is not None and bool(mallopt(M_ARENA_MAX, 1))

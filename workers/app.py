@@ -21,7 +21,8 @@ from workers.celery_app import create_celery
 from workers.logs import configure_worker_logging, own_celery_logging
 
 # Every thread of a worker (lanes, batches, Celery's own) allocates from one C heap instead of
-# one each: about 90 MB less at a scoring worker's peak (allocator.py). Before threads start.
+# one each: 25-35 MB less at a scoring worker's peak (allocator.py). Before the pools' threads
+# start (numpy's, started by the imports above, holds no arena of its own: a test counts them).
 one_arena()
 settings = load_settings()
 # Lines logged before the worker or beat starts; they set it up again with their options.

@@ -3,8 +3,6 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,17 +16,11 @@ from tests.end_to_end.conftest import E2E_REDIS
 from tests.learning.test_topic_lines import VERSION, scored
 from tests.support import factories
 from tests.support.processes import celery_process, settings_env, wait_for
-from tests.support.schema import fresh_postgres_database
 from workers.celery_app import TOPIC_LINES_TASK, create_celery
 
 
-@pytest.fixture
-def database() -> Iterator[str]:
-    with fresh_postgres_database(f"modq_lines_{os.getpid()}") as url:
-        yield url
-
-
-def test_a_worker_learns_the_lines_beat_asks_for(database: str, tmp_path: Path) -> None:
+def test_a_worker_learns_the_lines_beat_asks_for(e2e_database: str, tmp_path: Path) -> None:
+    database = e2e_database  # the module's own, and its only test
     policy = tmp_path / "site.yaml"
     policy.write_text("on_topic: {learn_after: 20, max_flag_share: 0.1}\n")
     settings = make_settings(
