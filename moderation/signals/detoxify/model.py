@@ -71,6 +71,7 @@ def load_detoxify(options: DetoxifyOptions) -> LoadedDetoxify:
         else:
             loaded = _load_with_detoxify(options)
         _settle(loaded.tokenizer)
+        half_precision_embeddings(loaded.model)
         return _tuned(loaded, options)
     except ModelUnavailable:
         raise
@@ -146,6 +147,26 @@ def _tuned(loaded: LoadedDetoxify, options: DetoxifyOptions) -> LoadedDetoxify:
     return dataclasses.replace(
         loaded, model=quantize_dynamic_int8(loaded.model), version=f"{loaded.version}+int8"
     )
+
+
+def half_precision_embeddings(model: Any) -> None:
+    """Every embedding table stored in float16 and its looked-up rows handed on in float32.
+
+    A table is only read a row at a time, so storing it in half precision costs no arithmetic,
+    and the rows come back within float16's rounding (about 5e-4 relative; the layer norm that
+    follows sees nothing of it). BERT-base's word table is 94 MB of its 438 in float32, and
+    RoBERTa's 154 MB of 499: half of that is a scoring worker's memory saved for good.
+    """
+    import torch
+
+    for table in model.modules():
+        if isinstance(table, torch.nn.Embedding) and table.weight.dtype == torch.float32:
+            table.weight = torch.nn.Parameter(table.weight.detach().half(), requires_grad=False)
+            table.register_forward_hook(_as_float32)
+
+
+def _as_float32(_table: Any, _ids: Any, rows: Any) -> Any:
+    return rows.float()
 
 
 def quantize_dynamic_int8(model: Any) -> Any:

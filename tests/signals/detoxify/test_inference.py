@@ -11,7 +11,12 @@ from moderation.signals.detoxify.inference import (
     predict,
     windows_of,
 )
-from moderation.signals.detoxify.model import DetoxifyOptions, LoadedDetoxify, load_detoxify
+from moderation.signals.detoxify.model import (
+    DetoxifyOptions,
+    LoadedDetoxify,
+    half_precision_embeddings,
+    load_detoxify,
+)
 from tests.support.detoxify_checkpoint import UNBIASED_LABELS, TinyDetoxify
 from tests.support.training_text import sentences
 
@@ -62,6 +67,7 @@ def test_scores_equal_detoxify_predict(loaded: LoadedDetoxify, tiny_detoxify: Ti
         checkpoint=str(tiny_detoxify.local_layout),
         huggingface_config_path=str(tiny_detoxify.hf_config),
     )
+    half_precision_embeddings(reference.model)  # as ours: the batching is what is compared
     expected = reference.predict(texts)
     ours = predict(loaded, texts, batch_size=4)
     for label in UNBIASED_LABELS:

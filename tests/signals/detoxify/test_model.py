@@ -10,6 +10,7 @@ from moderation.signals.detoxify.inference import predict
 from moderation.signals.detoxify.model import (
     DetoxifyOptions,
     ModelUnavailable,
+    half_precision_embeddings,
     load_detoxify,
     quantize_dynamic_int8,
 )
@@ -67,6 +68,37 @@ def test_int8_quantisation_keeps_the_verdicts(tiny_detoxify: TinyDetoxify) -> No
     )
     for a, b in zip(full, quantised, strict=True):
         assert a.scores["toxicity"] == pytest.approx(b.scores["toxicity"], abs=0.05)
+
+
+def test_embedding_tables_are_kept_in_half_precision_and_the_scores_barely_move(
+    tiny_detoxify: TinyDetoxify,
+) -> None:
+    import torch
+
+    from tests.support.training_text import sentences
+
+    loaded = load_detoxify(local(tiny_detoxify))
+    tables = [m for m in loaded.model.modules() if isinstance(m, torch.nn.Embedding)]
+    assert tables and all(table.weight.dtype == torch.float16 for table in tables)
+    texts = [*sentences(40, False, seed=3), *sentences(40, True, seed=4)]
+    reference = Detoxify(
+        checkpoint=str(tiny_detoxify.local_layout),
+        huggingface_config_path=str(tiny_detoxify.hf_config),
+    ).predict(texts)  # Detoxify's own model, every table in float32
+    ours = predict(loaded, texts)
+    for label in UNBIASED_LABELS:
+        assert [t.scores[label] for t in ours] == pytest.approx(reference[label], abs=2e-3)
+
+
+def test_half_precision_tables_hand_float32_rows_to_the_model() -> None:
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 2))
+    full = model(torch.tensor([[1, 2, 3]]))
+    half_precision_embeddings(model)
+    halved = model(torch.tensor([[1, 2, 3]]))
+    assert model[0].weight.dtype == torch.float16 and halved.dtype == torch.float32
+    assert torch.allclose(halved, full, atol=1e-3)
 
 
 def test_int8_quantisation_replaces_the_layers_in_place(tiny_detoxify: TinyDetoxify) -> None:
