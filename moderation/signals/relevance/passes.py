@@ -11,10 +11,11 @@ machine): 128 took 12% less time than 512 with one torch thread (6.7 s against 7
 same with two (4.9-5.3 s against 5.0-5.3 s, three alternating rounds).
 
 A pass holds at most MAX_PASS_TEXTS texts, for memory: its activations are held at once and
-add to a scoring worker's peak. MiniLM in float32 embedding 128 comments at a time, one torch
-thread: passes of up to 64 texts raised the process's memory by 162-183 MB, of up to 16 by
-53-67 MB, for the same CPU time (12.5-15.8 s against 14.6-15.5 s for 512 comments, three
-rounds); in the fp32 BERT-base worker, the peak fell by 90-130 MB (README, "Memory").
+add to a scoring worker's peak. MiniLM in float32 embedding 512 gm-threads comments 128 at a
+time on one torch thread (an experiment script; three rounds): passes of up to 16 texts raised
+the process's memory by 53-67 MB and took 14.6-15.5 s of CPU; of up to 64, by 162-183 MB in
+12.5-15.8 s. In the fp32 BERT-base scoring worker this cap alone lowered the peak by 35-55 MB
+(README, "Memory of a scoring worker").
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from detoxify import Detoxify
@@ -20,6 +21,7 @@ from tests.support.detoxify_checkpoint import (
     VARIANT_LABELS,
     TinyDetoxify,
 )
+from tests.support.training_text import sentences
 
 
 def local(tiny: TinyDetoxify, **options: object) -> DetoxifyOptions:
@@ -62,7 +64,8 @@ def test_int8_quantisation_keeps_the_verdicts(tiny_detoxify: TinyDetoxify) -> No
     full = predict(load_detoxify(local(tiny_detoxify)), texts)
     quantised_model = load_detoxify(local(tiny_detoxify, quantize=True))
     quantised = predict(quantised_model, texts)
-    assert quantised_model.version.endswith("+int8")
+    assert quantised_model.version.endswith("+f16emb+int8")
+    assert half_tables(quantised_model.model)  # quantisation leaves the tables as they are
     assert "DynamicQuantizedLinear" in repr(quantised_model.model) or "QuantizedLinear" in repr(
         quantised_model.model
     )
@@ -73,13 +76,8 @@ def test_int8_quantisation_keeps_the_verdicts(tiny_detoxify: TinyDetoxify) -> No
 def test_embedding_tables_are_kept_in_half_precision_and_the_scores_barely_move(
     tiny_detoxify: TinyDetoxify,
 ) -> None:
-    import torch
-
-    from tests.support.training_text import sentences
-
     loaded = load_detoxify(local(tiny_detoxify))
-    tables = [m for m in loaded.model.modules() if isinstance(m, torch.nn.Embedding)]
-    assert tables and all(table.weight.dtype == torch.float16 for table in tables)
+    assert half_tables(loaded.model) and loaded.version.endswith("+f16emb")
     texts = [*sentences(40, False, seed=3), *sentences(40, True, seed=4)]
     reference = Detoxify(
         checkpoint=str(tiny_detoxify.local_layout),
@@ -93,12 +91,23 @@ def test_embedding_tables_are_kept_in_half_precision_and_the_scores_barely_move(
 def test_half_precision_tables_hand_float32_rows_to_the_model() -> None:
     import torch
 
+    torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 2))
     full = model(torch.tensor([[1, 2, 3]]))
     half_precision_embeddings(model)
+    half_precision_embeddings(model)  # a second call changes nothing more
     halved = model(torch.tensor([[1, 2, 3]]))
-    assert model[0].weight.dtype == torch.float16 and halved.dtype == torch.float32
+    assert half_tables(model) and len(model[0]._forward_hooks) == 1
+    assert halved.dtype == torch.float32
     assert torch.allclose(halved, full, atol=1e-3)
+
+
+def half_tables(model: Any) -> bool:
+    """Whether the model has embedding tables and every one is in float16."""
+    import torch
+
+    tables = [m for m in model.modules() if isinstance(m, torch.nn.Embedding)]
+    return bool(tables) and all(table.weight.dtype == torch.float16 for table in tables)
 
 
 def test_int8_quantisation_replaces_the_layers_in_place(tiny_detoxify: TinyDetoxify) -> None:
