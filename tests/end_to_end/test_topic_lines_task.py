@@ -20,14 +20,13 @@ from workers.celery_app import TOPIC_LINES_TASK, create_celery
 
 
 def test_a_worker_learns_the_lines_beat_asks_for(e2e_database: str, tmp_path: Path) -> None:
-    database = e2e_database  # the module's own, and its only test
     policy = tmp_path / "site.yaml"
     policy.write_text("on_topic: {learn_after: 20, max_flag_share: 0.1}\n")
     settings = make_settings(
-        tmp_path, database_url=database, redis_url=E2E_REDIS, policy_file=policy
+        tmp_path, database_url=e2e_database, redis_url=E2E_REDIS, policy_file=policy
     )
     redis.Redis.from_url(E2E_REDIS).flushdb()
-    engine = make_engine(database)
+    engine = make_engine(e2e_database)
     sessions = make_session_factory(engine)
     with sessions() as session:
         factories.article(session)
